@@ -1,0 +1,14 @@
+"""Directional data and ML lineage from OpenLineage events, in a property graph."""
+
+from ._errors import (Ambiguous, BackendError, ConfigurationError, InvalidArgument, InvalidEvent,
+                      LineageError, NotFound)
+from ._events import Event, parse_event
+from ._ids import NodeKey
+from ._settings import SETTINGS, Setting, Settings
+from ._store import IngestResult, LineageStore, Rejected
+
+__all__ = [
+    "Ambiguous", "BackendError", "ConfigurationError", "Event", "IngestResult", "InvalidArgument",
+    "InvalidEvent", "LineageError", "LineageStore", "NodeKey", "NotFound", "Rejected", "SETTINGS",
+    "Setting", "Settings", "parse_event",
+]

@@ -1,0 +1,153 @@
+"""The two graph backends behind one interface.
+
+* :class:`EmbeddedBackend`: gremlite on a SQLite file (``LINEAGE_DB``), WAL
+  journal, explicit transactions; the event log shares the file and the
+  transaction.
+* :class:`RemoteBackend`: any TinkerPop 3.7 Gremlin Server, JanusGraph first
+  (``LINEAGE_GREMLIN_URL``), spoken to with the JanusGraph GraphSON
+  serializers. Every traversal is its own transaction on the server; the event
+  log is a SQLite file (``LINEAGE_EVENT_LOG``) committed after the projection.
+
+Both expose ``g``, a gremlinpython traversal source: all graph access is the
+same bytecode on either.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from gremlin_python.process.anonymous_traversal import traversal
+from gremlin_python.process.graph_traversal import GraphTraversalSource
+
+from ._errors import BackendError, ConfigurationError
+from ._eventlog import EventLog
+from ._settings import Settings
+
+
+class GraphBackend:
+    """What the store needs from a graph: a traversal source and transactions."""
+
+    kind = "abstract"
+    g: GraphTraversalSource
+    log: EventLog
+
+    def begin(self) -> bool:
+        """Start a write transaction; return True when another writer changed the
+        graph since our last commit (so cached state must be dropped)."""
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def rollback(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+class EmbeddedBackend(GraphBackend):
+    kind = "embedded"
+
+    def __init__(self, path: str) -> None:
+        from gremlite import SQLiteConnection
+
+        self.path = path
+        try:
+            self.remote = SQLiteConnection(path, autocommit=False, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise ConfigurationError(
+                f"cannot open the embedded graph at LINEAGE_DB={path!r} ({exc}); "
+                "point LINEAGE_DB at a writable file path") from None
+        except Exception as exc:  # gremlite.errors.BadDatabase and friends
+            raise ConfigurationError(
+                f"LINEAGE_DB={path!r} is not a lineage graph file ({type(exc).__name__}); "
+                "point LINEAGE_DB at a new or existing lineage file") from None
+        self.con: sqlite3.Connection = self.remote.con
+        self.con.execute("PRAGMA journal_mode=WAL")
+        self.con.execute("PRAGMA synchronous=FULL")
+        self.g = traversal().with_remote(self.remote)
+        self.log = EventLog(self.con)
+        self._data_version = self._read_data_version()
+
+    def _read_data_version(self) -> int:
+        return self.con.execute("PRAGMA data_version").fetchone()[0]
+
+    def begin(self) -> bool:
+        if not self.con.in_transaction:
+            self.con.execute("BEGIN IMMEDIATE")
+        version = self._read_data_version()
+        changed = version != self._data_version
+        self._data_version = version
+        return changed
+
+    def commit(self) -> None:
+        self.con.commit()
+
+    def rollback(self) -> None:
+        self.con.rollback()
+
+    def close(self) -> None:
+        if self.con.in_transaction:
+            self.con.rollback()
+        self.remote.close()
+
+    def describe(self) -> str:
+        return f"embedded SQLite graph at {self.path}"
+
+
+class RemoteBackend(GraphBackend):
+    kind = "remote"
+
+    def __init__(self, url: str, source: str = "g", log_path: str = "./lineage-events.db") -> None:
+        from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+        from janusgraph_python.driver.serializer import JanusGraphSONSerializersV3d0
+
+        self.url = url
+        try:
+            self.connection = DriverRemoteConnection(
+                url, source, message_serializer=JanusGraphSONSerializersV3d0())
+        except Exception as exc:
+            raise BackendError(
+                f"cannot connect to the Gremlin Server at LINEAGE_GREMLIN_URL={url!r} ({exc}); "
+                "check that the server is up and the URL ends with /gremlin") from None
+        self.g = traversal().with_remote(self.connection)
+        self.log_con = sqlite3.connect(log_path, timeout=30.0, check_same_thread=False)
+        self.log_con.execute("PRAGMA journal_mode=WAL")
+        self.log = EventLog(self.log_con)
+
+    def begin(self) -> bool:
+        return True  # other replicas may write at any time: never trust cached state
+
+    def commit(self) -> None:
+        self.log_con.commit()
+
+    def rollback(self) -> None:
+        self.log_con.rollback()
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        finally:
+            self.log_con.close()
+
+    def describe(self) -> str:
+        return f"Gremlin Server at {self.url}"
+
+
+def open_backend(settings: Settings) -> GraphBackend:
+    if settings.gremlin_url:
+        return RemoteBackend(settings.gremlin_url, settings["LINEAGE_GREMLIN_TRAVERSAL_SOURCE"],
+                             settings["LINEAGE_EVENT_LOG"])
+    return EmbeddedBackend(settings.db_path)
+
+
+def first(value: Any) -> Any:
+    """Property values as scalars: gremlite wraps edge properties in lists."""
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value

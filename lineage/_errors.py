@@ -1,0 +1,82 @@
+"""The one error hierarchy of the package.
+
+Every error a caller can provoke derives from :class:`LineageError`, carries the
+HTTP status an API would answer with, and says in its message how to fix the
+problem::
+
+    LineageError                  (500)
+    ├── ConfigurationError        (500)  a LINEAGE_* setting is wrong
+    ├── InvalidEvent              (400)  an OpenLineage event cannot be accepted
+    ├── InvalidArgument           (400)  a query or client argument is out of range
+    ├── NotFound                  (404)  no node with that id
+    ├── Ambiguous                 (409)  a short id matches several nodes
+    └── BackendError              (503)  the graph store failed or is unreachable
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LineageError(Exception):
+    """Root of every error raised on purpose by this package."""
+
+    status = 500
+    code = "internal"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON error shape shared by every API surface."""
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class ConfigurationError(LineageError):
+    """A setting has a value the program cannot use."""
+
+    code = "configuration"
+
+
+class InvalidEvent(LineageError):
+    """An OpenLineage event is malformed; ``field`` names the offending path."""
+
+    status = 400
+    code = "invalid_event"
+
+    def __init__(self, field: str, problem: str, fix: str) -> None:
+        super().__init__(f"{field}: {problem}. {fix}", field=field)
+        self.field = field
+
+
+class InvalidArgument(LineageError):
+    """A query or client call was given a value outside what it accepts."""
+
+    status = 400
+    code = "invalid_argument"
+
+
+class NotFound(LineageError):
+    """No node matches the id that was asked for."""
+
+    status = 404
+    code = "not_found"
+
+
+class Ambiguous(LineageError):
+    """A short id matches more than one node; the caller must qualify it."""
+
+    status = 409
+    code = "ambiguous"
+
+
+class BackendError(LineageError):
+    """The graph store failed or could not be reached."""
+
+    status = 503
+    code = "backend"

@@ -1,0 +1,100 @@
+"""The append-only log of accepted OpenLineage events.
+
+It lives in SQLite: inside the embedded graph's own file (so an event and its
+projection commit in one transaction), or in ``LINEAGE_EVENT_LOG`` beside a
+remote graph (committed after the projection succeeds, so a failed projection
+leaves no log entry and the producer's retry is projected again). Events are
+identified by the fingerprint of their JSON; a re-sent event is recognised and
+not projected twice. ``lineage rebuild`` replays the log in arrival order.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from ._events import Event, canonical_json
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS lineage_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    event_type TEXT,
+    event_time TEXT NOT NULL,
+    run_id TEXT,
+    job_namespace TEXT,
+    job_name TEXT,
+    received_at TEXT NOT NULL,
+    payload TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    seq: int
+    received_at: str
+    event: dict[str, Any]
+
+
+class EventLog:
+    """Appends and reads events on a given SQLite connection (it never commits)."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+        in_tx = con.in_transaction
+        con.execute(_SCHEMA)
+        con.execute("CREATE INDEX IF NOT EXISTS lineage_events_run ON lineage_events (run_id)")
+        if not in_tx:
+            con.commit()
+
+    def append(self, events: list[Event]) -> list[Event]:
+        """Insert events not yet logged; return those that were new, in order."""
+        received = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        fresh: list[Event] = []
+        seen: set[str] = set()
+        cur = self.con.cursor()
+        for ev in events:
+            if ev.fingerprint in seen:
+                continue
+            seen.add(ev.fingerprint)
+            cur.execute(
+                "INSERT OR IGNORE INTO lineage_events (fingerprint, kind, event_type, event_time, run_id,"
+                " job_namespace, job_name, received_at, payload) VALUES (?,?,?,?,?,?,?,?,?)",
+                (ev.fingerprint, ev.kind, ev.event_type, ev.event_time, ev.run_id,
+                 ev.job_namespace, ev.job_name, received, canonical_json(ev.raw)))
+            if cur.rowcount == 1:
+                fresh.append(ev)
+        cur.close()
+        return fresh
+
+    def count(self) -> int:
+        return self.con.execute("SELECT COUNT(*) FROM lineage_events").fetchone()[0]
+
+    def page(self, limit: int = 50, before: int | None = None) -> list[LoggedEvent]:
+        """Newest first; pass the last ``seq`` seen as ``before`` for the next page."""
+        sql = "SELECT seq, received_at, payload FROM lineage_events"
+        args: tuple[Any, ...] = ()
+        if before is not None:
+            sql += " WHERE seq < ?"
+            args = (before,)
+        sql += " ORDER BY seq DESC LIMIT ?"
+        rows = self.con.execute(sql, (*args, limit)).fetchall()
+        return [LoggedEvent(seq, at, json.loads(payload)) for seq, at, payload in rows]
+
+    def replay(self, batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
+        """Every logged event in arrival order, in lists of ``batch``."""
+        last = 0
+        while True:
+            rows = self.con.execute(
+                "SELECT seq, payload FROM lineage_events WHERE seq > ? ORDER BY seq LIMIT ?",
+                (last, batch)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [json.loads(payload) for _, payload in rows]
+

@@ -1,0 +1,121 @@
+"""The graph model: vertex and edge labels, identity keys, and how each
+property is merged when several events speak of the same element.
+
+This module is the contract the README documents and
+``scripts/janusgraph-schema.groovy`` declares; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Vertex labels and the property that identifies a vertex of each label.
+DATASET, PIPELINE, MODEL, FEATURE, RUN = "Dataset", "Pipeline", "Model", "Feature", "Run"
+IDENTITY: dict[str, str] = {
+    DATASET: "dataset_id",
+    PIPELINE: "pipeline_id",
+    MODEL: "model_id",
+    FEATURE: "feature_view",
+    RUN: "run_id",
+}
+VERTEX_LABELS = tuple(IDENTITY)
+
+# Edge labels, each with the labels it may join (out -> in).
+DERIVED_FROM, GENERATED_BY, CONSUMES, TRAINED_ON, PRODUCES, RUN_OF = (
+    "DERIVED_FROM", "GENERATED_BY", "CONSUMES", "TRAINED_ON", "PRODUCES", "RUN_OF")
+EDGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    DERIVED_FROM: ((DATASET,), (DATASET,)),
+    GENERATED_BY: ((DATASET, MODEL), (PIPELINE,)),
+    CONSUMES: ((PIPELINE,), (DATASET, MODEL, FEATURE)),
+    TRAINED_ON: ((MODEL,), (DATASET, FEATURE)),
+    PRODUCES: ((PIPELINE,), (FEATURE,)),
+    RUN_OF: ((RUN,), (PIPELINE,)),
+}
+EDGE_LABELS = tuple(EDGES)
+
+# Property keys, all single-valued strings unless listed in INT_KEYS.
+VERTEX_KEYS: dict[str, tuple[str, ...]] = {
+    DATASET: ("dataset_id", "namespace", "name", "layer", "version", "dataset_type",
+              "schema_fields", "description", "source"),
+    PIPELINE: ("pipeline_id", "namespace", "name", "version", "pipeline_type", "code_location",
+               "code_version", "description"),
+    MODEL: ("model_id", "model_name", "version", "framework", "namespace", "name", "description"),
+    FEATURE: ("feature_view", "feature_names", "version", "namespace", "name", "description"),
+    RUN: ("run_id", "pipeline_id", "state", "started_at", "ended_at", "pipeline_version",
+          "nominal_start", "nominal_end", "parent_run_id", "error_message"),
+}
+COMMON_KEYS = ("first_seen", "last_seen", "prop_times")
+EDGE_KEYS = ("pipeline_id", "run_id", "version", "first_seen", "last_seen", "prop_times")
+INT_KEYS: tuple[str, ...] = ()
+
+
+def all_property_keys() -> list[str]:
+    keys: list[str] = []
+    for names in (*VERTEX_KEYS.values(), COMMON_KEYS, EDGE_KEYS):
+        for name in names:
+            if name not in keys:
+                keys.append(name)
+    return keys
+
+
+# Run states, ranked: the state a run shows is the highest rank any event reached.
+STATE_RANK = {"OTHER": 0, "START": 1, "RUNNING": 2, "COMPLETE": 3, "ABORT": 4, "FAIL": 5}
+
+# How a property merges when two events disagree. Anything not listed is
+# "latest": the value from the newest event time wins (ties: the larger value).
+# "const" properties derive from identity and are written once.
+MERGE: dict[str, str] = {
+    **{key: "const" for key in (*IDENTITY.values(), "namespace", "name", "model_name")},
+    "first_seen": "min",
+    "started_at": "min",
+    "last_seen": "max",
+    "ended_at": "max",
+    "state": "rank",
+}
+
+
+def _order(value: Any) -> tuple[int, str]:
+    return (0, "") if value is None else (1, str(value))
+
+
+def merge_props(current: dict[str, Any], current_times: dict[str, str],
+                new: dict[str, Any], time: str,
+                weak: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str]]:
+    """Merge ``new`` (asserted at event ``time``) into ``current``.
+
+    Keys in ``weak`` are fallbacks (a layer guessed from a name): they are
+    asserted as if at the beginning of time, so any explicit value wins.
+
+    Returns the properties and per-property times that change. The result does
+    not depend on the order in which assertions arrive: every rule is a maximum
+    over a total order, so replaying, re-sending or shuffling events converges
+    on the same values.
+    """
+    changed: dict[str, Any] = {}
+    changed_times: dict[str, str] = {}
+    for key, value in new.items():
+        if value is None:
+            continue
+        rule = MERGE.get(key, "latest")
+        old = current.get(key)
+        if rule == "const":
+            if old is None:
+                changed[key] = value
+        elif rule == "min":
+            if old is None or value < old:
+                changed[key] = value
+        elif rule == "max":
+            if old is None or value > old:
+                changed[key] = value
+        elif rule == "rank":
+            if old is None or STATE_RANK.get(value, -1) > STATE_RANK.get(old, -1):
+                changed[key] = value
+        else:
+            at = "" if key in weak else time
+            old_time = current_times.get(key, "")
+            if old is None or (at, _order(value)) > (old_time, _order(old)):
+                if value != old:
+                    changed[key] = value
+                if at != old_time:
+                    changed_times[key] = at
+    return changed, changed_times

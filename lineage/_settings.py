@@ -1,0 +1,96 @@
+"""Configuration as documented data.
+
+Every knob is a :class:`Setting` in :data:`SETTINGS`, read from a ``LINEAGE_*``
+environment variable. The README lists them all, and a test fails when one is
+missing there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from ._errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("LINEAGE_DB", "./lineage.db",
+            "SQLite file of the embedded graph and its event log (used when LINEAGE_GREMLIN_URL is unset)."),
+    Setting("LINEAGE_GREMLIN_URL", "",
+            "Gremlin Server websocket URL, e.g. ws://janusgraph:8182/gremlin. Set it to use JanusGraph "
+            "instead of the embedded store."),
+    Setting("LINEAGE_GREMLIN_TRAVERSAL_SOURCE", "g",
+            "Name of the traversal source bound on the Gremlin Server."),
+    Setting("LINEAGE_EVENT_LOG", "./lineage-events.db",
+            "SQLite file of the append-only event log when the graph is remote (the embedded store keeps "
+            "its log inside LINEAGE_DB)."),
+    Setting("LINEAGE_DEFAULT_NAMESPACE", "default",
+            "OpenLineage namespace given to short ids without one, e.g. 'churn_predictor'."),
+    Setting("LINEAGE_BATCH_SIZE", 500,
+            "Events projected per transaction by `lineage ingest` and the batch endpoint.", _positive_int),
+    Setting("LINEAGE_WRITE_CHUNK", 60,
+            "Graph writes sent in one traversal (one round trip on a remote server).", _positive_int),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build with :meth:`from_env` or pass values directly."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for s in SETTINGS:
+            raw = environ.get(s.name)
+            if raw is None or raw == "":
+                values[s.name] = s.default
+                continue
+            try:
+                values[s.name] = s.parse(raw)
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"{s.name}={raw!r} is not valid ({exc}); {s.help}") from None
+        for key, value in overrides.items():
+            name = key if key.startswith("LINEAGE_") else f"LINEAGE_{key.upper()}"
+            if name not in _BY_NAME:
+                raise ConfigurationError(f"unknown setting {name}; known: {', '.join(_BY_NAME)}")
+            values[name] = value
+        return cls(values)
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        return _BY_NAME[name].default
+
+    @property
+    def db_path(self) -> str:
+        return self["LINEAGE_DB"]
+
+    @property
+    def gremlin_url(self) -> str:
+        return self["LINEAGE_GREMLIN_URL"]
+
+    @property
+    def default_namespace(self) -> str:
+        return self["LINEAGE_DEFAULT_NAMESPACE"]

@@ -1,0 +1,184 @@
+"""The lineage store: the event log, the translator and a graph, kept in step.
+
+:meth:`LineageStore.ingest` is the single write path. Events are validated,
+appended to the log (re-sent events are recognised and skipped), translated,
+and projected; the log entry and the projection commit together on the
+embedded store, and the log commits after the projection on a remote server.
+Only then does ``ingest`` return.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from gremlin_python.process.graph_traversal import __
+
+from . import _model as m
+from ._backends import GraphBackend, first, open_backend
+from ._errors import BackendError, InvalidEvent, LineageError
+from ._events import Event, parse_event
+from ._settings import Settings
+from ._translate import Translator
+from ._writer import GraphWriter, WriteStats
+
+log = logging.getLogger("lineage.store")
+
+
+@dataclass
+class Rejected:
+    index: int
+    reason: str
+    field: str | None = None
+    retriable: bool = False
+
+
+@dataclass
+class IngestResult:
+    """What became of a batch of events: accepted (new), duplicates, rejected."""
+
+    received: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    writes: WriteStats = field(default_factory=WriteStats)
+
+    def merge(self, other: "IngestResult", offset: int) -> None:
+        self.received += other.received
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected.extend(Rejected(r.index + offset, r.reason, r.field, r.retriable) for r in other.rejected)
+        for key in vars(self.writes):
+            setattr(self.writes, key, getattr(self.writes, key) + getattr(other.writes, key))
+
+
+class LineageStore:
+    """Opens the configured graph; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, settings: Settings | None = None, backend: GraphBackend | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.backend = backend or open_backend(self.settings)
+        self.translator = Translator(self.settings.default_namespace)
+        self.writer = GraphWriter(self.backend.g, chunk=self.settings["LINEAGE_WRITE_CHUNK"])
+        self._lock = threading.RLock()
+
+    @property
+    def g(self):
+        return self.backend.g
+
+    def __enter__(self) -> "LineageStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.backend.close()
+
+    # -- writing ---------------------------------------------------------------
+
+    def ingest(self, raw_events: Iterable[Any]) -> IngestResult:
+        """Validate, log and project events; invalid ones are reported, not raised."""
+        raw_list = list(raw_events)
+        result = IngestResult(received=len(raw_list))
+        parsed: list[Event] = []
+        for index, raw in enumerate(raw_list):
+            try:
+                parsed.append(parse_event(raw))
+            except InvalidEvent as exc:
+                result.rejected.append(Rejected(index, exc.message, exc.field))
+        size = self.settings["LINEAGE_BATCH_SIZE"]
+        for start in range(0, len(parsed), size):
+            part = parsed[start:start + size]
+            fresh, writes = self._project(part)
+            result.accepted += fresh
+            result.duplicates += len(part) - fresh
+            result.merge(IngestResult(writes=writes), 0)
+        return result
+
+    def ingest_one(self, raw: Any) -> IngestResult:
+        """Like :meth:`ingest` for one event, raising :class:`InvalidEvent` when it is malformed."""
+        event = parse_event(raw)
+        fresh, writes = self._project([event])
+        return IngestResult(received=1, accepted=fresh, duplicates=1 - fresh, writes=writes)
+
+    def _project(self, events: list[Event], attempts: int = 3) -> tuple[int, WriteStats]:
+        with self._lock:
+            for attempt in range(1, attempts + 1):
+                try:
+                    stale = self.backend.begin()
+                    fresh = self.backend.log.append(events)
+                    writes = self.writer.apply(self.translator.translate_all(fresh), fresh=stale)
+                    self.backend.commit()
+                    return len(fresh), writes
+                except LineageError:
+                    self._abort()
+                    raise
+                except Exception as exc:
+                    self._abort()
+                    if attempt == attempts or not self._retriable(exc):
+                        raise BackendError(
+                            f"the graph store rejected the write ({type(exc).__name__}: {exc}); "
+                            f"{self.backend.describe()} may be down or locked, retry later") from exc
+                    log.warning("write conflict, retrying (%s/%s): %s", attempt, attempts, exc)
+                    time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
+
+    def _abort(self) -> None:
+        try:
+            self.backend.rollback()
+        finally:
+            self.writer.invalidate()
+
+    def _retriable(self, exc: Exception) -> bool:
+        text = f"{type(exc).__name__} {exc}".lower()
+        return any(word in text for word in ("lock", "conflict", "uniqueness", "temporar", "timeout"))
+
+    # -- maintenance -------------------------------------------------------------
+
+    def event_count(self) -> int:
+        return self.backend.log.count()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole graph as plain, id-free data (for tests, rebuild checks, export)."""
+        vertices = self.g.V().project("id", "label", "p").by(__.id_()).by(__.label()).by(__.valueMap()).to_list()
+        names: dict[Any, tuple[str, str]] = {}
+        out_v = []
+        for v in vertices:
+            props = {k: first(val) for k, val in v["p"].items()}
+            names[v["id"]] = (v["label"], str(props.get(m.IDENTITY.get(v["label"], ""), v["id"])))
+            out_v.append((v["label"], sorted(props.items())))
+        edges = self.g.E().project("o", "l", "i", "p").by(__.outV().id_()).by(__.label()) \
+            .by(__.inV().id_()).by(__.valueMap()).to_list()
+        out_e = [(e["l"], names[e["o"]], names[e["i"]], sorted((k, first(v)) for k, v in e["p"].items()))
+                 for e in edges]
+        return {"vertices": sorted(out_v, key=repr), "edges": sorted(out_e, key=repr)}
+
+    def clear_graph(self) -> None:
+        """Drop every vertex and edge (the event log is kept)."""
+        with self._lock:
+            self.backend.begin()
+            while self.g.V().limit(1).count().next():
+                self.g.V().limit(5000).drop().iterate()
+            self.backend.commit()
+            self.writer.invalidate()
+
+    def rebuild(self) -> IngestResult:
+        """Replay the event log into an empty graph; the result equals the graph
+        that live ingestion built."""
+        self.clear_graph()
+        result = IngestResult()
+        offset = 0
+        for batch in self.backend.log.replay(self.settings["LINEAGE_BATCH_SIZE"]):
+            events = [parse_event(raw) for raw in batch]
+            with self._lock:
+                self.backend.begin()
+                writes = self.writer.apply(self.translator.translate_all(events), fresh=False)
+                self.backend.commit()
+            result.merge(IngestResult(received=len(events), accepted=len(events), writes=writes), offset)
+            offset += len(events)
+        return result
+

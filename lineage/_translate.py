@@ -1,0 +1,238 @@
+"""The one translator from OpenLineage events to graph assertions.
+
+Every write path (HTTP events, ``lineage ingest``, the Python client, GraphQL
+mutations) ends here. :func:`translate` is pure: it reads an :class:`Event`
+and returns the vertices and edges the event asserts, with the event time so
+the writer can merge them in any order (see :func:`lineage._model.merge_props`).
+
+The mapping:
+
+* the job is a ``Pipeline``; a RunEvent also makes a ``Run`` with ``RUN_OF``;
+* an input is a ``Dataset`` (or a ``Model``/``Feature`` by its facets) that
+  the pipeline ``CONSUMES``;
+* an output ``Dataset`` is ``GENERATED_BY`` the pipeline and ``DERIVED_FROM``
+  each input dataset; an output ``Model`` (``datasetType`` MODEL or an
+  ``mlModel`` facet) is ``GENERATED_BY`` the pipeline and ``TRAINED_ON`` each
+  input; an output ``Feature`` (``datasetType`` FEATURE or a ``featureView``
+  facet) is what the pipeline ``PRODUCES``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from . import _model as m
+from ._events import DATASET_EVENT, RUN_EVENT, DatasetRef, Event
+from ._ids import NodeKey, infer_layer, model_id
+from ._sql import inputs_from_sql
+
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^@/]*@")
+
+
+@dataclass
+class VertexAssert:
+    label: str
+    key: str
+    props: dict[str, Any]
+    time: str
+    weak: frozenset[str] = frozenset()
+
+
+@dataclass
+class EdgeAssert:
+    label: str
+    out: tuple[str, str]          # (vertex label, identity value)
+    in_: tuple[str, str]
+    pipeline_id: str
+    props: dict[str, Any]
+    time: str
+
+
+@dataclass
+class Assertions:
+    vertices: list[VertexAssert] = field(default_factory=list)
+    edges: list[EdgeAssert] = field(default_factory=list)
+
+    def extend(self, other: "Assertions") -> None:
+        self.vertices.extend(other.vertices)
+        self.edges.extend(other.edges)
+
+
+def _get(facets: Mapping[str, Any], name: str, key: str) -> Any:
+    facet = facets.get(name)
+    if not isinstance(facet, dict) or facet.get("_deleted"):
+        return None
+    return facet.get(key)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value)
+    return text or None
+
+
+def _hash(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class _Node:
+    label: str
+    key: str
+    version: str | None
+
+
+class Translator:
+    """Turns events into assertions; ``default_namespace`` drives the id rule."""
+
+    def __init__(self, default_namespace: str) -> None:
+        self.default_namespace = default_namespace
+
+    def render(self, namespace: str, name: str) -> str:
+        return NodeKey(namespace, name).render(self.default_namespace)
+
+    # -- datasets, models and features ---------------------------------------
+
+    def _dataset_node(self, ref: DatasetRef, time: str, out: Assertions) -> _Node:
+        facets = ref.facets
+        key = NodeKey(ref.namespace, ref.name)
+        rendered = key.render(self.default_namespace)
+        dtype = _text(_get(facets, "datasetType", "datasetType"))
+        dtype = dtype.upper() if dtype else None
+        version = _text(_get(facets, "version", "datasetVersion"))
+        description = _text(_get(facets, "documentation", "description"))
+        common = {"namespace": ref.namespace, "name": ref.name, "description": description,
+                  "first_seen": time, "last_seen": time}
+        if dtype == "MODEL" or isinstance(facets.get("mlModel"), dict):
+            name = _text(_get(facets, "mlModel", "modelName")) or rendered
+            version = _text(_get(facets, "mlModel", "version")) or version
+            mid = model_id(name, version)
+            out.vertices.append(VertexAssert(m.MODEL, mid, {
+                "model_id": mid, "model_name": name, "version": version,
+                "framework": _text(_get(facets, "mlModel", "framework")), **common}, time))
+            return _Node(m.MODEL, mid, version)
+        if dtype == "FEATURE" or isinstance(facets.get("featureView"), dict):
+            names = _get(facets, "featureView", "featureNames")
+            if not isinstance(names, list):
+                names = [f.get("name") for f in (_get(facets, "schema", "fields") or []) if isinstance(f, dict)]
+            out.vertices.append(VertexAssert(m.FEATURE, rendered, {
+                "feature_view": rendered, "version": version,
+                "feature_names": json.dumps([str(n) for n in names if n is not None]) if names else None,
+                **common}, time))
+            return _Node(m.FEATURE, rendered, version)
+        explicit_layer = _text(_get(facets, "medallion", "layer"))
+        fields = _get(facets, "schema", "fields")
+        schema = None
+        if isinstance(fields, list):
+            schema = json.dumps([{"name": f.get("name"), "type": f.get("type")}
+                                 for f in fields if isinstance(f, dict)], ensure_ascii=False)
+        source = _text(_get(facets, "dataSource", "uri")) or _text(_get(facets, "dataSource", "name"))
+        if source:
+            source = _USERINFO.sub(r"\1", source)
+        props = {"dataset_id": rendered, "layer": explicit_layer or infer_layer(key), "version": version,
+                 "dataset_type": dtype, "schema_fields": schema, "source": source, **common}
+        weak = frozenset() if explicit_layer else frozenset({"layer"})
+        out.vertices.append(VertexAssert(m.DATASET, rendered, props, time, weak))
+        return _Node(m.DATASET, rendered, version)
+
+    # -- pipelines and runs --------------------------------------------------
+
+    def _pipeline(self, event: Event, time: str, out: Assertions) -> tuple[str, str | None]:
+        facets = event.job_facets
+        pid = self.render(event.job_namespace or "", event.job_name or "")
+        explicit = _text(_get(facets, "pipelineVersion", "version"))
+        location_version = _text(_get(facets, "sourceCodeLocation", "version"))
+        sql = _text(_get(facets, "sql", "query"))
+        source = _text(_get(facets, "sourceCode", "sourceCode"))
+        code_version = explicit or location_version or (
+            f"sql:{_hash(sql)}" if sql else f"src:{_hash(source)}" if source else None)
+        code = {
+            "location": [_text(_get(facets, "sourceCodeLocation", k)) for k in ("url", "path", "version")],
+            "sql": sql, "source": source,
+        }
+        has_code = any(code["location"]) or sql or source
+        io = sorted(self.render(d.namespace, d.name) for d in event.inputs), \
+            sorted(self.render(d.namespace, d.name) for d in event.outputs)
+        version = explicit
+        if version is None and (has_code or io[0] or io[1]):
+            version = _hash(code, io)
+        ptype = (_text(_get(facets, "pipelineVersion", "pipelineType"))
+                 or _text(_get(facets, "jobType", "integration"))
+                 or _text(_get(event.run_facets, "processing_engine", "name")))
+        out.vertices.append(VertexAssert(m.PIPELINE, pid, {
+            "pipeline_id": pid, "namespace": event.job_namespace, "name": event.job_name,
+            "version": version, "pipeline_type": ptype.lower() if ptype else None,
+            "code_location": _text(_get(facets, "sourceCodeLocation", "url")),
+            "code_version": code_version,
+            "description": _text(_get(facets, "documentation", "description")),
+            "first_seen": time, "last_seen": time}, time))
+        return pid, version
+
+    def _run(self, event: Event, pid: str, version: str | None, time: str, out: Assertions) -> None:
+        run_id = event.run_id or ""
+        state = event.event_type
+        parent = event.run_facets.get("parent")
+        parent_run = _text(parent.get("run", {}).get("runId")) if isinstance(parent, dict) and \
+            isinstance(parent.get("run"), dict) else None
+        nominal = {k: _text(_get(event.run_facets, "nominalTime", k)) for k in ("nominalStartTime", "nominalEndTime")}
+        out.vertices.append(VertexAssert(m.RUN, run_id, {
+            "run_id": run_id, "pipeline_id": pid, "state": state,
+            "started_at": time if state == "START" else None,
+            "ended_at": time if state in ("COMPLETE", "ABORT", "FAIL") else None,
+            "pipeline_version": version,
+            "nominal_start": nominal["nominalStartTime"], "nominal_end": nominal["nominalEndTime"],
+            "parent_run_id": parent_run,
+            "error_message": _text(_get(event.run_facets, "errorMessage", "message")),
+            "first_seen": time, "last_seen": time}, time))
+        out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), (m.PIPELINE, pid), pid,
+                                    {"run_id": run_id, "first_seen": time, "last_seen": time}, time))
+
+    # -- events --------------------------------------------------------------
+
+    def translate(self, event: Event) -> Assertions:
+        out = Assertions()
+        time = event.event_time
+        if event.kind == DATASET_EVENT:
+            assert event.dataset is not None
+            self._dataset_node(event.dataset, time, out)
+            return out
+        pid, version = self._pipeline(event, time, out)
+        if event.kind == RUN_EVENT:
+            self._run(event, pid, version, time, out)
+        inputs_refs = event.inputs or inputs_from_sql(event.job_facets, event.outputs)
+        inputs = [self._dataset_node(ref, time, out) for ref in inputs_refs]
+        outputs = [self._dataset_node(ref, time, out) for ref in event.outputs]
+        pipe = (m.PIPELINE, pid)
+
+        def edge(label: str, src: tuple[str, str], dst: tuple[str, str], ver: str | None) -> None:
+            out.edges.append(EdgeAssert(label, src, dst, pid, {
+                "run_id": event.run_id, "version": ver, "first_seen": time, "last_seen": time}, time))
+
+        for node in inputs:
+            edge(m.CONSUMES, pipe, (node.label, node.key), node.version)
+        for node in outputs:
+            here = (node.label, node.key)
+            if node.label == m.FEATURE:
+                edge(m.PRODUCES, pipe, here, node.version)
+                continue
+            edge(m.GENERATED_BY, here, pipe, node.version)
+            for source in inputs:
+                there = (source.label, source.key)
+                if there == here:
+                    continue
+                if node.label == m.MODEL and source.label in (m.DATASET, m.FEATURE):
+                    edge(m.TRAINED_ON, here, there, source.version)
+                elif node.label == m.DATASET and source.label == m.DATASET:
+                    edge(m.DERIVED_FROM, here, there, source.version)
+        return out
+
+    def translate_all(self, events: Iterable[Event]) -> Assertions:
+        total = Assertions()
+        for event in events:
+            total.extend(self.translate(event))
+        return total
