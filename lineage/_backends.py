@@ -14,6 +14,7 @@ same bytecode on either.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import Any
 
@@ -57,9 +58,11 @@ class EmbeddedBackend(GraphBackend):
         from gremlite import SQLiteConnection
 
         self.path = path
+        folder = os.path.dirname(os.path.abspath(path))
         try:
+            os.makedirs(folder, exist_ok=True)
             self.remote = SQLiteConnection(path, autocommit=False, timeout=30.0)
-        except sqlite3.Error as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise ConfigurationError(
                 f"cannot open the embedded graph at LINEAGE_DB={path!r} ({exc}); "
                 "point LINEAGE_DB at a writable file path") from None

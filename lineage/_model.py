@@ -72,6 +72,11 @@ MERGE: dict[str, str] = {
     "ended_at": "max",
     "state": "rank",
 }
+# Edges: the pipeline is part of an edge's identity; the rest follows MERGE.
+EDGE_MERGE: dict[str, str] = {
+    **{k: v for k, v in MERGE.items() if v != "const"},
+    "pipeline_id": "const",
+}
 
 
 def _order(value: Any) -> tuple[int, str]:
@@ -80,7 +85,8 @@ def _order(value: Any) -> tuple[int, str]:
 
 def merge_props(current: dict[str, Any], current_times: dict[str, str],
                 new: dict[str, Any], time: str,
-                weak: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str]]:
+                weak: frozenset[str] = frozenset(),
+                rules: dict[str, str] = MERGE) -> tuple[dict[str, Any], dict[str, str]]:
     """Merge ``new`` (asserted at event ``time``) into ``current``.
 
     Keys in ``weak`` are fallbacks (a layer guessed from a name): they are
@@ -96,7 +102,7 @@ def merge_props(current: dict[str, Any], current_times: dict[str, str],
     for key, value in new.items():
         if value is None:
             continue
-        rule = MERGE.get(key, "latest")
+        rule = rules.get(key, "latest")
         old = current.get(key)
         if rule == "const":
             if old is None:

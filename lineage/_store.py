@@ -64,6 +64,7 @@ class LineageStore:
         self.translator = Translator(self.settings.default_namespace)
         self.writer = GraphWriter(self.backend.g, chunk=self.settings["LINEAGE_WRITE_CHUNK"])
         self._lock = threading.RLock()
+        self._closed = False
 
     @property
     def g(self):
@@ -76,7 +77,9 @@ class LineageStore:
         self.close()
 
     def close(self) -> None:
-        self.backend.close()
+        if not self._closed:
+            self._closed = True
+            self.backend.close()
 
     # -- writing ---------------------------------------------------------------
 
@@ -144,15 +147,15 @@ class LineageStore:
 
     def snapshot(self) -> dict[str, Any]:
         """The whole graph as plain, id-free data (for tests, rebuild checks, export)."""
-        vertices = self.g.V().project("id", "label", "p").by(__.id_()).by(__.label()).by(__.valueMap()).to_list()
+        vertices = self.g.V().project("id", "label", "p").by(__.id_()).by(__.label()).by(__.value_map()).to_list()
         names: dict[Any, tuple[str, str]] = {}
         out_v = []
         for v in vertices:
             props = {k: first(val) for k, val in v["p"].items()}
             names[v["id"]] = (v["label"], str(props.get(m.IDENTITY.get(v["label"], ""), v["id"])))
             out_v.append((v["label"], sorted(props.items())))
-        edges = self.g.E().project("o", "l", "i", "p").by(__.outV().id_()).by(__.label()) \
-            .by(__.inV().id_()).by(__.valueMap()).to_list()
+        edges = self.g.E().project("o", "l", "i", "p").by(__.out_v().id_()).by(__.label()) \
+            .by(__.in_v().id_()).by(__.value_map()).to_list()
         out_e = [(e["l"], names[e["o"]], names[e["i"]], sorted((k, first(v)) for k, v in e["p"].items()))
                  for e in edges]
         return {"vertices": sorted(out_v, key=repr), "edges": sorted(out_e, key=repr)}

@@ -47,8 +47,9 @@ class _Element:
         times = json.loads(props.pop("prop_times", None) or "{}")
         return cls(ident, props, times, dict(props), dict(times))
 
-    def merge(self, props: dict[str, Any], time: str, weak: frozenset[str] = frozenset()) -> None:
-        changed, changed_times = m.merge_props(self.props, self.times, props, time, weak)
+    def merge(self, props: dict[str, Any], time: str, weak: frozenset[str] = frozenset(),
+              rules: dict[str, str] = m.MERGE) -> None:
+        changed, changed_times = m.merge_props(self.props, self.times, props, time, weak, rules)
         self.props.update(changed)
         self.times.update(changed_times)
 
@@ -93,8 +94,8 @@ class GraphWriter:
         for label, keys in by_label.items():
             prop = m.IDENTITY[label]
             for i in range(0, len(keys), _WITHIN):
-                rows = (self.g.V().has(prop, P.within(keys[i:i + _WITHIN])).hasLabel(label)
-                        .project("id", "p").by(__.id_()).by(__.valueMap()).to_list())
+                rows = (self.g.V().has(prop, P.within(keys[i:i + _WITHIN])).has_label(label)
+                        .project("id", "p").by(__.id_()).by(__.value_map()).to_list())
                 stats.traversals += 1
                 for row in rows:
                     element = _Element.loaded(row["id"], row["p"])
@@ -106,9 +107,9 @@ class GraphWriter:
         missing = [vid for vid in out_ids if vid not in self._edges]
         for i in range(0, len(missing), _WITHIN):
             part = missing[i:i + _WITHIN]
-            rows = (self.g.V(*part).outE(*labels)
-                    .project("o", "l", "i", "p").by(__.outV().id_()).by(__.label()).by(__.inV().id_())
-                    .by(__.valueMap()).to_list())
+            rows = (self.g.V(*part).out_e(*labels)
+                    .project("o", "l", "i", "p").by(__.out_v().id_()).by(__.label()).by(__.in_v().id_())
+                    .by(__.value_map()).to_list())
             stats.traversals += 1
             for vid in part:
                 self._edges[vid] = {}
@@ -164,10 +165,10 @@ class GraphWriter:
                     element = _Element(_NEW, {}, {})
                     known[(e.label, in_id, e.pipeline_id)] = element
                 edge_state[ident] = element
-            element.merge({"pipeline_id": e.pipeline_id, **e.props}, e.time)
+            element.merge({"pipeline_id": e.pipeline_id, **e.props}, e.time, rules=m.EDGE_MERGE)
         for (out_id, label, in_id, pipeline_id), element in edge_state.items():
             if element.id is _NEW and not element.orig_props:
-                step = __.V(out_id).as_("a").V(in_id).addE(label).from_("a")
+                step = __.V(out_id).as_("a").V(in_id).add_e(label).from_("a")
                 for k, v in element.changes().items():
                     step = step.property(k, v)
                 ops.append((out_id, step))
@@ -175,8 +176,8 @@ class GraphWriter:
             else:
                 diff = element.changes()
                 if diff:
-                    step = (__.V(in_id).as_("b").V(out_id).outE(label).has("pipeline_id", pipeline_id)
-                            .where(__.inV().as_("b")))
+                    step = (__.V(in_id).as_("b").V(out_id).out_e(label).has("pipeline_id", pipeline_id)
+                            .where(__.in_v().as_("b")))
                     for k, v in diff.items():
                         step = step.property(k, v)
                     ops.append((out_id, step))
@@ -192,7 +193,7 @@ class GraphWriter:
             t: Any = self.g
             names = []
             for n, ((label, _key), element) in enumerate(part):
-                t = t.addV(label)
+                t = t.add_v(label)
                 for k, v in element.changes().items():
                     t = t.property(k, v)
                 names.append(f"v{n}")
@@ -216,6 +217,6 @@ class GraphWriter:
             part = ops[i:i + self.chunk]
             t = self.g.V(part[0][0])
             for _anchor, op in part:
-                t = t.sideEffect(op)
+                t = t.side_effect(op)
             t.iterate()
             stats.traversals += 1

@@ -1,0 +1,142 @@
+"""The ``lineage`` command.
+
+    lineage ingest FILE...     load OpenLineage events (JSON array, object or NDJSON; - for stdin)
+    lineage demo               load the demo lakehouse
+    lineage rebuild            replay the event log into an empty graph
+    lineage gremlin [-c EXPR]  a Python shell with ``g`` bound to the configured graph
+"""
+
+from __future__ import annotations
+
+import argparse
+import code
+import json
+import sys
+import time
+from typing import Any, Sequence
+
+from ._errors import LineageError
+from ._events import decode_events
+from ._settings import Settings
+
+
+def _store(args: argparse.Namespace):
+    from ._store import LineageStore
+
+    overrides = {}
+    if getattr(args, "db", None):
+        overrides["db"] = args.db
+    return LineageStore(Settings.from_env(**overrides))
+
+
+def _print_result(result: Any, elapsed: float, out=sys.stdout) -> None:
+    rate = result.received / elapsed if elapsed > 0 else 0.0
+    print(f"received {result.received}, accepted {result.accepted}, duplicates {result.duplicates}, "
+          f"rejected {len(result.rejected)} in {elapsed:.2f}s ({rate:.0f} events/s)", file=out)
+    for r in result.rejected:
+        print(f"  rejected #{r.index}: {r.reason}", file=out)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ._store import IngestResult
+
+    total = IngestResult()
+    started = time.perf_counter()
+    with _store(args) as store:
+        for path in args.files:
+            text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+            result = store.ingest(decode_events(text))
+            if args.files[1:]:
+                print(f"{path}:", end=" ")
+                _print_result(result, time.perf_counter() - started)
+            total.merge(result, total.received)
+    _print_result(total, time.perf_counter() - started)
+    return 1 if total.rejected else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ._demo import demo_events
+
+    with _store(args) as store:
+        result = store.ingest(demo_events(store.settings.default_namespace))
+        print(f"demo lakehouse loaded into {store.backend.describe()}: "
+              f"{result.accepted} new events, {result.duplicates} already present")
+        print("try: lineage gremlin -c \"g.V().has('dataset_id','gold/customers').in_('TRAINED_ON')"
+              ".values('model_id')\"")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    with _store(args) as store:
+        result = store.rebuild()
+        print(f"rebuilt {store.backend.describe()} from {result.received} logged events "
+              f"in {time.perf_counter() - started:.2f}s")
+    return 0
+
+
+def _gremlin_namespace(store: Any) -> dict[str, Any]:
+    from gremlin_python.process.graph_traversal import __
+    from gremlin_python.process.traversal import Cardinality, Order, P, T, TextP
+
+    return {"g": store.g, "__": __, "P": P, "T": T, "TextP": TextP, "Order": Order,
+            "Cardinality": Cardinality, "store": store}
+
+
+def _run_expression(expr: str, namespace: dict[str, Any]) -> Any:
+    from gremlin_python.process.traversal import Traversal
+
+    value = eval(compile(expr, "<gremlin>", "eval"), namespace)  # noqa: S307 - an operator's own shell
+    if isinstance(value, Traversal):
+        value = value.to_list()
+    return value
+
+
+def cmd_gremlin(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        namespace = _gremlin_namespace(store)
+        if args.command:
+            value = _run_expression(args.command, namespace)
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                print(json.dumps(item, default=str, ensure_ascii=False))
+            return 0
+        banner = (f"Gremlin on {store.backend.describe()}\n"
+                  "g is bound; traversals run when you call .to_list(), .next() or .iterate().\n"
+                  "Example: g.V().has('dataset_id', 'gold/customers').out('DERIVED_FROM').values('dataset_id').to_list()\n"
+                  "Writes on the embedded store need store.backend.commit().")
+        code.interact(banner=banner, local=namespace, exitmsg="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lineage", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", help="embedded graph file (overrides LINEAGE_DB)")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("ingest", help="load OpenLineage events from files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_ingest)
+    sub.add_parser("demo", help="load the demo lakehouse").set_defaults(func=cmd_demo)
+    sub.add_parser("rebuild", help="replay the event log into an empty graph").set_defaults(func=cmd_rebuild)
+    p = sub.add_parser("gremlin", help="Gremlin shell on the configured graph")
+    p.add_argument("-c", dest="command", metavar="EXPR", help="run one traversal and print its results")
+    p.set_defaults(func=cmd_gremlin)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except LineageError as exc:
+        print(f"lineage: {exc.message}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"lineage: no such file: {exc.filename}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

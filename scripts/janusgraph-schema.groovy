@@ -1,0 +1,89 @@
+// Schema of the lineage graph for JanusGraph 1.x.
+//
+// Run once before the API first writes, with `graph` bound to the JanusGraph
+// instance: as a Gremlin Server start-up script (listed under
+// ScriptFileGremlinPlugin files, as the Helm chart mounts it), or in the
+// Gremlin console after `graph = JanusGraphFactory.open('conf/janusgraph-cql.properties')`
+// with `:load scripts/janusgraph-schema.groovy`. Running it again changes nothing.
+//
+// Every identity key gets a unique composite index restricted to its label,
+// with LOCK consistency so two API replicas cannot create the same node twice
+// (required on Cassandra, whose writes are otherwise last-writer-wins).
+
+import org.janusgraph.core.Cardinality
+import org.janusgraph.core.Multiplicity
+import org.janusgraph.core.schema.ConsistencyModifier
+import org.janusgraph.core.schema.SchemaAction
+import org.janusgraph.core.schema.SchemaStatus
+import org.janusgraph.graphdb.database.management.ManagementSystem
+import org.apache.tinkerpop.gremlin.structure.Vertex
+
+def lineageSchema(graph) {
+    def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run']
+    def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF']
+    // All properties are single-valued strings; lists (schema_fields, feature_names)
+    // are stored as JSON text.
+    def keys = [
+        'dataset_id', 'namespace', 'name', 'layer', 'version', 'dataset_type', 'schema_fields',
+        'description', 'source',
+        'pipeline_id', 'pipeline_type', 'code_location', 'code_version',
+        'model_id', 'model_name', 'framework',
+        'feature_view', 'feature_names',
+        'run_id', 'state', 'started_at', 'ended_at', 'pipeline_version', 'nominal_start',
+        'nominal_end', 'parent_run_id', 'error_message',
+        'first_seen', 'last_seen', 'prop_times',
+    ]
+    // label -> identity key (unique per label)
+    def identities = [Dataset: 'dataset_id', Pipeline: 'pipeline_id', Model: 'model_id',
+                      Feature: 'feature_view', Run: 'run_id']
+    // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
+    def lookups = ['name', 'layer', 'namespace', 'model_name']
+
+    def mgmt = graph.openManagement()
+    def created = []
+    keys.each { k ->
+        if (!mgmt.containsPropertyKey(k)) {
+            mgmt.makePropertyKey(k).dataType(String.class).cardinality(Cardinality.SINGLE).make()
+        }
+    }
+    vertexLabels.each { l -> if (!mgmt.containsVertexLabel(l)) { mgmt.makeVertexLabel(l).make() } }
+    edgeLabels.each { l -> if (!mgmt.containsEdgeLabel(l)) { mgmt.makeEdgeLabel(l).multiplicity(Multiplicity.MULTI).make() } }
+    identities.each { label, k ->
+        def name = "by_${k}_unique"
+        if (!mgmt.containsGraphIndex(name)) {
+            def index = mgmt.buildIndex(name, Vertex.class).addKey(mgmt.getPropertyKey(k))
+                    .indexOnly(mgmt.getVertexLabel(label)).unique().buildCompositeIndex()
+            mgmt.setConsistency(index, ConsistencyModifier.LOCK)
+            created << name
+        }
+    }
+    def runPipeline = 'by_run_pipeline_id'
+    if (!mgmt.containsGraphIndex(runPipeline)) {
+        mgmt.buildIndex(runPipeline, Vertex.class).addKey(mgmt.getPropertyKey('pipeline_id'))
+                .indexOnly(mgmt.getVertexLabel('Run')).buildCompositeIndex()
+        created << runPipeline
+    }
+    lookups.each { k ->
+        def name = "by_${k}"
+        if (!mgmt.containsGraphIndex(name)) {
+            mgmt.buildIndex(name, Vertex.class).addKey(mgmt.getPropertyKey(k)).buildCompositeIndex()
+            created << name
+        }
+    }
+    mgmt.commit()
+    // Indexes made in the same transaction as their keys are ENABLED at once; on a
+    // graph that already held data, wait for them and reindex.
+    created.each { name ->
+        ManagementSystem.awaitGraphIndexStatus(graph, name).status(SchemaStatus.REGISTERED, SchemaStatus.ENABLED).call()
+        def m2 = graph.openManagement()
+        def index = m2.getGraphIndex(name)
+        if (index.getIndexStatus(index.getFieldKeys()[0]) == SchemaStatus.REGISTERED) {
+            m2.updateIndex(index, SchemaAction.REINDEX).get()
+        }
+        m2.commit()
+    }
+    return "lineage schema ready: ${keys.size()} keys, ${vertexLabels.size()} vertex labels, " +
+           "${edgeLabels.size()} edge labels, ${created.size()} new indexes"
+}
+
+lineageSchema(graph)
