@@ -20,6 +20,7 @@ from typing import Any
 
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversalSource
+from gremlin_python.process.traversal import Cardinality
 
 from ._errors import BackendError, ConfigurationError
 from ._eventlog import EventLog
@@ -32,6 +33,14 @@ class GraphBackend:
     kind = "abstract"
     g: GraphTraversalSource
     log: EventLog
+    # Cardinality for the properties of a vertex created in the same traversal. A
+    # new vertex has no properties, so every cardinality stores the same value;
+    # gremlite skips a read per property for ``list``, JanusGraph insists on the
+    # schema's (None: the key's own).
+    new_vertex_cardinality: Cardinality | None = None
+    # Updates per traversal when LINEAGE_WRITE_CHUNK is 0: round trips cost on a
+    # server; on gremlite a lone traversal is cheaper than a side effect.
+    write_chunk = 60
 
     def begin(self) -> bool:
         """Start a write transaction; return True when another writer changed the
@@ -53,6 +62,8 @@ class GraphBackend:
 
 class EmbeddedBackend(GraphBackend):
     kind = "embedded"
+    new_vertex_cardinality = Cardinality.list_
+    write_chunk = 1
 
     def __init__(self, path: str) -> None:
         from gremlite import SQLiteConnection

@@ -22,6 +22,13 @@ class Setting:
     parse: Callable[[str], Any] = str
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -44,8 +51,10 @@ SETTINGS: tuple[Setting, ...] = (
             "OpenLineage namespace given to short ids without one, e.g. 'churn_predictor'."),
     Setting("LINEAGE_BATCH_SIZE", 500,
             "Events projected per transaction by `lineage ingest` and the batch endpoint.", _positive_int),
-    Setting("LINEAGE_WRITE_CHUNK", 60,
-            "Graph writes sent in one traversal (one round trip on a remote server).", _positive_int),
+    Setting("LINEAGE_WRITE_CHUNK", 0,
+            "Graph updates sent in one traversal (one round trip to a remote server); 0 picks per backend: "
+            "1 on the embedded store, where separate traversals are cheapest, 60 on a Gremlin Server.",
+            _non_negative_int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

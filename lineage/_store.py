@@ -62,7 +62,8 @@ class LineageStore:
         self.settings = settings or Settings.from_env()
         self.backend = backend or open_backend(self.settings)
         self.translator = Translator(self.settings.default_namespace)
-        self.writer = GraphWriter(self.backend.g, chunk=self.settings["LINEAGE_WRITE_CHUNK"])
+        self.writer = GraphWriter(self.backend.g, chunk=self.settings["LINEAGE_WRITE_CHUNK"] or self.backend.write_chunk,
+                                  new_vertex_cardinality=self.backend.new_vertex_cardinality)
         self._lock = threading.RLock()
         self._closed = False
 

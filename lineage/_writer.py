@@ -20,43 +20,63 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from gremlin_python.process.graph_traversal import GraphTraversalSource, __
-from gremlin_python.process.traversal import Cardinality, P
+from gremlin_python.process.traversal import Cardinality, Direction, P, T
 
 from . import _model as m
 from ._backends import first
 from ._translate import Assertions
 
 _WITHIN = 200
+_CREATE_CHUNK = 60
 _NEW = object()
 
 
 @dataclass
 class _Element:
+    """A vertex or edge as known to the writer: its properties, the event time
+    behind each "latest" property, and what the graph holds (``orig_*``)."""
+
     id: Any
-    props: dict[str, Any]
-    times: dict[str, str]
+    rules: dict[str, str]
+    props: dict[str, Any] = field(default_factory=dict)
+    times: dict[str, str] = field(default_factory=dict)
     orig_props: dict[str, Any] = field(default_factory=dict)
     orig_times: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def loaded(cls, ident: Any, raw: dict[str, Any]) -> "_Element":
+    def loaded(cls, ident: Any, raw: dict[str, Any], rules: dict[str, str]) -> "_Element":
         props = {k: first(v) for k, v in raw.items()}
-        times = json.loads(props.pop("prop_times", None) or "{}")
-        return cls(ident, props, times, dict(props), dict(times))
+        stored = json.loads(props.pop("prop_times", None) or "{}")
+        last = props.get("last_seen", "")
+        times = {k: stored.get(k, last) for k in props if rules.get(k, "latest") == "latest"}
+        element = cls(ident, rules, props, times)
+        element.settle()
+        return element
 
-    def merge(self, props: dict[str, Any], time: str, weak: frozenset[str] = frozenset(),
-              rules: dict[str, str] = m.MERGE) -> None:
-        changed, changed_times = m.merge_props(self.props, self.times, props, time, weak, rules)
+    def merge(self, props: dict[str, Any], time: str, weak: frozenset[str] = frozenset()) -> None:
+        changed, changed_times = m.merge_props(self.props, self.times, props, time, weak, self.rules)
         self.props.update(changed)
         self.times.update(changed_times)
 
+    def _stored_times(self, props: dict[str, Any], times: dict[str, str]) -> str:
+        """Per-property times as stored: only those that differ from ``last_seen``.
+
+        In an ordered stream every assertion moves its properties to the new time
+        together, so this stays ``{}`` and costs no write."""
+        last = props.get("last_seen", "")
+        explicit = {k: times.get(k, "") for k in sorted(props)
+                    if self.rules.get(k, "latest") == "latest" and times.get(k, "") != last}
+        return json.dumps(explicit, separators=(",", ":"))
+
     def changes(self) -> dict[str, Any]:
         diff = {k: v for k, v in self.props.items() if self.orig_props.get(k) != v}
-        if self.times != self.orig_times:
-            diff["prop_times"] = json.dumps(self.times, sort_keys=True)
+        stored = self._stored_times(self.props, self.times)
+        before = self._stored_times(self.orig_props, self.orig_times) if self.orig_props else "{}"
+        if stored != before:
+            diff["prop_times"] = stored
         return diff
 
     def settle(self) -> None:
@@ -73,8 +93,10 @@ class WriteStats:
 
 
 class GraphWriter:
-    def __init__(self, g: GraphTraversalSource, chunk: int = 60, cache_limit: int = 200_000) -> None:
+    def __init__(self, g: GraphTraversalSource, chunk: int = 60, cache_limit: int = 200_000,
+                 new_vertex_cardinality: Cardinality | None = None) -> None:
         self.g = g
+        self.new_vertex_cardinality = new_vertex_cardinality
         self.chunk = chunk
         self.cache_limit = cache_limit
         self._vertices: dict[tuple[str, str], _Element] = {}
@@ -94,28 +116,29 @@ class GraphWriter:
         for label, keys in by_label.items():
             prop = m.IDENTITY[label]
             for i in range(0, len(keys), _WITHIN):
-                rows = (self.g.V().has(prop, P.within(keys[i:i + _WITHIN])).has_label(label)
-                        .project("id", "p").by(__.id_()).by(__.value_map()).to_list())
+                rows = self.g.V().has(prop, P.within(keys[i:i + _WITHIN])).has_label(label).element_map().to_list()
                 stats.traversals += 1
                 for row in rows:
-                    element = _Element.loaded(row["id"], row["p"])
+                    ident = row.pop(T.id)
+                    row.pop(T.label, None)
+                    element = _Element.loaded(ident, row, m.MERGE)
                     self._vertices[(label, str(element.props[prop]))] = element
             for key in keys:
-                self._vertices.setdefault((label, key), _Element(_NEW, {}, {}))
+                self._vertices.setdefault((label, key), _Element(_NEW, m.MERGE))
 
     def _load_edges(self, out_ids: list[Any], labels: list[str], stats: WriteStats) -> None:
         missing = [vid for vid in out_ids if vid not in self._edges]
         for i in range(0, len(missing), _WITHIN):
             part = missing[i:i + _WITHIN]
-            rows = (self.g.V(*part).out_e(*labels)
-                    .project("o", "l", "i", "p").by(__.out_v().id_()).by(__.label()).by(__.in_v().id_())
-                    .by(__.value_map()).to_list())
+            rows = self.g.V(*part).out_e(*labels).element_map().to_list()
             stats.traversals += 1
             for vid in part:
                 self._edges[vid] = {}
             for row in rows:
-                element = _Element.loaded(None, row["p"])
-                self._edges[row["o"]][(row["l"], row["i"], str(element.props.get("pipeline_id")))] = element
+                ident, label = row.pop(T.id), row.pop(T.label)
+                out_id, in_id = row.pop(Direction.OUT)[T.id], row.pop(Direction.IN)[T.id]
+                element = _Element.loaded(ident, row, m.EDGE_MERGE)
+                self._edges[out_id][(label, in_id, str(element.props.get("pipeline_id")))] = element
 
     # -- writing ---------------------------------------------------------------
 
@@ -134,89 +157,116 @@ class GraphWriter:
             element = self._vertices[(a.label, a.key)]
             element.merge(a.props, a.time, a.weak)
             touched[(a.label, a.key)] = element
-        for (label, key), element in touched.items():
-            element.props.setdefault(m.IDENTITY[label], key)
         self._create_vertices([(k, e) for k, e in touched.items() if e.id is _NEW], stats)
 
-        existing_out = sorted({self._vertices[e.out].id for e in batch.edges
-                               if self._vertices[e.out].orig_props}, key=str)
-        self._load_edges(existing_out, sorted({e.label for e in batch.edges}), stats)
-        ops: list[tuple[Any, Any]] = []
-        for (label, key), element in touched.items():
-            if element.orig_props:
-                diff = element.changes()
-                if diff:
-                    step = __.V(element.id)
-                    for k, v in diff.items():
-                        step = step.property(Cardinality.single, k, v)
-                    ops.append((element.id, step))
-                    stats.vertices_updated += 1
-            element.settle()
+        ops: list[tuple[Any, Callable[[Any], Any]]] = []
+        vertex_updates: dict[tuple[tuple[str, Any], ...], list[Any]] = {}
+        for element in touched.values():
+            diff = element.changes()
+            if diff:
+                vertex_updates.setdefault(tuple(sorted(diff.items())), []).append(element.id)
+                stats.vertices_updated += 1
+                element.settle()
+        ops.extend(_grouped("V", vertex_updates))
 
+        self._load_edges(sorted({self._vertices[e.out].id for e in batch.edges}, key=str),
+                         sorted({e.label for e in batch.edges}), stats)
         edge_state: dict[tuple[Any, str, Any, str], _Element] = {}
         for e in batch.edges:
             out_id, in_id = self._vertices[e.out].id, self._vertices[e.in_].id
             ident = (out_id, e.label, in_id, e.pipeline_id)
             element = edge_state.get(ident)
             if element is None:
-                known = self._edges.setdefault(out_id, {})
-                element = known.get((e.label, in_id, e.pipeline_id))
-                if element is None:
-                    element = _Element(_NEW, {}, {})
-                    known[(e.label, in_id, e.pipeline_id)] = element
+                known = self._edges[out_id]
+                element = known.setdefault((e.label, in_id, e.pipeline_id), _Element(_NEW, m.EDGE_MERGE))
                 edge_state[ident] = element
-            element.merge({"pipeline_id": e.pipeline_id, **e.props}, e.time, rules=m.EDGE_MERGE)
-        for (out_id, label, in_id, pipeline_id), element in edge_state.items():
-            if element.id is _NEW and not element.orig_props:
-                step = __.V(out_id).as_("a").V(in_id).add_e(label).from_("a")
-                for k, v in element.changes().items():
-                    step = step.property(k, v)
-                ops.append((out_id, step))
+            element.merge({"pipeline_id": e.pipeline_id, **e.props}, e.time)
+        grown: set[Any] = set()
+        edge_updates: dict[tuple[tuple[str, Any], ...], list[Any]] = {}
+        for (out_id, label, in_id, _pipeline), element in edge_state.items():
+            diff = element.changes()
+            if not diff:
+                continue
+            if element.id is _NEW:
+                ops.append((out_id, _add_edge(out_id, in_id, label, diff)))
+                grown.add(out_id)
                 stats.edges_created += 1
             else:
-                diff = element.changes()
-                if diff:
-                    step = (__.V(in_id).as_("b").V(out_id).out_e(label).has("pipeline_id", pipeline_id)
-                            .where(__.in_v().as_("b")))
-                    for k, v in diff.items():
-                        step = step.property(k, v)
-                    ops.append((out_id, step))
-                    stats.edges_updated += 1
-            element.id = None
+                edge_updates.setdefault(tuple(sorted(diff.items())), []).append(element.id)
+                stats.edges_updated += 1
             element.settle()
+        anchor = next(iter(touched.values())).id if touched else None
+        ops.extend((anchor, op) for _, op in _grouped("E", edge_updates))
         self._run_side_effects(ops, stats)
+        for out_id in grown:  # new edges' ids are learnt when next needed
+            self._edges.pop(out_id, None)
         return stats
 
     def _create_vertices(self, new: list[tuple[tuple[str, str], _Element]], stats: WriteStats) -> None:
-        for i in range(0, len(new), self.chunk):
-            part = new[i:i + self.chunk]
+        """Chained ``addV`` traversals, then one id lookup per label (``select`` over many
+        step labels is quadratic on gremlite; a keyed lookup is cheap on both engines)."""
+        for i in range(0, len(new), _CREATE_CHUNK):
             t: Any = self.g
-            names = []
-            for n, ((label, _key), element) in enumerate(part):
+            card = self.new_vertex_cardinality
+            for (label, _key), element in new[i:i + _CREATE_CHUNK]:
                 t = t.add_v(label)
                 for k, v in element.changes().items():
-                    t = t.property(k, v)
-                names.append(f"v{n}")
-                t = t.as_(names[-1])
-            if len(names) == 1:
-                ids = [t.id_().next()]
-            else:
-                result = t.select(*names).by(__.id_()).next()
-                ids = [result[name] for name in names]
+                    t = t.property(card, k, v) if card else t.property(k, v)
+            t.iterate()
             stats.traversals += 1
-            for ((_label, _key), element), ident in zip(part, ids):
-                element.id = ident
-                element.settle()
-                element.orig_props = {}  # no out-edges to load for a vertex created just now
-                self._edges[ident] = {}
-            stats.vertices_created += len(part)
+        for (label, key), element in new:
+            del self._vertices[(label, key)]
+        self._load_vertices({k for k, _ in new}, stats)
+        for (label, key), element in new:
+            loaded = self._vertices[(label, key)]
+            if loaded.id is _NEW:
+                raise RuntimeError(f"{label} {key!r} was written but cannot be read back")
+            element.id = loaded.id
+            element.settle()
+            self._vertices[(label, key)] = element
+            self._edges[element.id] = {}
+            stats.vertices_created += 1
 
-    def _run_side_effects(self, ops: list[tuple[Any, Any]], stats: WriteStats) -> None:
-        """Run each op once, as a side effect of one traverser on an existing vertex."""
+    def _run_side_effects(self, ops: list[tuple[Any, Callable[[Any], Any]]], stats: WriteStats) -> None:
+        """Run each op once: alone (chunk 1), or as a side effect of one traverser on
+        an existing vertex, ``chunk`` ops per traversal (one round trip)."""
+        if self.chunk == 1:
+            for _anchor, op in ops:
+                op(self.g).iterate()
+            stats.traversals += len(ops)
+            return
         for i in range(0, len(ops), self.chunk):
             part = ops[i:i + self.chunk]
             t = self.g.V(part[0][0])
             for _anchor, op in part:
-                t = t.side_effect(op)
+                t = t.side_effect(op(__))
             t.iterate()
             stats.traversals += 1
+
+
+def _grouped(step: str, updates: dict[tuple[tuple[str, Any], ...], list[Any]]
+             ) -> list[tuple[Any, Callable[[Any], Any]]]:
+    """One op per distinct change, applied to every element that needs it: the
+    elements of one run all move ``last_seen`` to the same time, for instance.
+    ``fold()`` makes the op one result, so a side effect sees every element."""
+    ops = []
+    for diff, ids in updates.items():
+        for i in range(0, len(ids), _WITHIN):
+            part = ids[i:i + _WITHIN]
+
+            def op(source: Any, part: list[Any] = part, diff: tuple[tuple[str, Any], ...] = diff) -> Any:
+                t = source.V(*part) if step == "V" else source.E(*part)
+                for k, v in diff:
+                    t = t.property(Cardinality.single, k, v) if step == "V" else t.property(k, v)
+                return t.fold()
+            ops.append((part[0], op))
+    return ops
+
+
+def _add_edge(out_id: Any, in_id: Any, label: str, props: dict[str, Any]) -> Callable[[Any], Any]:
+    def op(source: Any) -> Any:
+        t = source.V(out_id).as_("a").V(in_id).add_e(label).from_("a")
+        for k, v in props.items():
+            t = t.property(k, v)
+        return t
+    return op
