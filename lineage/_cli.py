@@ -29,7 +29,8 @@ def _store(args: argparse.Namespace):
     return LineageStore(Settings.from_env(**overrides))
 
 
-def _print_result(result: Any, elapsed: float, out=sys.stdout) -> None:
+def _print_result(result: Any, elapsed: float) -> None:
+    out = sys.stdout
     rate = result.received / elapsed if elapsed > 0 else 0.0
     print(f"received {result.received}, accepted {result.accepted}, duplicates {result.duplicates}, "
           f"rejected {len(result.rejected)} in {elapsed:.2f}s ({rate:.0f} events/s)", file=out)
