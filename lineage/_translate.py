@@ -40,6 +40,7 @@ class VertexAssert:
     props: dict[str, Any]
     time: str
     weak: frozenset[str] = frozenset()
+    untyped: bool = False       # a dataset no facet typed: it may name a known Feature
 
 
 @dataclass
@@ -137,7 +138,7 @@ class Translator:
         props = {"dataset_id": rendered, "layer": explicit_layer or infer_layer(key), "version": version,
                  "dataset_type": dtype, "schema_fields": schema, "source": source, **common}
         weak = frozenset() if explicit_layer else frozenset({"layer"})
-        out.vertices.append(VertexAssert(m.DATASET, rendered, props, time, weak))
+        out.vertices.append(VertexAssert(m.DATASET, rendered, props, time, weak, untyped=dtype is None))
         return _Node(m.DATASET, rendered, version)
 
     # -- pipelines and runs --------------------------------------------------

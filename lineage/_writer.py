@@ -27,7 +27,7 @@ from gremlin_python.process.traversal import Cardinality, Direction, P, T
 
 from . import _model as m
 from ._backends import first
-from ._translate import Assertions
+from ._translate import Assertions, EdgeAssert, VertexAssert
 
 _WITHIN = 200
 _CREATE_CHUNK = 60
@@ -147,6 +147,7 @@ class GraphWriter:
         stats = WriteStats()
         if fresh or len(self._vertices) > self.cache_limit:
             self.invalidate()
+        batch = self._features_by_name(batch, stats)
         wanted = {(a.label, a.key) for a in batch.vertices}
         wanted.update(e.out for e in batch.edges)
         wanted.update(e.in_ for e in batch.edges)
@@ -201,6 +202,31 @@ class GraphWriter:
         for out_id in grown:  # new edges' ids are learnt when next needed
             self._edges.pop(out_id, None)
         return stats
+
+    def _features_by_name(self, batch: Assertions, stats: WriteStats) -> Assertions:
+        """A dataset that no facet typed, named like a known feature view, is that
+        Feature (a training job reading a feature view rarely says it is one)."""
+        untyped = {a.key for a in batch.vertices if a.label == m.DATASET and a.untyped}
+        if not untyped:
+            return batch
+        declared = {a.key for a in batch.vertices if a.label == m.FEATURE}
+        self._load_vertices({(m.FEATURE, k) for k in untyped - declared}, stats)
+        features = {k for k in untyped if k in declared or self._vertices[(m.FEATURE, k)].id is not _NEW}
+        if not features:
+            return batch
+        keep = set(m.VERTEX_KEYS[m.FEATURE]) | set(m.COMMON_KEYS)
+        out = Assertions()
+        for a in batch.vertices:
+            if a.label == m.DATASET and a.key in features:
+                a = VertexAssert(m.FEATURE, a.key, {k: v for k, v in a.props.items() if k in keep}, a.time)
+            out.vertices.append(a)
+        for e in batch.edges:
+            ends = [(m.FEATURE, key) if label == m.DATASET and key in features else (label, key)
+                    for label, key in (e.out, e.in_)]
+            if e.label == m.DERIVED_FROM and m.FEATURE in (ends[0][0], ends[1][0]):
+                continue  # a dataset computed from a feature view reaches it through the pipeline
+            out.edges.append(EdgeAssert(e.label, ends[0], ends[1], e.pipeline_id, e.props, e.time))
+        return out
 
     def _create_vertices(self, new: list[tuple[tuple[str, str], _Element]], stats: WriteStats) -> None:
         """Chained ``addV`` traversals, then one id lookup per label (``select`` over many

@@ -8,8 +8,8 @@ from lineage import _model as m
 from lineage._settings import SETTINGS
 
 PUBLIC = [
-    "Ambiguous", "BackendError", "ConfigurationError", "Event", "IngestResult", "InvalidArgument",
-    "InvalidEvent", "LineageError", "LineageStore", "NodeKey", "NotFound", "Rejected", "SETTINGS",
+    "Ambiguous", "BackendError", "ConfigurationError", "DatasetSpec", "Event", "IngestResult", "InvalidArgument",
+    "InvalidEvent", "JanusGraphClient", "LineageAnalysis", "LineageError", "LineageStore", "NodeKey", "NotFound", "Rejected", "SETTINGS",
     "Setting", "Settings", "parse_event",
 ]
 

@@ -1,0 +1,184 @@
+"""Impact analysis, model training lineage, reproducibility, and the Gremlin
+recipes of the lineage guide as named queries.
+
+Severity of an impact (documented in the README):
+
+* ``HIGH``: more than 20 affected nodes, or any model affected by a
+  ``schema`` change or a ``deprecation``;
+* ``MEDIUM``: 6 to 20 affected nodes, or any model affected by a ``data`` change;
+* ``LOW``: 5 or fewer affected nodes and no model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gremlin_python.process.graph_traversal import __
+
+from . import _model as m
+from ._errors import InvalidArgument
+from ._ids import NodeKey, model_id
+from ._queries import MAX_NODES, LineageQueries, check_cap, check_depth, node_dict
+from ._traverse import DOWN, UP, describe, expand
+
+CHANGE_TYPES = ("schema", "data", "deprecation")
+HIGH_ABOVE, MEDIUM_ABOVE = 20, 5
+
+
+def severity(total: int, models: int, change_type: str) -> str:
+    if total > HIGH_ABOVE or (models and change_type in ("schema", "deprecation")):
+        return "HIGH"
+    if total > MEDIUM_ABOVE or models:
+        return "MEDIUM"
+    return "LOW"
+
+
+class LineageAnalysis(LineageQueries):
+    """The query module with the analyses on top."""
+
+    # -- impact ------------------------------------------------------------------
+
+    def impact(self, dataset_id: str | NodeKey, change_type: str = "schema", max_depth: int = 10,
+               node_cap: int = MAX_NODES) -> dict[str, Any]:
+        """Everything downstream of a node that a change to it would reach: datasets,
+        models, features, and the pipelines reading any of them, each with its
+        distance and a shortest path from the changed node."""
+        if change_type not in CHANGE_TYPES:
+            raise InvalidArgument(f"change_type must be one of {', '.join(CHANGE_TYPES)}; got {change_type!r}")
+        found = self.resolve(dataset_id)
+        result = expand(self.g, found.vid, DOWN, check_depth(max_depth, "max_depth"), check_cap(node_cap))
+        artifacts = list(result.distance)
+        readers: dict[Any, tuple[int, Any]] = {}
+        for i in range(0, len(artifacts), 500):
+            rows = (self.g.V(*artifacts[i:i + 500]).project("s", "p")
+                    .by(__.id_()).by(__.in_(m.CONSUMES).id_().fold()).to_list())
+            for row in rows:
+                d = result.distance[row["s"]] + 1
+                for p in row["p"]:
+                    if p not in readers or readers[p][0] > d:
+                        readers[p] = (d, row["s"])
+        info = describe(self.g, artifacts + list(readers))
+        ident = {vid: node_dict(vid, i)["id"] for vid, i in info.items()}
+        groups: dict[str, list[dict[str, Any]]] = {m.DATASET: [], m.MODEL: [], m.FEATURE: [], m.PIPELINE: []}
+        for vid in artifacts:
+            if vid == found.vid or vid not in info:
+                continue
+            node = node_dict(vid, info[vid], result.distance[vid])
+            node["path"] = [ident[v] for v in result.path(vid)]
+            groups[node["label"]].append(node)
+        for vid, (d, via) in readers.items():
+            node = node_dict(vid, info[vid], d)
+            node["path"] = [ident[v] for v in result.path(via)] + [node["id"]]
+            groups[m.PIPELINE].append(node)
+        for nodes in groups.values():
+            nodes.sort(key=lambda n: (n["distance"], n["id"]))
+        total = sum(len(nodes) for nodes in groups.values())
+        return {
+            "dataset_id": found.key, "change_type": change_type, "total_affected": total,
+            "severity": severity(total, len(groups[m.MODEL]), change_type),
+            "datasets": groups[m.DATASET], "models": groups[m.MODEL], "features": groups[m.FEATURE],
+            "pipelines": groups[m.PIPELINE], "truncated": result.truncated,
+        }
+
+    # -- models ------------------------------------------------------------------
+
+    def _model(self, model_name: str, version: Any) -> Any:
+        mid = model_id(model_name, None if version is None else str(version))
+        return self.resolve(mid, m.MODEL)
+
+    def model_training_lineage(self, model_name: str, version: Any = None, max_depth: int = 5) -> dict[str, Any]:
+        """A model version, what it was trained on (with the exact version of each
+        input), the pipeline that trained it, and the upstream chain behind the inputs."""
+        found = self._model(model_name, version)
+        row = (self.g.V(found.vid).project("t", "p")
+               .by(__.out_e(m.TRAINED_ON).project("v", "at").by(__.in_v().id_()).by(__.values("version").fold()).fold())
+               .by(__.out(m.GENERATED_BY).id_().fold()).next())
+        upstream = expand(self.g, found.vid, UP, check_depth(max_depth, "max_depth"), MAX_NODES)
+        info = describe(self.g, list({found.vid, *row["p"], *upstream.distance}))
+        training = []
+        for edge in row["t"]:
+            node = node_dict(edge["v"], info[edge["v"]], 1)
+            node["current_version"] = node.get("version")
+            node["version"] = edge["at"][0] if edge["at"] else None
+            training.append(node)
+        training.sort(key=lambda n: n["id"])
+        chain = [node_dict(v, info[v], d) for v, d in upstream.distance.items() if d > 1]
+        chain.sort(key=lambda n: (n["distance"], n["id"]))
+        return {
+            "model": node_dict(found.vid, info[found.vid]),
+            "training_datasets": training,
+            "pipelines": sorted((node_dict(p, info[p]) for p in row["p"]), key=lambda n: n["id"]),
+            "upstream": chain,
+            "truncated": upstream.truncated,
+        }
+
+    def reproducibility(self, model_name: str, version: Any = None, max_depth: int = 10) -> dict[str, Any]:
+        """Reproducible only when every training input is pinned to a version and
+        every pipeline on the path (the trainer and those that made each upstream
+        artifact) has a code version. ``missing`` says what is not."""
+        lineage = self.model_training_lineage(model_name, version, max_depth)
+        missing: list[str] = []
+        if not lineage["training_datasets"]:
+            missing.append("no training inputs are recorded for this model version")
+        for ds in lineage["training_datasets"]:
+            if not ds["version"]:
+                missing.append(f"training input {ds['id']} is not pinned to a version or snapshot")
+        model = lineage["model"]
+        artifacts = [model["id"]] + [n["id"] for n in lineage["training_datasets"] + lineage["upstream"]]
+        labels = {model["id"]: m.MODEL}
+        labels.update({n["id"]: n["label"] for n in lineage["training_datasets"] + lineage["upstream"]})
+        writers: dict[str, tuple[str, str | None]] = {}
+        for art in artifacts:
+            vid = self.resolve(art, labels[art]).vid
+            for row in (self.g.V(vid).union(__.out(m.GENERATED_BY), __.in_(m.PRODUCES))
+                        .project("p", "c").by(__.values("pipeline_id")).by(__.values("code_version").fold())
+                        .to_list()):
+                writers.setdefault(row["p"], (art, row["c"][0] if row["c"] else None))
+        if not writers:
+            missing.append(f"no pipeline is recorded as having trained {model['id']}")
+        for pipeline, (art, code) in sorted(writers.items()):
+            if not code:
+                missing.append(f"pipeline {pipeline} (which wrote {art}) has no code version")
+        return {
+            "model_id": model["id"], "model_name": model.get("model_name"), "version": model.get("version"),
+            "reproducible": not missing, "missing": missing,
+            "snapshots": {ds["id"]: ds["version"] for ds in lineage["training_datasets"]},
+            "pipelines": {p: c for p, (_, c) in sorted(writers.items())},
+        }
+
+    # -- recipes -----------------------------------------------------------------
+
+    def bronze_to_model_paths(self, limit: int = 10, max_depth: int = 10) -> list[list[str]]:
+        """Lineage paths from every bronze dataset to every model it feeds, shortest first."""
+        limit = check_cap(limit, "limit")
+        paths: list[list[str]] = []
+        for vid in self.g.V().has("layer", "bronze").has_label(m.DATASET).id_().to_list():
+            result = expand(self.g, vid, DOWN, check_depth(max_depth, "max_depth"), MAX_NODES)
+            models = [v for v in result.distance if v != vid]
+            info = describe(self.g, models + [vid])
+            ident = {v: node_dict(v, i)["id"] for v, i in info.items()}
+            for target in models:
+                if info[target]["label"] == m.MODEL:
+                    paths.append([ident[v] for v in result.path(target)])
+        paths.sort(key=lambda p: (len(p), p))
+        return paths[:limit]
+
+    def orphaned_datasets(self, limit: int = 1000) -> list[str]:
+        """Datasets nothing reads: no pipeline consumes them, no model trains on them,
+        no dataset derives from them."""
+        return sorted(self.g.V().has_label(m.DATASET)
+                      .not_(__.in_(m.CONSUMES)).not_(__.in_(m.TRAINED_ON)).not_(__.in_(m.DERIVED_FROM))
+                      .limit(check_cap(limit, "limit")).values("dataset_id").to_list())
+
+    def unreproducible_models(self) -> list[dict[str, Any]]:
+        """Model versions with no training input, or an input not pinned to a snapshot."""
+        rows = (self.g.V().has_label(m.MODEL).project("id", "edges", "pinned")
+                .by(__.values("model_id"))
+                .by(__.out_e(m.TRAINED_ON).count())
+                .by(__.out_e(m.TRAINED_ON).values("version").fold()).to_list())
+        out = []
+        for row in rows:
+            unpinned = row["edges"] - len(row["pinned"])
+            if row["edges"] == 0 or unpinned:
+                out.append({"model_id": row["id"], "training_inputs": row["edges"], "unpinned": unpinned})
+        return sorted(out, key=lambda r: r["model_id"])
