@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from gremlin_python.process.graph_traversal import GraphTraversalSource, __
-from gremlin_python.process.traversal import TextP
+from gremlin_python.process.traversal import Direction, T, TextP
 
 from . import _model as m
 from ._errors import Ambiguous, InvalidArgument, NotFound
@@ -158,7 +158,7 @@ class LineageQueries:
     # -- lineage ---------------------------------------------------------------
 
     def _expand(self, found: Resolved, direction: str, depth: int, cap: int) -> Expansion:
-        return expand(self.g, found.vid, direction, check_depth(depth), check_cap(cap))
+        return expand(self.g, found.vid, direction, check_depth(depth), check_cap(cap), paths=False)
 
     def lineage(self, node_id: str | NodeKey, direction: str, max_depth: int = 5,
                 labels: Iterable[str] | None = None, node_cap: int = MAX_NODES,
@@ -230,7 +230,7 @@ class LineageQueries:
         for seed in seeds:
             distance.setdefault(seed, 1 if seed != found.vid else 0)
             for way in ((UP, DOWN) if direction == "both" else (direction,)):
-                result = expand(self.g, seed, way, depth, node_cap)
+                result = expand(self.g, seed, way, depth, node_cap, paths=False)
                 truncated |= result.truncated
                 for vid, d in result.distance.items():
                     d += distance[seed]
@@ -246,13 +246,11 @@ class LineageQueries:
         ident = {v: n["id"] for v, n in zip([v for v in ordered if v in info], nodes)}
         edges = []
         for i in range(0, len(ordered), 500):
-            rows = (self.g.V(*ordered[i:i + 500]).out_e(*_GRAPH_EDGES)
-                    .project("l", "s", "t", "v").by(__.label()).by(__.out_v().id_()).by(__.in_v().id_())
-                    .by(__.values("version").fold()).to_list())
-            for r in rows:
-                if r["s"] in keep and r["t"] in keep:
-                    edges.append({"label": r["l"], "source": ident[r["s"]], "target": ident[r["t"]],
-                                  "version": r["v"][0] if r["v"] else None})
+            for row in self.g.V(*ordered[i:i + 500]).out_e(*_GRAPH_EDGES).element_map().to_list():
+                source, target = row[Direction.OUT][T.id], row[Direction.IN][T.id]
+                if source in keep and target in keep:
+                    edges.append({"label": row[T.label], "source": ident[source], "target": ident[target],
+                                  "version": row.get("version")})
         unique = {(e["label"], e["source"], e["target"]): e for e in edges}
         return LineageGraph(nodes, sorted(unique.values(), key=lambda e: (e["source"], e["label"], e["target"])),
                             truncated, found.key)
@@ -283,7 +281,9 @@ class LineageQueries:
         backward = expand(self.g, target.vid, UP, max_depth, MAX_NODES)
         useful = {v for v in forward.distance if v in backward.distance
                   and forward.distance[v] + backward.distance[v] <= max_depth}
-        nxt = neighbours(self.g, sorted(useful, key=str), DOWN, MAX_NODES)
+        nxt: dict[Any, list[Any]] = {}
+        for a, b in neighbours(self.g, sorted(useful, key=str), DOWN, MAX_NODES * 4):
+            nxt.setdefault(a, []).append(b)
         found: list[list[Any]] = []
         stack: list[list[Any]] = [[source.vid]]
         while stack:

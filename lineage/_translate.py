@@ -10,11 +10,13 @@ The mapping:
 * the job is a ``Pipeline``; a RunEvent also makes a ``Run`` with ``RUN_OF``;
 * an input is a ``Dataset`` (or a ``Model``/``Feature`` by its facets) that
   the pipeline ``CONSUMES``;
-* an output ``Dataset`` is ``GENERATED_BY`` the pipeline and ``DERIVED_FROM``
-  each input dataset; an output ``Model`` (``datasetType`` MODEL or an
-  ``mlModel`` facet) is ``GENERATED_BY`` the pipeline and ``TRAINED_ON`` each
-  input; an output ``Feature`` (``datasetType`` FEATURE or a ``featureView``
-  facet) is what the pipeline ``PRODUCES``.
+* an output ``Dataset`` is ``GENERATED_BY`` the pipeline; an output ``Model``
+  (``datasetType`` MODEL or an ``mlModel`` facet) is ``GENERATED_BY`` the
+  pipeline and ``TRAINED_ON`` each input; an output ``Feature``
+  (``datasetType`` FEATURE or a ``featureView`` facet) is what the pipeline
+  ``PRODUCES``;
+* an output Dataset or Feature is ``DERIVED_FROM`` each input, so lineage
+  between artifacts is one edge step (``DERIVED_FROM`` or ``TRAINED_ON``).
 """
 
 from __future__ import annotations
@@ -220,15 +222,16 @@ class Translator:
             here = (node.label, node.key)
             if node.label == m.FEATURE:
                 edge(m.PRODUCES, pipe, here, node.version)
-                continue
-            edge(m.GENERATED_BY, here, pipe, node.version)
+            else:
+                edge(m.GENERATED_BY, here, pipe, node.version)
             for source in inputs:
                 there = (source.label, source.key)
                 if there == here:
                     continue
-                if node.label == m.MODEL and source.label in (m.DATASET, m.FEATURE):
-                    edge(m.TRAINED_ON, here, there, source.version)
-                elif node.label == m.DATASET and source.label == m.DATASET:
+                if node.label == m.MODEL:
+                    if source.label in (m.DATASET, m.FEATURE):
+                        edge(m.TRAINED_ON, here, there, source.version)
+                else:
                     edge(m.DERIVED_FROM, here, there, source.version)
         return out
 

@@ -1,14 +1,9 @@
 """Directional, bounded expansion over the lineage graph.
 
 Lineage flows between artifacts (datasets, models, features). One hop
-upstream from an artifact is what it was made from:
-
-* a Dataset: the datasets it is ``DERIVED_FROM``, and the models or features
-  consumed by the pipeline that generated it (batch scoring);
-* a Model: what it was ``TRAINED_ON``;
-* a Feature: what the pipeline that ``PRODUCES`` it ``CONSUMES``.
-
-Downstream is the exact inverse. Expansion runs one traversal per level from
+upstream from an artifact is what it was made from: what a dataset or a
+feature view is ``DERIVED_FROM``, what a model was ``TRAINED_ON``. Downstream
+is the inverse. Expansion runs one traversal per level from
 Python (``g.V(*frontier)`` with a ``project`` per frontier vertex), keeps a
 visited set (so cycles end), caps the nodes it returns, and works the same on
 gremlite and JanusGraph.
@@ -17,7 +12,7 @@ gremlite and JanusGraph.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from gremlin_python.process.graph_traversal import GraphTraversalSource, __
 from gremlin_python.process.traversal import T
@@ -28,23 +23,12 @@ UP, DOWN = "upstream", "downstream"
 _CHUNK = 500
 
 
-def _up() -> Any:
-    return __.union(
-        __.out(m.DERIVED_FROM, m.TRAINED_ON),
-        __.out(m.GENERATED_BY).out(m.CONSUMES).has_label(m.MODEL, m.FEATURE),
-        __.in_(m.PRODUCES).out(m.CONSUMES),
-    )
+LINEAGE_EDGES = (m.DERIVED_FROM, m.TRAINED_ON)
 
 
-def _down() -> Any:
-    return __.union(
-        __.in_(m.DERIVED_FROM, m.TRAINED_ON),
-        __.has_label(m.MODEL, m.FEATURE).in_(m.CONSUMES).in_(m.GENERATED_BY),
-        __.in_(m.CONSUMES).out(m.PRODUCES),
-    )
-
-
-STEPS: dict[str, Callable[[], Any]] = {UP: _up, DOWN: _down}
+def step(t: Any, direction: str) -> Any:
+    """One lineage hop on traversal ``t``: out along lineage edges for upstream, in for downstream."""
+    return t.out(*LINEAGE_EDGES) if direction == UP else t.in_(*LINEAGE_EDGES)
 
 
 @dataclass
@@ -63,38 +47,58 @@ class Expansion:
         return out[::-1]
 
 
-def neighbours(g: GraphTraversalSource, ids: list[Any], direction: str, fanout: int) -> dict[Any, list[Any]]:
-    """One hop from each of ``ids``; at most ``fanout`` neighbours per vertex."""
-    step = STEPS[direction]
-    found: dict[Any, list[Any]] = {}
+def neighbours(g: GraphTraversalSource, ids: list[Any], direction: str, limit: int) -> list[tuple[Any, Any]]:
+    """(from, to) pairs one hop from ``ids``, at most ``limit`` of them. (``project``
+    per source: step labels with ``select`` make gremlite copy every path.)"""
+    pairs: list[tuple[Any, Any]] = []
     for i in range(0, len(ids), _CHUNK):
-        rows = (g.V(*ids[i:i + _CHUNK]).project("s", "n")
-                .by(__.id_()).by(step().limit(fanout).id_().fold()).to_list())
+        rows = (g.V(*ids[i:i + _CHUNK]).project("s", "n").by(__.id_())
+                .by(step(__, direction).limit(limit).id_().fold()).to_list())
         for row in rows:
-            found[row["s"]] = row["n"]
+            pairs.extend((row["s"], n) for n in row["n"])
+        if len(pairs) >= limit:
+            return pairs[:limit]
+    return pairs
+
+
+def reached(g: GraphTraversalSource, ids: list[Any], direction: str, limit: int) -> list[Any]:
+    """Vertices one hop from ``ids`` (with repeats), at most ``limit``: the cheapest
+    expansion, for when no path is wanted."""
+    found: list[Any] = []
+    for i in range(0, len(ids), _CHUNK):
+        found += step(g.V(*ids[i:i + _CHUNK]), direction).limit(limit - len(found)).id_().to_list()
+        if len(found) >= limit:
+            break
     return found
 
 
-def expand(g: GraphTraversalSource, start: Any, direction: str, max_depth: int, node_cap: int) -> Expansion:
+def expand(g: GraphTraversalSource, start: Any, direction: str, max_depth: int, node_cap: int,
+           paths: bool = True) -> Expansion:
     """Every artifact within ``max_depth`` hops of ``start`` in one direction,
-    stopping (``truncated``) once ``node_cap`` nodes are found."""
+    stopping (``truncated``) once ``node_cap`` nodes are found. With ``paths``
+    each node also records the neighbour it was reached from."""
     result = Expansion(start, {start: 0})
     frontier = [start]
     for depth in range(1, max_depth + 1):
         if not frontier:
             break
         nxt: list[Any] = []
-        hops = neighbours(g, frontier, direction, node_cap + 1)
-        for source in frontier:
-            for node in hops.get(source, []):
-                if node in result.distance:
-                    continue
-                if len(result.distance) > node_cap:
-                    result.truncated = True
-                    return result
-                result.distance[node] = depth
-                result.parent[node] = source
-                nxt.append(node)
+        limit = node_cap + 1 - len(result.distance) + len(frontier) * 4 + 16
+        if paths:
+            pairs = neighbours(g, frontier, direction, limit)
+        else:
+            pairs = [(None, v) for v in reached(g, frontier, direction, limit)]
+        if len(pairs) >= limit:
+            result.truncated = True  # more edges than we read: the answer may be partial
+        for source, node in pairs:
+            if node in result.distance:
+                continue
+            if len(result.distance) > node_cap:
+                result.truncated = True
+                return result
+            result.distance[node] = depth
+            result.parent[node] = source
+            nxt.append(node)
         frontier = nxt
     return result
 

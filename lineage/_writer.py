@@ -223,8 +223,6 @@ class GraphWriter:
         for e in batch.edges:
             ends = [(m.FEATURE, key) if label == m.DATASET and key in features else (label, key)
                     for label, key in (e.out, e.in_)]
-            if e.label == m.DERIVED_FROM and m.FEATURE in (ends[0][0], ends[1][0]):
-                continue  # a dataset computed from a feature view reaches it through the pipeline
             out.edges.append(EdgeAssert(e.label, ends[0], ends[1], e.pipeline_id, e.props, e.time))
         return out
 
