@@ -4,6 +4,8 @@
     lineage demo               load the demo lakehouse
     lineage rebuild            replay the event log into an empty graph
     lineage gremlin [-c EXPR]  a Python shell with ``g`` bound to the configured graph
+    lineage serve              the HTTP server: OpenLineage ingestion, GraphQL, the lineage explorer
+    lineage graphql-schema     print the GraphQL SDL (graphql/schema.graphql is this output)
 """
 
 from __future__ import annotations
@@ -110,6 +112,35 @@ def cmd_gremlin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ._server import create_app
+
+    overrides: dict[str, Any] = {}
+    if args.db:
+        overrides["db"] = args.db
+    if args.host:
+        overrides["host"] = args.host
+    if args.port:
+        overrides["port"] = args.port
+    settings = Settings.from_env(**overrides)
+    app = create_app(settings)
+    where = f"http://{settings['LINEAGE_HOST']}:{settings['LINEAGE_PORT']}"
+    print(f"lineage explorer at {where}/  GraphQL at {where}/graphql  OpenLineage at {where}/api/v1/lineage",
+          file=sys.stderr)
+    uvicorn.run(app, host=settings["LINEAGE_HOST"], port=settings["LINEAGE_PORT"], log_level="warning",
+                access_log=False)
+    return 0
+
+
+def cmd_graphql_schema(args: argparse.Namespace) -> int:
+    from ._gql import schema
+
+    print(str(schema).rstrip())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lineage", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -123,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gremlin", help="Gremlin shell on the configured graph")
     p.add_argument("-c", dest="command", metavar="EXPR", help="run one traversal and print its results")
     p.set_defaults(func=cmd_gremlin)
+    p = sub.add_parser("serve", help="run the HTTP server")
+    p.add_argument("--host", help="listen address (overrides LINEAGE_HOST)")
+    p.add_argument("--port", type=int, help="port (overrides LINEAGE_PORT)")
+    p.set_defaults(func=cmd_serve)
+    sub.add_parser("graphql-schema", help="print the GraphQL SDL").set_defaults(func=cmd_graphql_schema)
     return parser
 
 

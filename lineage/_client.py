@@ -15,15 +15,13 @@ go through the query module. Results are plain dicts (see the README).
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from typing import Any, Iterable
 
 from . import _model as m
 from ._analysis import LineageAnalysis
-from ._builders import DatasetSpec, EventBuilder, now_iso, stable_run_id
+from ._builders import DatasetSpec
 from ._errors import InvalidArgument, LineageError
-from ._ids import NodeKey
+from ._recorder import Recorder, summary
 from ._settings import Settings
 from ._store import LineageStore
 
@@ -63,67 +61,46 @@ class JanusGraphClient:
     def queries(self) -> LineageAnalysis:
         return LineageAnalysis(self.store.g, self.settings.default_namespace)
 
-    @property
-    def _builder(self) -> EventBuilder:
-        return EventBuilder(self.settings.default_namespace)
-
     def _emit(self, events: list[dict[str, Any]]) -> dict[str, Any]:
         result = self.store.ingest(events)
         if result.rejected:  # events built here are valid; a reject means a bad argument
             raise InvalidArgument(result.rejected[0].reason)
-        return {"events": result.received, "accepted": result.accepted, "duplicates": result.duplicates,
-                "run_id": events[0].get("run", {}).get("runId") if events else None}
+        return summary(events, result.accepted)
 
-    # -- writes ----------------------------------------------------------------------
+    # -- writes: OpenLineage events through the one translator -----------------------
+
+    @property
+    def recorder(self) -> Recorder:
+        return Recorder(self.settings.default_namespace, self._emit)
 
     def add_dataset(self, dataset_id: str, layer: str | None = None, version: Any = None) -> dict[str, Any]:
         """Declare a dataset, its layer and (optionally) its current version or snapshot."""
-        spec = DatasetSpec(dataset_id, None if version is None else str(version), layer)
-        return self._emit([self._builder.dataset_event(spec)])
+        return self.recorder.add_dataset(dataset_id, layer, version)
 
     def add_pipeline_generates_dataset(self, pipeline_id: str, pipeline_version: Any, dataset_id: str,
                                        dataset_version: Any = None) -> dict[str, Any]:
         """Record that a version of a pipeline wrote a dataset (optionally a specific snapshot)."""
-        out = DatasetSpec(dataset_id, None if dataset_version is None else str(dataset_version))
-        run_id = stable_run_id("generates", pipeline_id, pipeline_version, dataset_id, dataset_version)
-        return self._emit(self._builder.pipeline_run(pipeline_id, version=pipeline_version, outputs=[out],
-                                                     run_id=run_id))
+        return self.recorder.add_pipeline_generates_dataset(pipeline_id, pipeline_version, dataset_id,
+                                                            dataset_version)
 
     def add_model_trained_on_dataset(self, model_name: str, model_version: Any, dataset_id: str,
-                                     dataset_version: Any = None, *, framework: str | None = None,
-                                     pipeline_id: str | None = None, code_version: Any = None) -> dict[str, Any]:
-        """Record that a model version was trained on a dataset (pin ``dataset_version``
-        for reproducibility). The training pipeline defaults to ``train_<model_name>``;
-        give its ``code_version`` to make the model reproducible."""
-        model = DatasetSpec(model_name, str(model_version), kind="MODEL", framework=framework)
-        source = DatasetSpec(dataset_id, None if dataset_version is None else str(dataset_version))
-        pid = pipeline_id or f"train_{model_name}"
-        run_id = stable_run_id("trained", model_name, model_version, dataset_id, dataset_version)
-        return self._emit(self._builder.pipeline_run(pid, version=code_version, inputs=[source], outputs=[model],
-                                                     run_id=run_id))
+                                     dataset_version: Any = None, **kw: Any) -> dict[str, Any]:
+        """Record that a model version was trained on a dataset; pin ``dataset_version`` and
+        pass ``code_version`` (of the training code) for a reproducible model."""
+        return self.recorder.add_model_trained_on_dataset(model_name, model_version, dataset_id,
+                                                          dataset_version, **kw)
 
     def record_pipeline_execution(self, pipeline_id: str, pipeline_version: Any,
                                   input_datasets: Iterable[str | DatasetSpec],
-                                  output_datasets: Iterable[str | DatasetSpec], *,
-                                  pipeline_type: str | None = None, state: str = "COMPLETE") -> dict[str, Any]:
+                                  output_datasets: Iterable[str | DatasetSpec], **kw: Any) -> dict[str, Any]:
         """Record one run of a pipeline: what it read and wrote (``'id'`` or ``'id@version'``)."""
-        return self._emit(self._builder.pipeline_run(
-            pipeline_id, version=pipeline_version, pipeline_type=pipeline_type, inputs=list(input_datasets),
-            outputs=list(output_datasets), run_id=str(uuid.uuid4()), final_state=state))
+        return self.recorder.record_pipeline_execution(pipeline_id, pipeline_version, input_datasets,
+                                                       output_datasets, **kw)
 
     def record_dataset_promotion(self, source_dataset: str, target_dataset: str,
                                  transformation: str) -> dict[str, Any]:
-        """Record that ``target_dataset`` was promoted from ``source_dataset`` (e.g. silver
-        to gold) by ``transformation``, which becomes the promotion's description and code identity."""
-        src = NodeKey.parse(DatasetSpec.coerce(source_dataset).dataset_id, self.settings.default_namespace)
-        dst = NodeKey.parse(DatasetSpec.coerce(target_dataset).dataset_id, self.settings.default_namespace)
-        pipeline = NodeKey("promotion", f"{src.render(self.settings.default_namespace)}->"
-                                        f"{dst.render(self.settings.default_namespace)}")
-        code = "t:" + hashlib.sha256(transformation.encode()).hexdigest()[:12]
-        return self._emit(self._builder.pipeline_run(
-            pipeline.render(self.settings.default_namespace), version=code, pipeline_type="promotion",
-            inputs=[source_dataset], outputs=[target_dataset], description=transformation,
-            run_id=str(uuid.uuid4()), start_time=now_iso()))
+        """Record that ``target_dataset`` was promoted from ``source_dataset`` by ``transformation``."""
+        return self.recorder.record_dataset_promotion(source_dataset, target_dataset, transformation)
 
     # -- reads -----------------------------------------------------------------------
 

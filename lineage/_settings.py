@@ -29,6 +29,15 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("use true or false")
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -51,6 +60,17 @@ SETTINGS: tuple[Setting, ...] = (
             "OpenLineage namespace given to short ids without one, e.g. 'churn_predictor'."),
     Setting("LINEAGE_BATCH_SIZE", 500,
             "Events projected per transaction by `lineage ingest` and the batch endpoint.", _positive_int),
+    Setting("LINEAGE_HOST", "127.0.0.1", "Address `lineage serve` listens on (0.0.0.0 in a container)."),
+    Setting("LINEAGE_PORT", 5000, "Port `lineage serve` listens on (Marquez's, so producers need no change).",
+            _positive_int),
+    Setting("LINEAGE_API_TOKENS", "",
+            "Comma-separated bearer tokens. When set, ingestion and GraphQL mutations need "
+            "'Authorization: Bearer <token>' (what the OpenLineage client's api_key auth sends)."),
+    Setting("LINEAGE_PROTECT_READS", False,
+            "When true (and LINEAGE_API_TOKENS is set), queries and event listings need a token too.", _bool),
+    Setting("LINEAGE_MAX_BODY_BYTES", 5_000_000,
+            "Largest request body accepted (after gzip decompression); larger ones get 413.", _positive_int),
+    Setting("LINEAGE_LOG_LEVEL", "INFO", "Log level of the JSON access and error logs (DEBUG, INFO, WARNING)."),
     Setting("LINEAGE_WRITE_CHUNK", 0,
             "Graph updates sent in one traversal (one round trip to a remote server); 0 picks per backend: "
             "1 on the embedded store, where separate traversals are cheapest, 60 on a Gremlin Server.",
@@ -103,3 +123,7 @@ class Settings:
     @property
     def default_namespace(self) -> str:
         return self["LINEAGE_DEFAULT_NAMESPACE"]
+
+    @property
+    def api_tokens(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in str(self["LINEAGE_API_TOKENS"]).split(",") if t.strip())

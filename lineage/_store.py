@@ -97,19 +97,15 @@ class LineageStore:
         size = self.settings["LINEAGE_BATCH_SIZE"]
         for start in range(0, len(parsed), size):
             part = parsed[start:start + size]
-            fresh, writes = self._project(part)
-            result.accepted += fresh
-            result.duplicates += len(part) - fresh
+            fresh, writes = self.project(part)
+            result.accepted += len(fresh)
+            result.duplicates += len(part) - len(fresh)
             result.merge(IngestResult(writes=writes), 0)
         return result
 
-    def ingest_one(self, raw: Any) -> IngestResult:
-        """Like :meth:`ingest` for one event, raising :class:`InvalidEvent` when it is malformed."""
-        event = parse_event(raw)
-        fresh, writes = self._project([event])
-        return IngestResult(received=1, accepted=fresh, duplicates=1 - fresh, writes=writes)
-
-    def _project(self, events: list[Event], attempts: int = 3) -> tuple[int, WriteStats]:
+    def project(self, events: list[Event], attempts: int = 3) -> tuple[list[Event], WriteStats]:
+        """Log and project parsed events in one transaction; return those that were new.
+        Conflicts with another writer are retried; other failures roll back and raise."""
         with self._lock:
             for attempt in range(1, attempts + 1):
                 try:
@@ -117,7 +113,7 @@ class LineageStore:
                     fresh = self.backend.log.append(events)
                     writes = self.writer.apply(self.translator.translate_all(fresh), fresh=stale)
                     self.backend.commit()
-                    return len(fresh), writes
+                    return fresh, writes
                 except LineageError:
                     self._abort()
                     raise

@@ -1,0 +1,137 @@
+"""Query root."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import strawberry
+from strawberry.types import Info
+
+from .. import _model as m
+from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
+                    ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
+
+
+@strawberry.type(description="A node and, for pipelines, its recent runs.")
+class Node(LineageNode):
+    @strawberry.field(description="Recent runs, newest first (pipelines only).")
+    async def runs(self, info: Info, limit: int = 10) -> list[Run]:
+        if self.label != m.PIPELINE:
+            return []
+        return [Run.of(r) for r in await info.context.runs.load((self.id, limit))]
+
+    @classmethod
+    def of(cls, node: dict[str, Any]) -> "Node":
+        base = LineageNode.of(node)
+        return cls(**{f: getattr(base, f) for f in ("id", "label", "name", "layer", "version", "distance",
+                                                     "properties")})
+
+
+def _dataset_lineage(q: Any, dataset_id: str, depth: int) -> DatasetLineage:
+    found = q.resolve(dataset_id)
+    node = q.node(found.key, found.label)
+    up = q.upstream(found.key, depth, label=found.label)
+    down = q.downstream(found.key, depth, label=found.label)
+    consumers = q.consumers(found.key) if found.label == m.DATASET else {"models": [], "pipelines": [], "features": []}
+    datasets_up = [n for n in up if n["label"] == m.DATASET]
+    datasets_down = [n for n in down if n["label"] == m.DATASET]
+    return DatasetLineage(
+        dataset_id=node["id"], layer=node.get("layer") or None, version=node.get("version"),
+        upstream_count=len(datasets_up), upstream_datasets=[LineageNode.of(n) for n in datasets_up],
+        downstream_count=len(datasets_down), downstream_datasets=[LineageNode.of(n) for n in datasets_down],
+        consuming_models=[LineageNode.of(n) for n in consumers["models"]],
+        consuming_pipelines=[LineageNode.of(n) for n in consumers["pipelines"]],
+        produced_features=[LineageNode.of(n) for n in consumers["features"]])
+
+
+def _model_lineage(q: Any, model_name: str, version: Optional[str]) -> ModelLineage:
+    lineage = q.model_training_lineage(model_name, version)
+    verdict = q.reproducibility(model_name, version)
+    model = lineage["model"]
+    return ModelLineage(
+        model_id=model["id"], model_name=model.get("model_name") or model["id"], model_version=model.get("version"),
+        framework=model.get("framework"), is_reproducible=verdict["reproducible"], missing=verdict["missing"],
+        training_datasets=[TrainingInput(id=d["id"], name=d["id"], label=d["label"], version=d["version"],
+                                         current_version=d.get("current_version"), layer=d.get("layer") or None,
+                                         properties=d) for d in lineage["training_datasets"]],
+        dataset_snapshots=[d["version"] for d in lineage["training_datasets"] if d["version"]],
+        pipelines=[LineageNode.of(n) for n in lineage["pipelines"]],
+        upstream=[LineageNode.of(n) for n in lineage["upstream"]])
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Datasets upstream and downstream of a dataset, and what consumes it.")
+    async def dataset_lineage(self, info: Info, dataset_id: str, depth: int = 5) -> DatasetLineage:
+        return await info.context.read("datasetLineage", lambda q: _dataset_lineage(q, dataset_id, depth))
+
+    @strawberry.field(description="What a model version was trained on, and whether it can be reproduced.")
+    async def model_lineage(self, info: Info, model_name: str, model_version: Optional[Version] = None) -> ModelLineage:
+        return await info.context.read("modelLineage", lambda q: _model_lineage(q, model_name, model_version))
+
+    @strawberry.field(description="Nodes and edges around a node, for drawing; at most nodeCap nodes.")
+    async def lineage_graph(self, info: Info, node_id: str, node_type: Optional[str] = None, depth: int = 3,
+                            direction: str = "both", node_cap: int = 200) -> LineageGraph:
+        def run(q: Any) -> LineageGraph:
+            g = q.lineage_graph(node_id, node_type, depth, direction, node_cap)
+            return LineageGraph(center=g.center, node_count=len(g.nodes), edge_count=len(g.edges),
+                                nodes=[LineageNode.of(n) for n in g.nodes],
+                                edges=[GraphEdge(**e) for e in g.edges], truncated=g.truncated)
+        return await info.context.read("lineageGraph", run)
+
+    @strawberry.field(description="Everything downstream that a change to a dataset would reach.")
+    async def impact_analysis(self, info: Info, dataset_id: str, change_type: str = "schema",
+                              depth: int = 10) -> ImpactAnalysis:
+        def run(q: Any) -> ImpactAnalysis:
+            r = q.impact(dataset_id, change_type, depth)
+            return ImpactAnalysis(
+                dataset_id=r["dataset_id"], change_type=r["change_type"], total_affected=r["total_affected"],
+                severity=r["severity"], truncated=r["truncated"],
+                affected_datasets=[AffectedNode.of(n) for n in r["datasets"]],
+                affected_models=[AffectedNode.of(n) for n in r["models"]],
+                affected_features=[AffectedNode.of(n) for n in r["features"]],
+                affected_pipelines=[AffectedNode.of(n) for n in r["pipelines"]])
+        return await info.context.read("impactAnalysis", run)
+
+    @strawberry.field(description="Datasets, pipelines, models and features whose id or name starts with prefix.")
+    async def search(self, info: Info, prefix: str, labels: Optional[list[str]] = None,
+                     limit: int = 20) -> list[Node]:
+        return await info.context.read("search", lambda q: [Node.of(n) for n in q.search(prefix, labels, limit)])
+
+    @strawberry.field(description="One node by id (any type, or the one named by nodeType).")
+    async def node(self, info: Info, id: str, node_type: Optional[str] = None) -> Node:
+        return await info.context.read("node", lambda q: Node.of(q.node(id, node_type)))
+
+    @strawberry.field
+    async def dataset(self, info: Info, id: str) -> Node:
+        return await info.context.read("dataset", lambda q: Node.of(q.node(id, m.DATASET)))
+
+    @strawberry.field
+    async def pipeline(self, info: Info, id: str) -> Node:
+        return await info.context.read("pipeline", lambda q: Node.of(q.node(id, m.PIPELINE)))
+
+    @strawberry.field
+    async def model(self, info: Info, name: str, version: Optional[Version] = None) -> Node:
+        from .._ids import model_id
+        return await info.context.read("model", lambda q: Node.of(q.node(model_id(name, version), m.MODEL)))
+
+    @strawberry.field
+    async def run(self, info: Info, run_id: str) -> Run:
+        return await info.context.read("run", lambda q: Run.of(q.node(run_id, m.RUN)))
+
+    @strawberry.field(description="Lineage paths from one artifact down to another, shortest first.")
+    async def paths(self, info: Info, from_id: str, to_id: str, max_depth: int = 10, limit: int = 10) -> list[list[str]]:
+        return await info.context.read("paths", lambda q: q.paths(from_id, to_id, max_depth, limit))
+
+    @strawberry.field(description="Recipe: paths from bronze datasets to models.")
+    async def bronze_to_model_paths(self, info: Info, limit: int = 10) -> list[list[str]]:
+        return await info.context.read("bronzeToModelPaths", lambda q: q.bronze_to_model_paths(limit))
+
+    @strawberry.field(description="Recipe: datasets nothing reads.")
+    async def orphaned_datasets(self, info: Info, limit: int = 1000) -> list[str]:
+        return await info.context.read("orphanedDatasets", lambda q: q.orphaned_datasets(limit))
+
+    @strawberry.field(description="Recipe: model versions with a training input not pinned to a snapshot.")
+    async def unreproducible_models(self, info: Info) -> list[UnreproducibleModel]:
+        return await info.context.read("unreproducibleModels",
+                                       lambda q: [UnreproducibleModel(**r) for r in q.unreproducible_models()])

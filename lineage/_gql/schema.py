@@ -1,0 +1,37 @@
+"""The schema, with a depth limit and masked unexpected errors. ``graphql/schema.graphql``
+is its printed SDL (``lineage graphql-schema``); a test fails when they drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, QueryDepthLimiter
+
+from .mutation import Mutation
+from .query import Query
+
+MAX_QUERY_DEPTH = 8
+
+
+def _unexpected(error: GraphQLError) -> bool:
+    """Mask anything but our typed errors and GraphQL's own validation messages."""
+    if error.extensions and "code" in error.extensions:
+        return False
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+
+
+class LineageSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Log only what was unexpected; typed errors are answers, not incidents."""
+        unexpected = [e for e in errors if not (e.extensions and "code" in e.extensions)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+schema = LineageSchema(
+    query=Query, mutation=Mutation,
+    extensions=[QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH), MaxTokensLimiter(max_token_count=5000),
+                MaskErrors(should_mask_error=_unexpected, error_message="internal error; the server log has details")],
+)

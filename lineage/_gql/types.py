@@ -1,0 +1,155 @@
+"""GraphQL object types. Each is built from the plain dicts of the query module."""
+
+from __future__ import annotations
+
+from typing import Any, NewType, Optional
+
+import strawberry
+from graphql import IntValueNode, StringValueNode
+from strawberry.scalars import JSON
+
+from .. import _model as m
+
+
+def _parse_version_literal(node: Any, _variables: Any = None) -> str:
+    if isinstance(node, (IntValueNode, StringValueNode)):
+        return str(node.value)
+    raise ValueError("a version is a string or an integer, e.g. 5 or \"git:9f1c2ab\"")
+
+
+Version = strawberry.scalar(
+    NewType("Version", str), name="Version",
+    description="A version: an integer (5) or a string (\"git:9f1c2ab\", \"snapshot_def456\").",
+    serialize=str, parse_value=lambda v: str(v), parse_literal=_parse_version_literal)
+
+
+def _props(node: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in node.items() if k not in ("path",)}
+
+
+@strawberry.type(description="A dataset, pipeline, model, feature view or run, with its distance from the node asked about.")
+class LineageNode:
+    id: str = strawberry.field(description="Identity: dataset_id, pipeline_id, model_id (name@version), feature_view or run_id.")
+    label: str = strawberry.field(description="Dataset, Pipeline, Model, Feature or Run.")
+    name: str = strawberry.field(description="Display name (the id).")
+    layer: Optional[str]
+    version: Optional[str]
+    distance: Optional[int]
+    properties: JSON
+
+    @classmethod
+    def of(cls, node: dict[str, Any]) -> "LineageNode":
+        return cls(id=node["id"], label=node["label"], name=node["id"], layer=node.get("layer") or None,
+                   version=node.get("version"), distance=node.get("distance"), properties=_props(node))
+
+
+@strawberry.type
+class DatasetLineage:
+    dataset_id: str
+    layer: Optional[str]
+    version: Optional[str]
+    upstream_count: int
+    upstream_datasets: list[LineageNode]
+    downstream_count: int
+    downstream_datasets: list[LineageNode]
+    consuming_models: list[LineageNode]
+    consuming_pipelines: list[LineageNode]
+    produced_features: list[LineageNode]
+
+
+@strawberry.type(description="A training input and the exact version the model was trained on.")
+class TrainingInput:
+    id: str
+    name: str
+    label: str
+    version: Optional[str] = strawberry.field(description="The version or snapshot the model was trained on.")
+    current_version: Optional[str] = strawberry.field(description="The dataset's latest version.")
+    layer: Optional[str]
+    properties: JSON
+
+
+@strawberry.type
+class ModelLineage:
+    model_id: str
+    model_name: str
+    model_version: Optional[str]
+    framework: Optional[str]
+    is_reproducible: bool
+    missing: list[str] = strawberry.field(description="What keeps the model from being reproducible.")
+    training_datasets: list[TrainingInput]
+    dataset_snapshots: list[str] = strawberry.field(description="The pinned versions of the training inputs.")
+    pipelines: list[LineageNode]
+    upstream: list[LineageNode]
+
+
+@strawberry.type
+class GraphEdge:
+    label: str
+    source: str
+    target: str
+    version: Optional[str]
+
+
+@strawberry.type
+class LineageGraph:
+    center: str
+    node_count: int
+    edge_count: int
+    nodes: list[LineageNode]
+    edges: list[GraphEdge]
+    truncated: bool = strawberry.field(description="True when the node cap left nodes out.")
+
+
+@strawberry.type
+class AffectedNode:
+    id: str
+    name: str
+    label: str
+    distance: int
+    path: list[str] = strawberry.field(description="A shortest path of ids from the changed dataset.")
+    properties: JSON
+
+    @classmethod
+    def of(cls, node: dict[str, Any]) -> "AffectedNode":
+        return cls(id=node["id"], name=node["id"], label=node["label"], distance=node["distance"],
+                   path=node["path"], properties=_props(node))
+
+
+@strawberry.type
+class ImpactAnalysis:
+    dataset_id: str
+    change_type: str
+    total_affected: int
+    severity: str = strawberry.field(description="HIGH: >20 affected or a model hit by a schema change or "
+                                                 "deprecation; MEDIUM: 6-20 or a model hit by a data change; LOW otherwise.")
+    affected_datasets: list[AffectedNode]
+    affected_models: list[AffectedNode]
+    affected_features: list[AffectedNode]
+    affected_pipelines: list[AffectedNode]
+    truncated: bool
+
+
+@strawberry.type
+class Run:
+    run_id: str
+    pipeline_id: Optional[str]
+    state: Optional[str]
+    started_at: Optional[str]
+    ended_at: Optional[str]
+    pipeline_version: Optional[str]
+    error_message: Optional[str]
+
+    @classmethod
+    def of(cls, node: dict[str, Any]) -> "Run":
+        return cls(**{k: node.get(k) for k in ("run_id", "pipeline_id", "state", "started_at", "ended_at",
+                                                "pipeline_version", "error_message")})
+
+
+@strawberry.type
+class UnreproducibleModel:
+    model_id: str
+    training_inputs: int
+    unpinned: int
+
+
+NODE_LABELS = m.VERTEX_LABELS

@@ -1,0 +1,173 @@
+"""The FastAPI application: one process that OpenLineage producers post to and
+the web page and GraphQL clients read from.
+
+Routes: ``/api/v1/lineage`` (+ ``/batch``), ``/api/v1/events/lineage``,
+``/graphql`` (with GraphiQL), ``/healthz``, ``/readyz``, ``/metrics``, and the
+lineage explorer at ``/``. Every error is one JSON shape:
+``{"error": code, "message": what to fix, "details": {...}}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from strawberry.fastapi import GraphQLRouter
+
+from .. import _model as m
+from .._analysis import LineageAnalysis
+from .._errors import BackendError, LineageError
+from .._recorder import Recorder, summary
+from .._settings import Settings
+from .._store import LineageStore
+from .._gql import schema
+from .._gql.context import Context
+from . import auth, ingest
+from .metrics import Metrics
+from .readers import Readers
+from .worker import WriteWorker
+
+T = TypeVar("T")
+log = logging.getLogger("lineage.http")
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str) -> None:
+    root = logging.getLogger("lineage")
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+        root.propagate = False
+    root.setLevel(level.upper())
+
+
+class AppState:
+    """What the routes share: settings, the writer thread, read connections, metrics."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.writer = WriteWorker(lambda: LineageStore(settings), settings["LINEAGE_BATCH_SIZE"])
+        self.readers = Readers(settings)
+        self.metrics = Metrics(self._count_vertices)
+
+    def _count_vertices(self) -> dict[str, int]:
+        g = self.readers.g()
+        return {label: g.V().has_label(label).count().next() for label in m.VERTEX_LABELS}
+
+    async def read(self, fn: Callable[[LineageAnalysis], T]) -> T:
+        return await anyio.to_thread.run_sync(lambda: fn(self.readers.analysis()))
+
+    def event_page(self, limit: int, before: int | None) -> list[Any]:
+        return self.readers.event_log().page(limit, before)
+
+    def recorder(self) -> Recorder:
+        """A Recorder whose events go through the writer thread (called from a worker thread)."""
+        from .._events import parse_event
+
+        def emit(events: list[dict[str, Any]]) -> dict[str, Any]:
+            outcome = self.writer.submit_sync([parse_event(e) for e in events])
+            return summary(events, sum(outcome.fresh))
+
+        return Recorder(self.settings.default_namespace, emit)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.readers.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    configure_logging(settings["LINEAGE_LOG_LEVEL"])
+    state = AppState(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        yield
+        state.close()
+
+    app = FastAPI(title="lineage", version="0.1.0", lifespan=lifespan,
+                  description="OpenLineage ingestion and lineage queries over a property graph.")
+    app.state.lineage = state
+
+    @app.exception_handler(LineageError)
+    async def lineage_error(request: Request, exc: LineageError) -> JSONResponse:
+        if isinstance(exc, BackendError):
+            state.metrics.backend_errors.labels(request.url.path).inc()
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()]
+        first = problems[0] if problems else {"field": "request", "problem": "is invalid"}
+        return JSONResponse({"error": "invalid_request", "message": f"{first['field']}: {first['problem']}",
+                             "details": {"problems": problems}}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        state.metrics.backend_errors.labels(request.url.path).inc()
+        log.error("unhandled error on %s", request.url.path, exc_info=exc)
+        return JSONResponse({"error": "internal", "message": "internal error; the server log has details"},
+                            status_code=500)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        elapsed = (time.perf_counter() - started) * 1000
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        state.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
+        log.info("%s %s %s", request.method, request.url.path, response.status_code, extra={"fields": {
+            "method": request.method, "path": request.url.path, "status": response.status_code,
+            "duration_ms": round(elapsed, 2), "client": request.client.host if request.client else None}})
+        return response
+
+    app.include_router(ingest.router(state))
+
+    async def graphql_context(request: Request) -> Context:
+        auth.check(settings, request.headers.get("authorization"), write=False)
+        return Context(state)
+
+    app.include_router(GraphQLRouter(schema, context_getter=graphql_context, graphql_ide="graphiql"),
+                       prefix="/graphql")
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        try:
+            await state.read(lambda q: q.g.V().limit(1).count().next())
+        except Exception as exc:  # any failure means not ready; say why
+            return JSONResponse({"status": "unavailable", "message": f"the graph is not reachable: {exc}"},
+                                status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        body = await anyio.to_thread.run_sync(state.metrics.render)
+        return Response(body, media_type="text/plain; version=0.0.4")
+
+    return app

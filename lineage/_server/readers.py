@@ -1,0 +1,70 @@
+"""Read access for request threads.
+
+On the embedded store each thread gets its own SQLite connection (SQLite
+connections belong to one thread; in WAL mode readers never wait for the
+writer). A Gremlin Server connection is thread-safe and shared.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import Any
+
+from gremlin_python.process.anonymous_traversal import traversal
+
+from .._analysis import LineageAnalysis
+from .._eventlog import EventLog
+from .._settings import Settings
+
+
+class Readers:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._local = threading.local()
+        self._shared: Any = None
+        self._opened: list[Any] = []
+        self._lock = threading.Lock()
+        if settings.gremlin_url:
+            from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+            from janusgraph_python.driver.serializer import JanusGraphSONSerializersV3d0
+
+            self._shared = DriverRemoteConnection(settings.gremlin_url, settings["LINEAGE_GREMLIN_TRAVERSAL_SOURCE"],
+                                                  message_serializer=JanusGraphSONSerializersV3d0())
+            self._opened.append(self._shared)
+
+    def g(self) -> Any:
+        if self._shared is not None:
+            return traversal().with_remote(self._shared)
+        g = getattr(self._local, "g", None)
+        if g is None:
+            from gremlite import SQLiteConnection
+
+            remote = SQLiteConnection(self.settings.db_path, autocommit=False, timeout=30.0)
+            with self._lock:
+                self._opened.append(remote)
+            g = self._local.g = traversal().with_remote(remote)
+        return g
+
+    def analysis(self) -> LineageAnalysis:
+        return LineageAnalysis(self.g(), self.settings.default_namespace)
+
+    def event_log(self) -> EventLog:
+        """This thread's read connection to the event log (inside LINEAGE_DB when embedded)."""
+        log = getattr(self._local, "log", None)
+        if log is None:
+            path = self.settings["LINEAGE_EVENT_LOG"] if self.settings.gremlin_url else self.settings.db_path
+            con = sqlite3.connect(path, timeout=30.0)
+            with self._lock:
+                self._opened.append(con)
+            log = self._local.log = EventLog(con)
+        return log
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._opened:
+                try:
+                    conn.close()
+                except Exception:  # closing a connection another thread owns may complain; it is going away
+                    pass
+            self._opened.clear()
