@@ -226,17 +226,26 @@ class LineageQueries:
                 hop = hop.out(m.RUN_OF)
             seeds = hop.union(__.out(m.CONSUMES, m.PRODUCES), __.in_(m.GENERATED_BY)).id_().to_list()
         distance: dict[Any, int] = {found.vid: 0}
+        side: dict[Any, set[str]] = {found.vid: {UP, DOWN}}
         truncated = False
         for seed in seeds:
             distance.setdefault(seed, 1 if seed != found.vid else 0)
+            side[seed] = {UP, DOWN}
             for way in ((UP, DOWN) if direction == "both" else (direction,)):
                 result = expand(self.g, seed, way, depth, node_cap, paths=False)
                 truncated |= result.truncated
                 for vid, d in result.distance.items():
                     d += distance[seed]
-                    if d <= depth and d < distance.get(vid, d + 1):
-                        distance[vid] = d
-        self._add_pipelines(list(distance), distance, readers=direction != UP)
+                    if d <= depth:
+                        side.setdefault(vid, set()).add(way)
+                        if d < distance.get(vid, d + 1):
+                            distance[vid] = d
+        # a pipeline that wrote an upstream artifact on the edge of the view (or read a
+        # downstream one) lies beyond the depth asked for
+        inside = {v for v in distance if distance[v] < depth}
+        writers = [v for v in distance if v in inside or DOWN in side[v]]
+        readers = [v for v in distance if v in inside or UP in side[v]] if direction != UP else []
+        self._add_pipelines(writers, readers, distance)
         ordered = sorted(distance, key=lambda v: distance[v])
         if len(ordered) > node_cap:
             ordered, truncated = ordered[:node_cap], True
@@ -255,17 +264,18 @@ class LineageQueries:
         return LineageGraph(nodes, sorted(unique.values(), key=lambda e: (e["source"], e["label"], e["target"])),
                             truncated, found.key)
 
-    def _add_pipelines(self, artifacts: list[Any], distance: dict[Any, int], readers: bool) -> None:
-        """Add to ``distance`` the pipelines that wrote (and, with ``readers``, read) the artifacts."""
-        branches = [__.out(m.GENERATED_BY), __.in_(m.PRODUCES)] + ([__.in_(m.CONSUMES)] if readers else [])
-        for i in range(0, len(artifacts), 500):
-            rows = (self.g.V(*artifacts[i:i + 500]).project("s", "p")
-                    .by(__.id_()).by(__.union(*branches).id_().fold()).to_list())
-            for r in rows:
-                for p in r["p"]:
-                    d = distance[r["s"]]
-                    if p not in distance or distance[p] > d:
-                        distance[p] = d
+    def _add_pipelines(self, writers_of: list[Any], readers_of: list[Any], distance: dict[Any, int]) -> None:
+        """Add to ``distance`` the pipelines that wrote ``writers_of`` and read ``readers_of``."""
+        for artifacts, branch in ((writers_of, lambda: __.union(__.out(m.GENERATED_BY), __.in_(m.PRODUCES))),
+                                  (readers_of, lambda: __.in_(m.CONSUMES))):
+            for i in range(0, len(artifacts), 500):
+                rows = (self.g.V(*artifacts[i:i + 500]).project("s", "p")
+                        .by(__.id_()).by(branch().id_().fold()).to_list())
+                for r in rows:
+                    for p in r["p"]:
+                        d = distance[r["s"]]
+                        if p not in distance or distance[p] > d:
+                            distance[p] = d
 
     # -- paths -------------------------------------------------------------------
 

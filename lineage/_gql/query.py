@@ -61,6 +61,10 @@ def _model_lineage(q: Any, model_name: str, version: Optional[str]) -> ModelLine
 
 @strawberry.type
 class Query:
+    @strawberry.field(description="True once the graph holds any lineage (the web page's empty state).")
+    async def has_lineage(self, info: Info) -> bool:
+        return await info.context.read("hasLineage", lambda q: bool(q.g.V().limit(1).count().next()))
+
     @strawberry.field(description="Datasets upstream and downstream of a dataset, and what consumes it.")
     async def dataset_lineage(self, info: Info, dataset_id: str, depth: int = 5) -> DatasetLineage:
         return await info.context.read("datasetLineage", lambda q: _dataset_lineage(q, dataset_id, depth))

@@ -20,7 +20,8 @@ from typing import Any, Callable, TypeVar
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 
 from .. import _model as m
@@ -151,6 +152,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(GraphQLRouter(schema, context_getter=graphql_context, graphql_ide="graphiql"),
                        prefix="/graphql")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,46 @@
+// The page's only link to the server: GraphQL at /graphql.
+
+export class ApiError extends Error {
+  constructor(message, code) { super(message); this.code = code; }
+}
+
+export async function gql(query, variables = {}) {
+  let response;
+  try {
+    response = await fetch("/graphql", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch (err) {
+    throw new ApiError("The lineage server cannot be reached. Check that `lineage serve` is running.", "UNREACHABLE");
+  }
+  let body;
+  try { body = await response.json(); } catch { body = null; }
+  if (!body) throw new ApiError(`The server answered ${response.status} without JSON.`, "BAD_RESPONSE");
+  if (body.errors?.length) {
+    const e = body.errors[0];
+    throw new ApiError(e.message, e.extensions?.code ?? (response.status === 401 ? "UNAUTHORIZED" : "ERROR"));
+  }
+  if (!response.ok) throw new ApiError(body.message ?? `HTTP ${response.status}`, body.error ?? "HTTP");
+  return body.data;
+}
+
+const NODE = "id label name layer version distance properties";
+
+export const queries = {
+  search: `query($p: String!) { search(prefix: $p, limit: 12) { ${NODE} } }`,
+  any: `query { search(prefix: "", limit: 1) { id } }`,
+  graph: `query($id: String!, $depth: Int!, $dir: String!, $type: String) {
+    lineageGraph(nodeId: $id, nodeType: $type, depth: $depth, direction: $dir, nodeCap: 200) {
+      center nodeCount edgeCount truncated nodes { ${NODE} } edges { label source target version } } }`,
+  node: `query($id: String!, $type: String) { node(id: $id, nodeType: $type) {
+      ${NODE} runs(limit: 8) { runId state startedAt endedAt pipelineVersion errorMessage } } }`,
+  impact: `query($id: String!, $change: String!) { impactAnalysis(datasetId: $id, changeType: $change) {
+      datasetId changeType totalAffected severity truncated
+      affectedDatasets { id label distance path } affectedModels { id label distance path }
+      affectedFeatures { id label distance path } affectedPipelines { id label distance path } } }`,
+  model: `query($name: String!, $version: Version) { modelLineage(modelName: $name, modelVersion: $version) {
+      modelId modelName modelVersion framework isReproducible missing datasetSnapshots
+      trainingDatasets { id label version currentVersion layer } pipelines { id version properties } } }`,
+};
