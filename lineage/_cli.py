@@ -6,6 +6,7 @@
     lineage gremlin [-c EXPR]  a Python shell with ``g`` bound to the configured graph
     lineage serve              the HTTP server: OpenLineage ingestion, GraphQL, the lineage explorer
     lineage graphql-schema     print the GraphQL SDL (graphql/schema.graphql is this output)
+    lineage doctor             check the backend (and Cassandra ring) and say how to fix what is wrong
 """
 
 from __future__ import annotations
@@ -141,6 +142,18 @@ def cmd_graphql_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from . import _doctor
+
+    overrides = {"db": args.db} if args.db else {}
+    settings = Settings.from_env(**overrides)
+    if args.wait is not None and not _doctor.wait(settings, args.wait, sys.stdout):
+        return 1
+    if args.create_keyspace and not _doctor.create_keyspace(settings, sys.stdout):
+        return 1
+    return _doctor.run(settings, sys.stdout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lineage", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -159,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (overrides LINEAGE_PORT)")
     p.set_defaults(func=cmd_serve)
     sub.add_parser("graphql-schema", help="print the GraphQL SDL").set_defaults(func=cmd_graphql_schema)
+    p = sub.add_parser("doctor", help="check the backend and say how to fix it")
+    p.add_argument("--wait", type=float, metavar="SECONDS",
+                   help="first wait up to SECONDS for Cassandra and the graph to answer")
+    p.add_argument("--create-keyspace", action="store_true",
+                   help="create the Cassandra keyspace (NetworkTopologyStrategy) if it does not exist")
+    p.set_defaults(func=cmd_doctor)
     return parser
 
 

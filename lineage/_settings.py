@@ -71,6 +71,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_MAX_BODY_BYTES", 5_000_000,
             "Largest request body accepted (after gzip decompression); larger ones get 413.", _positive_int),
     Setting("LINEAGE_LOG_LEVEL", "INFO", "Log level of the JSON access and error logs (DEBUG, INFO, WARNING)."),
+    Setting("LINEAGE_CASSANDRA_HOSTS", "",
+            "Comma-separated Cassandra contact points behind JanusGraph; when set, `lineage doctor` checks "
+            "the ring, the keyspace's replication and the consistency level."),
+    Setting("LINEAGE_CASSANDRA_PORT", 9042, "Cassandra's CQL port.", _positive_int),
+    Setting("LINEAGE_CASSANDRA_KEYSPACE", "janusgraph", "Keyspace JanusGraph stores the graph in."),
+    Setting("LINEAGE_CASSANDRA_DATACENTER", "datacenter1",
+            "Datacenter named in the keyspace's NetworkTopologyStrategy (`lineage doctor --create-keyspace`)."),
+    Setting("LINEAGE_CASSANDRA_REPLICATION", 3, "Replication factor the keyspace should have.", _positive_int),
+    Setting("LINEAGE_CASSANDRA_CONSISTENCY", "QUORUM",
+            "Consistency level JanusGraph should read and write at."),
     Setting("LINEAGE_WRITE_CHUNK", 0,
             "Graph updates sent in one traversal (one round trip to a remote server); 0 picks per backend: "
             "1 on the embedded store, where separate traversals are cheapest, 60 on a Gremlin Server.",

@@ -1,10 +1,14 @@
 // Schema of the lineage graph for JanusGraph 1.x.
 //
-// Run once before the API first writes, with `graph` bound to the JanusGraph
-// instance: as a Gremlin Server start-up script (listed under
-// ScriptFileGremlinPlugin files, as the Helm chart mounts it), or in the
-// Gremlin console after `graph = JanusGraphFactory.open('conf/janusgraph-cql.properties')`
-// with `:load scripts/janusgraph-schema.groovy`. Running it again changes nothing.
+// Run once before the API first writes, in any of three ways:
+//  * as a Gremlin Server start-up script (ScriptFileGremlinPlugin files), where
+//    `graph` is bound;
+//  * from the JanusGraph image's /docker-entrypoint-initdb.d (the Helm chart mounts
+//    it there), which runs `bin/gremlin.sh -e` on it: with no `graph` bound it opens
+//    the server's own properties file (JANUS_PROPS, else /etc/opt/janusgraph/janusgraph.properties);
+//  * in the Gremlin console: `graph = JanusGraphFactory.open('conf/janusgraph-cql.properties')`,
+//    then `:load scripts/janusgraph-schema.groovy`.
+// Running it again changes nothing.
 //
 // Every identity key gets a unique composite index restricted to its label,
 // with LOCK consistency so two API replicas cannot create the same node twice
@@ -86,4 +90,14 @@ def lineageSchema(graph) {
            "${edgeLabels.size()} edge labels, ${created.size()} new indexes"
 }
 
-lineageSchema(graph)
+if (binding.hasVariable('graph')) {
+    lineageSchema(graph)
+} else {
+    def props = System.getenv('JANUS_PROPS') ?: '/etc/opt/janusgraph/janusgraph.properties'
+    def opened = org.janusgraph.core.JanusGraphFactory.open(props)
+    try {
+        println lineageSchema(opened)
+    } finally {
+        opened.close()
+    }
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env python
+"""HTTP throughput and latency of `lineage serve` over loopback.
+
+Starts the real server in its own process on a fresh SQLite file, then
+
+* posts a generated event stream one event per request from --clients
+  concurrent clients (POST /api/v1/lineage),
+* posts the same kind of stream in arrays of --batch (POST /api/v1/lineage/batch),
+* times GraphQL lineageGraph (depth 3) on the generated 100k-dataset graph of
+  bench_query.py (built there first if missing),
+
+and prints each beside the in-process figure measured in the same run
+(LineageStore.ingest of the same events; LineageAnalysis.lineage_graph on the
+same file): the HTTP overhead ratio. Traffic goes to 127.0.0.1 only and every
+loop is bounded.
+
+    python scripts/bench_http.py --runs 1500 --clients 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_ingest import generate  # noqa: E402
+from bench_query import LAYERS, build  # noqa: E402
+
+from lineage import LineageAnalysis, LineageStore, Settings  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, db: Path) -> None:
+        self.port = free_port()
+        env = {**os.environ, "LINEAGE_DB": str(db), "LINEAGE_PORT": str(self.port), "LINEAGE_LOG_LEVEL": "WARNING"}
+        env.pop("LINEAGE_GREMLIN_URL", None)
+        self.proc = subprocess.Popen([sys.executable, "-m", "lineage._cli", "serve"], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the server did not become ready")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))]
+
+
+def post_all(url: str, bodies: list, clients: int, path: str) -> tuple[float, list[float]]:
+    chunks = [bodies[i::clients] for i in range(clients)]
+    latencies: list[float] = []
+    lock = threading.Lock()
+    failures: list[str] = []
+
+    def worker(items: list) -> None:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            for body in items:
+                t0 = time.perf_counter()
+                r = client.post(path, json=body)
+                with lock:
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                    if r.status_code not in (200, 201):
+                        failures.append(f"{r.status_code} {r.text[:200]}")
+    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return time.perf_counter() - started, latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=1500, help="runs per stream (two events each)")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=250, help="events per batch request")
+    parser.add_argument("--graph-size", type=int, default=100_000, help="datasets in the lineageGraph test graph")
+    parser.add_argument("--samples", type=int, default=60)
+    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "lineage-bench"))
+    args = parser.parse_args()
+
+    single_events = generate(args.runs, 400, seed=1)
+    batch_events = generate(args.runs, 400, seed=2)
+    base_events = generate(args.runs, 400, seed=3)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        with LineageStore(Settings.from_env({}, db=str(tmp / "inprocess.db"))) as store:
+            t0 = time.perf_counter()
+            for i in range(0, len(base_events), 500):
+                store.ingest(base_events[i:i + 500])
+            inprocess = len(base_events) / (time.perf_counter() - t0)
+
+        server = Server(tmp / "served.db")
+        try:
+            secs, lat = post_all(server.url, single_events, args.clients, "/api/v1/lineage")
+            single = len(single_events) / secs
+            single_p50, single_p95 = statistics.median(lat), pct(lat, 0.95)
+            batches = [batch_events[i:i + args.batch] for i in range(0, len(batch_events), args.batch)]
+            secs, _ = post_all(server.url, batches, min(args.clients, 4), "/api/v1/lineage/batch")
+            batch = len(batch_events) / secs
+        finally:
+            server.stop()
+
+        cache = Path(args.cache)
+        cache.mkdir(parents=True, exist_ok=True)
+        source = cache / f"dag-{args.graph_size}.db"
+        build(source, args.graph_size)
+        graph_db = tmp / "graph.db"
+        shutil.copy(source, graph_db)
+        rng = random.Random(5)
+        per_layer = args.graph_size // LAYERS
+        ids = [f"l{LAYERS // 2}/ds_{rng.randrange(per_layer)}" for _ in range(args.samples)]
+        query = ("query($id: String!) { lineageGraph(nodeId: $id, nodeType: \"Dataset\", depth: 3) "
+                 "{ nodeCount edgeCount truncated nodes { id label name layer } edges { label source target } } }")
+        server = Server(graph_db)
+        try:
+            with httpx.Client(base_url=server.url, timeout=60) as client:
+                client.post("/graphql", json={"query": query, "variables": {"id": ids[0]}})
+                http_lat, sizes = [], []
+                for node in ids:
+                    t0 = time.perf_counter()
+                    r = client.post("/graphql", json={"query": query, "variables": {"id": node}}).json()
+                    http_lat.append((time.perf_counter() - t0) * 1000)
+                    sizes.append(r["data"]["lineageGraph"]["nodeCount"])
+        finally:
+            server.stop()
+        from gremlin_python.process.anonymous_traversal import traversal
+        from gremlite import SQLiteConnection
+        q = LineageAnalysis(traversal().with_remote(SQLiteConnection(graph_db, autocommit=False)))
+        local_lat = []
+        for node in ids:
+            t0 = time.perf_counter()
+            q.lineage_graph(node, "Dataset", 3)
+            local_lat.append((time.perf_counter() - t0) * 1000)
+
+    print(f"in-process ingest (LineageStore, batches of 500): {inprocess:8.0f} events/s")
+    print(f"POST /api/v1/lineage, {args.clients} clients:           {single:8.0f} events/s "
+          f"(p50 {single_p50:.1f} ms, p95 {single_p95:.1f} ms per request; {single / inprocess:.2f} of in-process)")
+    print(f"POST /api/v1/lineage/batch, {args.batch}/request:       {batch:8.0f} events/s "
+          f"({batch / inprocess:.2f} of in-process)")
+    print(f"GraphQL lineageGraph depth 3 on {args.graph_size} datasets: p50 {statistics.median(http_lat):.1f} ms, "
+          f"p95 {pct(http_lat, 0.95):.1f} ms (median {statistics.median(sizes):.0f} nodes); in-process p50 "
+          f"{statistics.median(local_lat):.1f} ms, p95 {pct(local_lat, 0.95):.1f} ms; "
+          f"HTTP overhead p50 {statistics.median(http_lat) / statistics.median(local_lat):.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
