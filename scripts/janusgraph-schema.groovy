@@ -90,8 +90,13 @@ def lineageSchema(graph) {
            "${edgeLabels.size()} edge labels, ${created.size()} new indexes"
 }
 
-if (binding.hasVariable('graph')) {
-    lineageSchema(graph)
+def boundGraph = null
+try {
+    boundGraph = graph   // bound by Gremlin Server and by a console session that opened it
+} catch (MissingPropertyException ignored) {
+}
+if (boundGraph != null) {
+    lineageSchema(boundGraph)
 } else {
     def props = System.getenv('JANUS_PROPS') ?: '/etc/opt/janusgraph/janusgraph.properties'
     def opened = org.janusgraph.core.JanusGraphFactory.open(props)
