@@ -3,15 +3,32 @@
 from ._analysis import LineageAnalysis
 from ._builders import DatasetSpec
 from ._client import JanusGraphClient
-from ._errors import (Ambiguous, BackendError, ConfigurationError, InvalidArgument, InvalidEvent,
-                      LineageError, NotFound)
+from ._errors import (Ambiguous, BackendError, ConfigurationError, Forbidden, InvalidArgument, InvalidEvent,
+                      LineageError, NotFound, PayloadTooLarge, Unauthorized)
 from ._events import Event, parse_event
 from ._ids import NodeKey
 from ._settings import SETTINGS, Setting, Settings
 from ._store import IngestResult, LineageStore, Rejected
 
+
+
+def __getattr__(name: str):
+    if name == "create_app":  # the web stack loads only when the server is wanted
+        from ._server import create_app
+        return create_app
+    raise AttributeError(f"module 'lineage' has no attribute {name!r}")
+
+
 __all__ = [
-    "Ambiguous", "BackendError", "ConfigurationError", "DatasetSpec", "Event", "IngestResult", "InvalidArgument",
-    "InvalidEvent", "JanusGraphClient", "LineageAnalysis", "LineageError", "LineageStore", "NodeKey", "NotFound", "Rejected", "SETTINGS",
-    "Setting", "Settings", "parse_event",
+    # writing and storing
+    "LineageStore", "IngestResult", "Rejected", "Event", "parse_event",
+    # asking
+    "JanusGraphClient", "LineageAnalysis", "NodeKey", "DatasetSpec",
+    # serving
+    "create_app",
+    # configuration
+    "Settings", "Setting", "SETTINGS",
+    # errors
+    "LineageError", "ConfigurationError", "InvalidEvent", "InvalidArgument", "Unauthorized", "Forbidden",
+    "NotFound", "Ambiguous", "PayloadTooLarge", "BackendError",
 ]

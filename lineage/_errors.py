@@ -8,8 +8,11 @@ problem::
     ├── ConfigurationError        (500)  a LINEAGE_* setting is wrong
     ├── InvalidEvent              (400)  an OpenLineage event cannot be accepted
     ├── InvalidArgument           (400)  a query or client argument is out of range
+    ├── Unauthorized              (401)  no usable bearer token was sent
+    ├── Forbidden                 (403)  the token is not one of LINEAGE_API_TOKENS
     ├── NotFound                  (404)  no node with that id
     ├── Ambiguous                 (409)  a short id matches several nodes
+    ├── PayloadTooLarge           (413)  the body is over LINEAGE_MAX_BODY_BYTES
     └── BackendError              (503)  the graph store failed or is unreachable
 """
 
@@ -59,6 +62,27 @@ class InvalidArgument(LineageError):
 
     status = 400
     code = "invalid_argument"
+
+
+class Unauthorized(LineageError):
+    """A write (or a protected read) came without a usable bearer token."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(LineageError):
+    """The bearer token sent is not one the server accepts."""
+
+    status = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(LineageError):
+    """A request body is larger than the server accepts."""
+
+    status = 413
+    code = "payload_too_large"
 
 
 class NotFound(LineageError):

@@ -16,7 +16,7 @@ from gremlin_python.process.traversal import Direction, T, TextP
 
 from . import _model as m
 from ._errors import Ambiguous, InvalidArgument, NotFound
-from ._ids import NodeKey, split_model_id
+from ._ids import NodeKey
 from ._traverse import DOWN, UP, Expansion, describe, expand, neighbours
 
 MAX_DEPTH = 50

@@ -8,8 +8,8 @@ from lineage import _model as m
 from lineage._settings import SETTINGS
 
 PUBLIC = [
-    "Ambiguous", "BackendError", "ConfigurationError", "DatasetSpec", "Event", "IngestResult", "InvalidArgument",
-    "InvalidEvent", "JanusGraphClient", "LineageAnalysis", "LineageError", "LineageStore", "NodeKey", "NotFound", "Rejected", "SETTINGS",
+    "Ambiguous", "BackendError", "ConfigurationError", "DatasetSpec", "create_app", "Event", "Forbidden", "IngestResult", "InvalidArgument",
+    "InvalidEvent", "JanusGraphClient", "LineageAnalysis", "LineageError", "LineageStore", "NodeKey", "NotFound", "PayloadTooLarge", "Rejected", "SETTINGS", "Unauthorized",
     "Setting", "Settings", "parse_event",
 ]
 
@@ -21,7 +21,8 @@ def test_public_api_is_pinned():
 
 
 def test_errors_share_one_root_and_carry_a_status():
-    for name in ("Ambiguous", "BackendError", "ConfigurationError", "InvalidArgument", "InvalidEvent", "NotFound"):
+    for name in ("Ambiguous", "BackendError", "ConfigurationError", "Forbidden", "InvalidArgument", "InvalidEvent",
+                 "NotFound", "PayloadTooLarge", "Unauthorized"):
         cls = getattr(lineage, name)
         assert issubclass(cls, lineage.LineageError)
         assert 400 <= cls.status < 600

@@ -2,7 +2,6 @@
 
 import socket
 
-import pytest
 
 from lineage._cli import main
 

@@ -1,6 +1,5 @@
 """The GraphQL contract: the SDL in graphql/, the guide's operations, typed errors."""
 
-from pathlib import Path
 
 import pytest
 

@@ -10,8 +10,7 @@ from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
 
-from conftest import REPO, conformance_files, food_delivery
-from lineage._demo import demo_events
+from conftest import conformance_files, food_delivery
 from server_fixtures import gql, serve
 
 

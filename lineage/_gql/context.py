@@ -40,7 +40,6 @@ class Context(BaseContext):
 
     async def write(self, field: str, fn: Callable[[Any], T]) -> T:
         """Run a Recorder call; its events go through the writer thread like HTTP events."""
-        from .. import _server  # noqa: F401  (the writer belongs to the server state)
         from .._server import auth
 
         try:

@@ -9,18 +9,8 @@ from __future__ import annotations
 
 import hmac
 
-from .._errors import LineageError
+from .._errors import Forbidden, Unauthorized
 from .._settings import Settings
-
-
-class Unauthorized(LineageError):
-    status = 401
-    code = "unauthorized"
-
-
-class Forbidden(LineageError):
-    status = 403
-    code = "forbidden"
 
 
 def check(settings: Settings, authorization: str | None, *, write: bool) -> None:

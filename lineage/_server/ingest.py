@@ -18,14 +18,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from .._errors import InvalidEvent, LineageError
+from .._errors import InvalidEvent, PayloadTooLarge
 from .._events import Event, parse_event
 from . import auth
-
-
-class PayloadTooLarge(LineageError):
-    status = 413
-    code = "payload_too_large"
 
 
 async def read_json(request: Request, limit: int) -> Any:

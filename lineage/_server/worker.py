@@ -14,8 +14,8 @@ import logging
 import queue
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Callable
 
 from .._events import Event
 from .._store import LineageStore
@@ -28,11 +28,17 @@ class Outcome:
     fresh: list[bool]            # per event: newly accepted (False: already logged)
 
 
+@dataclass
+class _Job:
+    future: Future
+    events: list[Event] = field(default_factory=list)
+
+
 class WriteWorker:
     def __init__(self, open_store: Callable[[], LineageStore], batch_size: int) -> None:
         self._open_store = open_store
         self._batch_size = batch_size
-        self._queue: "queue.Queue[tuple[list[Event], Future] | None]" = queue.Queue()
+        self._queue: "queue.Queue[_Job | None]" = queue.Queue()
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self.store: LineageStore | None = None
@@ -42,22 +48,17 @@ class WriteWorker:
         if self._error:
             raise self._error
 
-    def call(self, fn: Callable[[LineageStore], Any]) -> Future:
-        """Run ``fn(store)`` on the writer thread (for maintenance that must not race writes)."""
-        fut: Future = Future()
-        self._queue.put(([], fut, fn))  # type: ignore[arg-type]
-        return fut
+    def _put(self, events: list[Event]) -> Future:
+        job = _Job(Future(), events)
+        self._queue.put(job)
+        return job.future
 
     async def submit(self, events: list[Event]) -> Outcome:
-        fut: Future = Future()
-        self._queue.put((events, fut))
-        return await asyncio.wrap_future(fut)
+        return await asyncio.wrap_future(self._put(events))
 
     def submit_sync(self, events: list[Event]) -> Outcome:
         """Like :meth:`submit`, from a plain thread."""
-        fut: Future = Future()
-        self._queue.put((events, fut))
-        return fut.result()
+        return self._put(events).result()
 
     def close(self) -> None:
         self._queue.put(None)
@@ -72,49 +73,40 @@ class WriteWorker:
             return
         self._ready.set()
         try:
-            while True:
-                item = self._queue.get()
-                if item is None:
+            stopping = False
+            while not stopping:
+                job = self._queue.get()
+                if job is None:
                     return
-                if len(item) == 3:
-                    _, fut, fn = item  # type: ignore[misc]
-                    self._run_call(fut, fn)
-                    continue
-                group = [item]
-                size = len(item[0])
+                group = [job]
+                size = len(job.events)
                 while size < self._batch_size:
                     try:
                         nxt = self._queue.get_nowait()
                     except queue.Empty:
                         break
-                    if nxt is None or len(nxt) == 3:
-                        self._queue.put(nxt)  # handled after this group
+                    if nxt is None:
+                        stopping = True   # finish this group, then stop
                         break
                     group.append(nxt)
-                    size += len(nxt[0])
+                    size += len(nxt.events)
                 self._commit(group)
         finally:
             self.store.close()
 
-    def _run_call(self, fut: Future, fn: Callable[[LineageStore], Any]) -> None:
-        try:
-            fut.set_result(fn(self.store))
-        except BaseException as exc:
-            fut.set_exception(exc)
-
-    def _commit(self, group: list[tuple[list[Event], Future]]) -> None:
-        events = [e for evs, _ in group for e in evs]
+    def _commit(self, group: list[_Job]) -> None:
+        events = [e for job in group for e in job.events]
         try:
             fresh, _ = self.store.project(events)
         except BaseException as exc:
             log.error("projection failed for %d events: %s", len(events), exc)
-            for _, fut in group:
-                fut.set_exception(exc)
+            for job in group:
+                job.future.set_exception(exc)
             return
         new = {e.fingerprint for e in fresh}
-        for evs, fut in group:
+        for job in group:
             marks = []
-            for e in evs:
+            for e in job.events:
                 marks.append(e.fingerprint in new)
                 new.discard(e.fingerprint)   # a repeat inside the group is a duplicate
-            fut.set_result(Outcome(marks))
+            job.future.set_result(Outcome(marks))
