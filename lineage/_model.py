@@ -45,7 +45,7 @@ VERTEX_KEYS: dict[str, tuple[str, ...]] = {
           "nominal_start", "nominal_end", "parent_run_id", "error_message"),
 }
 COMMON_KEYS = ("first_seen", "last_seen", "prop_times")
-EDGE_KEYS = ("pipeline_id", "run_id", "version", "first_seen", "last_seen", "prop_times")
+EDGE_KEYS = ("pipeline_id", "version", "first_seen", "last_seen", "prop_times")
 INT_KEYS: tuple[str, ...] = ()
 
 

@@ -193,7 +193,7 @@ class Translator:
             "error_message": _text(_get(event.run_facets, "errorMessage", "message")),
             "first_seen": time, "last_seen": time}, time))
         out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), (m.PIPELINE, pid), pid,
-                                    {"run_id": run_id, "first_seen": time, "last_seen": time}, time))
+                                    {"first_seen": time, "last_seen": time}, time))
 
     # -- events --------------------------------------------------------------
 
@@ -214,7 +214,7 @@ class Translator:
 
         def edge(label: str, src: tuple[str, str], dst: tuple[str, str], ver: str | None) -> None:
             out.edges.append(EdgeAssert(label, src, dst, pid, {
-                "run_id": event.run_id, "version": ver, "first_seen": time, "last_seen": time}, time))
+                "version": ver, "first_seen": time, "last_seen": time}, time))
 
         for node in inputs:
             edge(m.CONSUMES, pipe, (node.label, node.key), node.version)
