@@ -126,11 +126,13 @@ class GraphWriter:
             for key in keys:
                 self._vertices.setdefault((label, key), _Element(_NEW, m.MERGE))
 
-    def _load_edges(self, out_ids: list[Any], labels: list[str], stats: WriteStats) -> None:
+    def _load_edges(self, out_ids: list[Any], stats: WriteStats) -> None:
+        """Every out-edge of each vertex not known yet (all labels: a vertex is then
+        known whole, whatever a later batch asserts about it)."""
         missing = [vid for vid in out_ids if vid not in self._edges]
         for i in range(0, len(missing), _WITHIN):
             part = missing[i:i + _WITHIN]
-            rows = self.g.V(*part).out_e(*labels).element_map().to_list()
+            rows = self.g.V(*part).out_e(*m.EDGE_LABELS).element_map().to_list()
             stats.traversals += 1
             for vid in part:
                 self._edges[vid] = {}
@@ -170,8 +172,7 @@ class GraphWriter:
                 element.settle()
         ops.extend(_grouped("V", vertex_updates))
 
-        self._load_edges(sorted({self._vertices[e.out].id for e in batch.edges}, key=str),
-                         sorted({e.label for e in batch.edges}), stats)
+        self._load_edges(sorted({self._vertices[e.out].id for e in batch.edges}, key=str), stats)
         edge_state: dict[tuple[Any, str, Any, str], _Element] = {}
         for e in batch.edges:
             out_id, in_id = self._vertices[e.out].id, self._vertices[e.in_].id

@@ -225,3 +225,19 @@ def test_two_stores_on_one_file_do_not_duplicate_nodes(tmp_path):
     with LineageStore(make_settings("embedded", tmp_path / "single")) as single:
         single.ingest(events)
         assert counts == {label: single.g.V().has_label(label).count().next() for label in counts}
+
+
+def test_edges_of_other_labels_are_not_duplicated_across_batches(open_store):
+    def event(minute, inputs):
+        return {"eventType": "COMPLETE", "eventTime": f"2024-01-01T00:{minute:02d}:00Z", "producer": "https://e.x",
+                "run": {"runId": f"00000000-0000-4000-8000-0000000001{minute:02d}"},
+                "job": {"namespace": "wh", "name": "agg"},
+                "inputs": [{"namespace": "wh", "name": n} for n in inputs], "outputs": [{"namespace": "wh", "name": "out"}]}
+    first = open_store("one")
+    first.ingest([event(1, ["a"])])          # DERIVED_FROM out -> a, GENERATED_BY out -> agg
+    first.close()
+    again = open_store("one", wipe=False)    # empty caches, same graph
+    again.ingest([event(2, [])])             # a batch with GENERATED_BY only
+    again.ingest([event(3, ["a"])])          # DERIVED_FROM again, in a later batch
+    edges = again.g.V().has("dataset_id", "wh/out").has_label("Dataset").out_e().label().to_list()
+    assert sorted(edges) == ["DERIVED_FROM", "GENERATED_BY"]
