@@ -190,10 +190,13 @@ function drawGraph(graph) {
                          "data-id": n.id, "data-label": n.label,
                          "aria-label": `${n.label} ${n.id}${n.layer ? ", " + n.layer + " layer" : ""}. Enter to centre, Space for details.` });
     g.append(svg("rect", { width: NODE_W, height: NODE_H }));
+    // long ids show their OpenLineage name, with the namespace on the second line
+    const long = n.id.length > 20 && n.properties?.name && n.id.endsWith("/" + n.properties.name);
     const title = svg("text", { x: 10, y: 17 });
-    title.textContent = short(n.id);
+    title.textContent = short(long ? n.properties.name : n.id);
     const sub = svg("text", { x: 10, y: 31, class: "sub" });
-    sub.textContent = [n.label, n.layer, n.version ? `v ${short(String(n.version), 14)}` : ""].filter(Boolean).join(" · ");
+    sub.textContent = [n.label, long ? short(n.properties.namespace || "", 18) : n.layer,
+                       n.version ? `v ${short(String(n.version), 12)}` : ""].filter(Boolean).join(" · ");
     const tip = svg("title");
     tip.textContent = n.id;
     g.append(title, sub, tip);
