@@ -62,6 +62,41 @@ def configure_logging(level: str) -> None:
     root.setLevel(level.upper())
 
 
+class AccessLog:
+    """One JSON log line and one request counter per HTTP request (plain ASGI: no
+    per-request task or body copying, unlike a BaseHTTPMiddleware)."""
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method, path = scope["method"], scope["path"]
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            if log.isEnabledFor(logging.INFO):
+                client = scope.get("client")
+                log.info("%s %s %s", method, path, status, extra={"fields": {
+                    "method": method, "path": path, "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "client": client[0] if client else None}})
+
+
 class AppState:
     """What the routes share: settings, the writer thread, read connections, metrics."""
 
@@ -131,18 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"error": "internal", "message": "internal error; the server log has details"},
                             status_code=500)
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed = (time.perf_counter() - started) * 1000
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        state.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
-        log.info("%s %s %s", request.method, request.url.path, response.status_code, extra={"fields": {
-            "method": request.method, "path": request.url.path, "status": response.status_code,
-            "duration_ms": round(elapsed, 2), "client": request.client.host if request.client else None}})
-        return response
+    app.add_middleware(AccessLog, metrics=state.metrics)
 
     app.include_router(ingest.router(state))
 
