@@ -180,7 +180,7 @@ def create_keyspace(settings: Settings, out: TextIO) -> bool:
 
 
 def wait(settings: Settings, seconds: float, out: TextIO, sleep: Callable[[float], None] = time.sleep) -> bool:
-    """Until Cassandra (when configured) and the graph answer, or ``seconds`` pass."""
+    """Until Cassandra (when configured), the graph and its schema answer, or ``seconds`` pass."""
     deadline = time.monotonic() + seconds
     while True:
         pending = []
@@ -189,10 +189,14 @@ def wait(settings: Settings, seconds: float, out: TextIO, sleep: Callable[[float
             if reach:
                 pending.append(f"waiting for Cassandra at {settings['LINEAGE_CASSANDRA_HOSTS']}: {reach}")
         if not pending:
-            graph = check_graph(settings)[0]
-            if not graph.ok:
-                what = "JanusGraph" if settings.gremlin_url else "the embedded graph"
-                pending.append(f"waiting for {what}: {graph.detail}")
+            # on JanusGraph the schema script runs after the server starts: wait for it too,
+            # or the first writes would meet undeclared keys
+            for check in check_graph(settings):
+                if not check.ok:
+                    what = {"schema": "the JanusGraph schema (the JanusGraph pod runs it at start)",
+                            "gremlin server": "JanusGraph"}.get(check.name, "the embedded graph")
+                    pending.append(f"waiting for {what}: {check.detail}")
+                    break
         if not pending:
             print("backends are reachable", file=out, flush=True)
             return True
