@@ -86,15 +86,20 @@ class LineageAnalysis(LineageQueries):
         mid = model_id(model_name, None if version is None else str(version))
         return self.resolve(mid, m.MODEL)
 
-    def model_training_lineage(self, model_name: str, version: Any = None, max_depth: int = 5) -> dict[str, Any]:
-        """A model version, what it was trained on (with the exact version of each
-        input), the pipeline that trained it, and the upstream chain behind the inputs."""
+    def _training(self, model_name: str, version: Any, max_depth: int) -> tuple[Any, dict[str, Any], Any, dict]:
+        """The model vertex, its TRAINED_ON edges and trainers, its upstream, and their properties."""
         found = self._model(model_name, version)
         row = (self.g.V(found.vid).project("t", "p")
                .by(__.out_e(m.TRAINED_ON).project("v", "at").by(__.in_v().id_()).by(__.values("version").fold()).fold())
                .by(__.out(m.GENERATED_BY).id_().fold()).next())
         upstream = expand(self.g, found.vid, UP, check_depth(max_depth, "max_depth"), MAX_NODES)
         info = describe(self.g, list({found.vid, *row["p"], *upstream.distance}))
+        return found, row, upstream, info
+
+    def model_training_lineage(self, model_name: str, version: Any = None, max_depth: int = 5) -> dict[str, Any]:
+        """A model version, what it was trained on (with the exact version of each
+        input), the pipeline that trained it, and the upstream chain behind the inputs."""
+        found, row, upstream, info = self._training(model_name, version, max_depth)
         training = []
         for edge in row["t"]:
             node = node_dict(edge["v"], info[edge["v"]], 1)
@@ -116,33 +121,33 @@ class LineageAnalysis(LineageQueries):
         """Reproducible only when every training input is pinned to a version and
         every pipeline on the path (the trainer and those that made each upstream
         artifact) has a code version. ``missing`` says what is not."""
-        lineage = self.model_training_lineage(model_name, version, max_depth)
+        found, row, upstream, info = self._training(model_name, version, max_depth)
+        ident = {vid: node_dict(vid, props)["id"] for vid, props in info.items()}
+        model_id = ident[found.vid]
+        pins = sorted((ident[e["v"]], e["at"][0] if e["at"] else None) for e in row["t"])
         missing: list[str] = []
-        if not lineage["training_datasets"]:
+        if not pins:
             missing.append("no training inputs are recorded for this model version")
-        for ds in lineage["training_datasets"]:
-            if not ds["version"]:
-                missing.append(f"training input {ds['id']} is not pinned to a version or snapshot")
-        model = lineage["model"]
-        artifacts = [model["id"]] + [n["id"] for n in lineage["training_datasets"] + lineage["upstream"]]
-        labels = {model["id"]: m.MODEL}
-        labels.update({n["id"]: n["label"] for n in lineage["training_datasets"] + lineage["upstream"]})
+        missing += [f"training input {art} is not pinned to a version or snapshot" for art, pin in pins if not pin]
+        artifacts = sorted(upstream.distance, key=lambda v: (upstream.distance[v], ident[v]))
         writers: dict[str, tuple[str, str | None]] = {}
-        for art in artifacts:
-            vid = self.resolve(art, labels[art]).vid
-            for row in (self.g.V(vid).union(__.out(m.GENERATED_BY), __.in_(m.PRODUCES))
-                        .project("p", "c").by(__.values("pipeline_id")).by(__.values("code_version").fold())
-                        .to_list()):
-                writers.setdefault(row["p"], (art, row["c"][0] if row["c"] else None))
+        for i in range(0, len(artifacts), 500):
+            rows = (self.g.V(*artifacts[i:i + 500]).project("a", "w").by(__.id_())
+                    .by(__.union(__.out(m.GENERATED_BY), __.in_(m.PRODUCES)).project("p", "c")
+                        .by(__.values("pipeline_id")).by(__.values("code_version").fold()).fold())
+                    .to_list())
+            for r in sorted(rows, key=lambda r: (upstream.distance[r["a"]], ident[r["a"]])):
+                for w in r["w"]:
+                    writers.setdefault(w["p"], (ident[r["a"]], w["c"][0] if w["c"] else None))
         if not writers:
-            missing.append(f"no pipeline is recorded as having trained {model['id']}")
+            missing.append(f"no pipeline is recorded as having trained {model_id}")
         for pipeline, (art, code) in sorted(writers.items()):
             if not code:
                 missing.append(f"pipeline {pipeline} (which wrote {art}) has no code version")
+        model = info[found.vid]
         return {
-            "model_id": model["id"], "model_name": model.get("model_name"), "version": model.get("version"),
-            "reproducible": not missing, "missing": missing,
-            "snapshots": {ds["id"]: ds["version"] for ds in lineage["training_datasets"]},
+            "model_id": model_id, "model_name": model.get("model_name"), "version": model.get("version"),
+            "reproducible": not missing, "missing": missing, "snapshots": dict(pins),
             "pipelines": {p: c for p, (_, c) in sorted(writers.items())},
         }
 
