@@ -12,7 +12,7 @@ from .. import _model as m
 
 
 class Metrics:
-    def __init__(self, count_vertices: Callable[[], dict[str, int]], ttl: float = 30.0) -> None:
+    def __init__(self, count_vertices: Callable[[], dict[str, int]], ttl: float = 300.0) -> None:
         self.registry = CollectorRegistry()
         self.events = Counter("lineage_events_ingested_total", "Events accepted, by event kind and outcome",
                               ["kind", "outcome"], registry=self.registry)
@@ -32,6 +32,8 @@ class Metrics:
         self.registry.register(self)  # graph size gauges, computed on scrape
 
     def collect(self) -> Any:
+        """Vertex counts, recounted at most every ``ttl`` seconds: counting a label
+        scans it (gremlite counts in Python), so a scrape every 15 s must not."""
         family = GaugeMetricFamily("lineage_graph_vertices", "Vertices in the graph by label", labels=["label"])
         now = time.monotonic()
         if self._cached is None or now - self._cached[0] > self._ttl:
