@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import strawberry
 from graphql import GraphQLError
+from strawberry import Schema
 from strawberry.extensions import MaskErrors, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
 
 from .mutation import Mutation
 from .query import Query
+from .types import VERSION_SCALAR, Version
 
 MAX_QUERY_DEPTH = 8
 
@@ -22,7 +24,7 @@ def _unexpected(error: GraphQLError) -> bool:
     return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
-class LineageSchema(strawberry.Schema):
+class LineageSchema(Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Log only what was unexpected; typed errors are answers, not incidents."""
         unexpected = [e for e in errors if not (e.extensions and "code" in e.extensions)]
@@ -30,8 +32,12 @@ class LineageSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-schema = LineageSchema(
-    query=Query, mutation=Mutation,
-    extensions=[QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH), MaxTokensLimiter(max_token_count=5000),
-                MaskErrors(should_mask_error=_unexpected, error_message="internal error; the server log has details")],
-)
+# factories: each request gets fresh extension instances
+EXTENSIONS = [
+    lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+    lambda: MaxTokensLimiter(max_token_count=5000),
+    lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error; the server log has details"),
+]
+
+schema = LineageSchema(query=Query, mutation=Mutation, extensions=EXTENSIONS,
+                       config=StrawberryConfig(scalar_map={Version: VERSION_SCALAR}))

@@ -17,8 +17,9 @@ def _parse_version_literal(node: Any, _variables: Any = None) -> str:
     raise ValueError("a version is a string or an integer, e.g. 5 or \"git:9f1c2ab\"")
 
 
-Version = strawberry.scalar(
-    NewType("Version", str), name="Version",
+Version = NewType("Version", str)
+VERSION_SCALAR = strawberry.scalar(
+    name="Version",
     description="A version: an integer (5) or a string (\"git:9f1c2ab\", \"snapshot_def456\").",
     serialize=str, parse_value=lambda v: str(v), parse_literal=_parse_version_literal)
 
