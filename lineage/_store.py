@@ -25,7 +25,7 @@ from ._settings import Settings
 from ._translate import Translator
 from ._writer import GraphWriter, WriteStats
 
-log = logging.getLogger("lineage.store")
+logger = logging.getLogger("lineage.store")
 
 
 @dataclass
@@ -103,14 +103,19 @@ class LineageStore:
             result.merge(IngestResult(writes=writes), 0)
         return result
 
-    def project(self, events: list[Event], attempts: int = 3) -> tuple[list[Event], WriteStats]:
-        """Log and project parsed events in one transaction; return those that were new.
-        Conflicts with another writer are retried; other failures roll back and raise."""
+    def project(self, events: list[Event]) -> tuple[list[Event], WriteStats]:
+        """Log and project parsed events in one transaction; return those that were new."""
+        return self._transaction(events, log=True)
+
+    def _transaction(self, events: list[Event], *, log: bool, attempts: int = 3) -> tuple[list[Event], WriteStats]:
+        """Project ``events`` (appending the new ones to the log first when ``log``) in one
+        transaction. Conflicts with another writer are retried; other failures roll back
+        and raise."""
         with self._lock:
             for attempt in range(1, attempts + 1):
                 try:
                     stale = self.backend.begin()
-                    fresh = self.backend.log.append(events)
+                    fresh = self.backend.log.append(events) if log else events
                     writes = self.writer.apply(self.translator.translate_all(fresh), fresh=stale)
                     self.backend.commit()
                     return fresh, writes
@@ -123,7 +128,7 @@ class LineageStore:
                         raise BackendError(
                             f"the graph store rejected the write ({type(exc).__name__}: {exc}); "
                             f"{self.backend.describe()} may be down or locked, retry later") from exc
-                    log.warning("write conflict, retrying (%s/%s): %s", attempt, attempts, exc)
+                    logger.warning("write conflict, retrying (%s/%s): %s", attempt, attempts, exc)
                     time.sleep(0.05 * attempt)
         raise AssertionError("unreachable")
 
@@ -174,10 +179,7 @@ class LineageStore:
         offset = 0
         for batch in self.backend.log.replay(self.settings["LINEAGE_BATCH_SIZE"]):
             events = [parse_event(raw) for raw in batch]
-            with self._lock:
-                self.backend.begin()
-                writes = self.writer.apply(self.translator.translate_all(events), fresh=False)
-                self.backend.commit()
+            _, writes = self._transaction(events, log=False)
             result.merge(IngestResult(received=len(events), accepted=len(events), writes=writes), offset)
             offset += len(events)
         return result
