@@ -19,7 +19,7 @@ from . import _model as m
 from ._errors import InvalidArgument
 from ._ids import NodeKey, model_id
 from ._queries import MAX_NODES, LineageQueries, check_cap, check_depth, node_dict
-from ._traverse import DOWN, UP, describe, expand
+from ._traverse import DOWN, UP, describe, expand, per_vertex
 
 CHANGE_TYPES = ("schema", "data", "deprecation")
 HIGH_ABOVE, MEDIUM_ABOVE = 20, 5
@@ -49,14 +49,11 @@ class LineageAnalysis(LineageQueries):
         result = expand(self.g, found.vid, DOWN, check_depth(max_depth, "max_depth"), check_cap(node_cap))
         artifacts = list(result.distance)
         readers: dict[Any, tuple[int, Any]] = {}
-        for i in range(0, len(artifacts), 500):
-            rows = (self.g.V(*artifacts[i:i + 500]).project("s", "p")
-                    .by(__.id_()).by(__.in_(m.CONSUMES).id_().fold()).to_list())
-            for row in rows:
-                d = result.distance[row["s"]] + 1
-                for p in row["p"]:
-                    if p not in readers or readers[p][0] > d:
-                        readers[p] = (d, row["s"])
+        for artifact, pipelines in per_vertex(self.g, artifacts, lambda: __.in_(m.CONSUMES).id_()):
+            d = result.distance[artifact] + 1
+            for p in pipelines:
+                if p not in readers or readers[p][0] > d:
+                    readers[p] = (d, artifact)
         info = describe(self.g, artifacts + list(readers))
         ident = {vid: node_dict(vid, i)["id"] for vid, i in info.items()}
         groups: dict[str, list[dict[str, Any]]] = {m.DATASET: [], m.MODEL: [], m.FEATURE: [], m.PIPELINE: []}
@@ -131,14 +128,11 @@ class LineageAnalysis(LineageQueries):
         missing += [f"training input {art} is not pinned to a version or snapshot" for art, pin in pins if not pin]
         artifacts = sorted(upstream.distance, key=lambda v: (upstream.distance[v], ident[v]))
         writers: dict[str, tuple[str, str | None]] = {}
-        for i in range(0, len(artifacts), 500):
-            rows = (self.g.V(*artifacts[i:i + 500]).project("a", "w").by(__.id_())
-                    .by(__.union(__.out(m.GENERATED_BY), __.in_(m.PRODUCES)).project("p", "c")
-                        .by(__.values("pipeline_id")).by(__.values("code_version").fold()).fold())
-                    .to_list())
-            for r in sorted(rows, key=lambda r: (upstream.distance[r["a"]], ident[r["a"]])):
-                for w in r["w"]:
-                    writers.setdefault(w["p"], (ident[r["a"]], w["c"][0] if w["c"] else None))
+        written = per_vertex(self.g, artifacts, lambda: __.union(__.out(m.GENERATED_BY), __.in_(m.PRODUCES))
+                             .project("p", "c").by(__.values("pipeline_id")).by(__.values("code_version").fold()))
+        for artifact, trainers in sorted(written, key=lambda r: (upstream.distance[r[0]], ident[r[0]])):
+            for w in trainers:
+                writers.setdefault(w["p"], (ident[artifact], w["c"][0] if w["c"] else None))
         if not writers:
             missing.append(f"no pipeline is recorded as having trained {model_id}")
         for pipeline, (art, code) in sorted(writers.items()):

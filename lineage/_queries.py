@@ -17,7 +17,7 @@ from gremlin_python.process.traversal import Direction, T, TextP
 from . import _model as m
 from ._errors import Ambiguous, InvalidArgument, NotFound
 from ._ids import NodeKey
-from ._traverse import DOWN, UP, Expansion, describe, expand, neighbours
+from ._traverse import DOWN, UP, Expansion, describe, expand, neighbours, per_vertex
 
 MAX_DEPTH = 50
 MAX_NODES = 10_000
@@ -266,16 +266,12 @@ class LineageQueries:
 
     def _add_pipelines(self, writers_of: list[Any], readers_of: list[Any], distance: dict[Any, int]) -> None:
         """Add to ``distance`` the pipelines that wrote ``writers_of`` and read ``readers_of``."""
-        for artifacts, branch in ((writers_of, lambda: __.union(__.out(m.GENERATED_BY), __.in_(m.PRODUCES))),
-                                  (readers_of, lambda: __.in_(m.CONSUMES))):
-            for i in range(0, len(artifacts), 500):
-                rows = (self.g.V(*artifacts[i:i + 500]).project("s", "p")
-                        .by(__.id_()).by(branch().id_().fold()).to_list())
-                for r in rows:
-                    for p in r["p"]:
-                        d = distance[r["s"]]
-                        if p not in distance or distance[p] > d:
-                            distance[p] = d
+        for artifacts, branch in ((writers_of, lambda: __.union(__.out(m.GENERATED_BY), __.in_(m.PRODUCES)).id_()),
+                                  (readers_of, lambda: __.in_(m.CONSUMES).id_())):
+            for artifact, pipelines in per_vertex(self.g, artifacts, branch):
+                for p in pipelines:
+                    if p not in distance or distance[p] > distance[artifact]:
+                        distance[p] = distance[artifact]
 
     # -- paths -------------------------------------------------------------------
 

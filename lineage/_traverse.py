@@ -12,7 +12,7 @@ gremlite and JanusGraph.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from gremlin_python.process.graph_traversal import GraphTraversalSource, __
 from gremlin_python.process.traversal import T
@@ -47,15 +47,20 @@ class Expansion:
         return out[::-1]
 
 
-def neighbours(g: GraphTraversalSource, ids: list[Any], direction: str, limit: int) -> list[tuple[Any, Any]]:
-    """(from, to) pairs one hop from ``ids``, at most ``limit`` of them. (``project``
-    per source: step labels with ``select`` make gremlite copy every path.)"""
-    pairs: list[tuple[Any, Any]] = []
+def per_vertex(g: GraphTraversalSource, ids: list[Any], make: Callable[[], Any]) -> Iterator[tuple[Any, list[Any]]]:
+    """Each of ``ids`` with the results of the anonymous traversal ``make()`` run from it,
+    in chunks of one traversal each. (``project`` per vertex: step labels with
+    ``select`` make gremlite copy every path.)"""
     for i in range(0, len(ids), _CHUNK):
-        rows = (g.V(*ids[i:i + _CHUNK]).project("s", "n").by(__.id_())
-                .by(step(__, direction).limit(limit).id_().fold()).to_list())
-        for row in rows:
-            pairs.extend((row["s"], n) for n in row["n"])
+        for row in g.V(*ids[i:i + _CHUNK]).project("s", "n").by(__.id_()).by(make().fold()).to_list():
+            yield row["s"], row["n"]
+
+
+def neighbours(g: GraphTraversalSource, ids: list[Any], direction: str, limit: int) -> list[tuple[Any, Any]]:
+    """(from, to) pairs one hop from ``ids``, at most ``limit`` of them."""
+    pairs: list[tuple[Any, Any]] = []
+    for source, found in per_vertex(g, ids, lambda: step(__, direction).limit(limit).id_()):
+        pairs.extend((source, n) for n in found)
         if len(pairs) >= limit:
             return pairs[:limit]
     return pairs
