@@ -28,7 +28,7 @@ async def read_json(request: Request, limit: int) -> Any:
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit} (LINEAGE_MAX_BODY_BYTES). "
                               "Send fewer events per request or raise the limit")
-    body = b""
+    body = bytearray()   # appends in place; bytes += would copy the whole body per chunk
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
