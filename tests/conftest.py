@@ -16,8 +16,8 @@ import pytest
 from lineage import LineageStore, Settings
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("LINEAGE_SHARED_DIR", REPO.parent / "shared"))
-CORPUS = SHARED / "corpus"
+DATA = REPO / "tests" / "data"
+CORPUS = DATA / "corpus"  # real events by others; origin and licence in tests/data/README.md
 GREMLIN_URL = os.environ.get("LINEAGE_TEST_GREMLIN_URL", "")
 
 BACKENDS = [
