@@ -82,3 +82,23 @@ def infer_layer(key: NodeKey) -> str:
         if word in LAYERS:
             return word
     return ""
+
+
+# How each kind of node is named, for messages that say how to write an id.
+ID_FORMS = {
+    "Dataset": "dataset ids are 'namespace/name', e.g. 'gold/customers' or 's3://bucket/key'",
+    "Pipeline": "pipeline ids are the OpenLineage job as 'namespace/name', e.g. 'spark_aggregate_sales' or 'airflow/daily_load'",
+    "Model": "model ids are 'name@version', e.g. 'churn_predictor@3'",
+    "Feature": "feature view ids are 'namespace/name', e.g. 'features/customer_features'",
+    "Run": "run ids are the OpenLineage runId, a UUID",
+}
+
+
+def id_hint(label: str | None, text: str) -> str:
+    """How ids of ``label`` are written; with no label, guessed from the shape of ``text``."""
+    if label in ID_FORMS:
+        return ID_FORMS[label]
+    if "@" in text and "://" not in text:
+        return ID_FORMS["Model"]
+    return ("ids are 'namespace/name' for datasets, pipelines and feature views "
+            "(e.g. 'gold/customers') and 'name@version' for models (e.g. 'churn_predictor@3')")

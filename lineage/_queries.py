@@ -16,7 +16,7 @@ from gremlin_python.process.traversal import Direction, T, TextP
 
 from . import _model as m
 from ._errors import Ambiguous, InvalidArgument, NotFound
-from ._ids import NodeKey
+from ._ids import NodeKey, id_hint, split_model_id
 from ._traverse import DOWN, UP, Expansion, describe, expand, neighbours, per_vertex
 
 MAX_DEPTH = 50
@@ -121,9 +121,22 @@ class LineageQueries:
             ids = sorted(str(r["p"][m.IDENTITY[r["l"]]][0]) for r in by_name)
             raise Ambiguous(f"{text!r} names {len(ids)} nodes ({', '.join(ids[:10])}); use the full id",
                             candidates=ids)
-        what = label or "node"
-        raise NotFound(f"no {what} with id {text!r}; search by prefix to find the right id "
-                       "(ids look like 'namespace/name', e.g. 'gold/customers')", id=text)
+        raise self._not_found(text, label)
+
+    def _not_found(self, text: str, label: str | None) -> NotFound:
+        """NotFound in the words of the kind of id asked for: a model's other versions,
+        or how ids of that kind are written."""
+        if label == m.MODEL or (label is None and "@" in text and "://" not in text):
+            name, _ = split_model_id(text)
+            versions = sorted(self.g.V().has("model_name", name).has_label(m.MODEL).values("model_id").to_list())
+            if versions:
+                return NotFound(f"no model version {text!r}; {name} has {', '.join(versions)}", id=text,
+                                candidates=versions)
+            return NotFound(f"no model {text!r}; {id_hint(m.MODEL, text)} "
+                            f"(`lineage search {name}` lists models by prefix)", id=text)
+        what = label.lower() if label else "node"
+        return NotFound(f"no {what} with id {text!r}; {id_hint(label, text)} "
+                        "(search by prefix to find the right id)", id=text)
 
     def search(self, prefix: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """Nodes whose id or OpenLineage name starts with ``prefix`` (case-sensitive)."""
