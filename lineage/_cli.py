@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import code
-import json
 import sys
 import time
 from typing import Any, Sequence
@@ -21,6 +19,7 @@ from typing import Any, Sequence
 from ._errors import LineageError
 from ._events import decode_events
 from ._settings import Settings
+from .cli import gremlin as cli_gremlin, query as cli_query
 
 
 def _store(args: argparse.Namespace):
@@ -79,40 +78,6 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gremlin_namespace(store: Any) -> dict[str, Any]:
-    from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import Cardinality, Order, P, T, TextP
-
-    return {"g": store.g, "__": __, "P": P, "T": T, "TextP": TextP, "Order": Order,
-            "Cardinality": Cardinality, "store": store}
-
-
-def _run_expression(expr: str, namespace: dict[str, Any]) -> Any:
-    from gremlin_python.process.traversal import Traversal
-
-    value = eval(compile(expr, "<gremlin>", "eval"), namespace)  # noqa: S307 - an operator's own shell
-    if isinstance(value, Traversal):
-        value = value.to_list()
-    return value
-
-
-def cmd_gremlin(args: argparse.Namespace) -> int:
-    with _store(args) as store:
-        namespace = _gremlin_namespace(store)
-        if args.command:
-            value = _run_expression(args.command, namespace)
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                print(json.dumps(item, default=str, ensure_ascii=False))
-            return 0
-        banner = (f"Gremlin on {store.backend.describe()}\n"
-                  "g is bound; traversals run when you call .to_list(), .next() or .iterate().\n"
-                  "Example: g.V().has('dataset_id', 'gold/customers').out('DERIVED_FROM').values('dataset_id').to_list()\n"
-                  "Writes on the embedded store need store.backend.commit().")
-        code.interact(banner=banner, local=namespace, exitmsg="")
-    return 0
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -164,9 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
     sub.add_parser("demo", help="load the demo lakehouse").set_defaults(func=cmd_demo)
     sub.add_parser("rebuild", help="replay the event log into an empty graph").set_defaults(func=cmd_rebuild)
-    p = sub.add_parser("gremlin", help="Gremlin shell on the configured graph")
-    p.add_argument("-c", dest="command", metavar="EXPR", help="run one traversal and print its results")
-    p.set_defaults(func=cmd_gremlin)
+    cli_gremlin.register(sub)
+    cli_query.register(sub)
     p = sub.add_parser("serve", help="run the HTTP server")
     p.add_argument("--host", help="listen address (overrides LINEAGE_HOST)")
     p.add_argument("--port", type=int, help="port (overrides LINEAGE_PORT)")
