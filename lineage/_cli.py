@@ -1,13 +1,7 @@
-"""The ``lineage`` command.
+"""The ``lineage`` command line: the parser (``build_parser``) and ``main``.
 
-    lineage ingest FILE...     load OpenLineage events (JSON array, object or NDJSON; - for stdin)
-    lineage demo               load the demo lakehouse
-    lineage rebuild            replay the event log into an empty graph
-    lineage gremlin [-c EXPR]  a Python shell with ``g`` bound to the configured graph
-    lineage serve              the HTTP server: OpenLineage ingestion, GraphQL, the lineage explorer
-    lineage graphql-schema     print the GraphQL SDL (graphql/schema.graphql is this output)
-    lineage doctor             check the backend (and Cassandra ring) and say how to fix what is wrong
-"""
+Commands live beside their feature: each module registers its own with
+``register(subparsers)`` (see ``lineage.cli``)."""
 
 from __future__ import annotations
 
@@ -19,7 +13,7 @@ from typing import Any, Sequence
 from ._errors import LineageError
 from ._events import decode_events
 from ._settings import Settings
-from .cli import gremlin as cli_gremlin, query as cli_query
+from .cli import add_command, gremlin as cli_gremlin, query as cli_query
 
 
 def _store(args: argparse.Namespace):
@@ -119,29 +113,47 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return _doctor.run(settings, sys.stdout)
 
 
+DESCRIPTION = """Directional data and ML lineage from OpenLineage events, in a property graph.
+
+The graph is the embedded file LINEAGE_DB (./lineage.db) unless LINEAGE_GREMLIN_URL
+points at JanusGraph. Run `lineage COMMAND --help` for a command's options and examples."""
+EPILOG = """examples:
+  lineage demo && lineage upstream gold/customers
+  lineage impact bronze/sales --change schema
+  lineage gremlin -c "g.V().has('dataset_id', 'gold/customers').in('TRAINED_ON').values('model_id')"
+  lineage serve
+
+exit status: 0 done; 1 an unknown id, a bad argument or a rejected event; 2 a configuration or backend problem"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lineage", description=__doc__,
+    parser = argparse.ArgumentParser(prog="lineage", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", help="embedded graph file (overrides LINEAGE_DB)")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("ingest", help="load OpenLineage events from files")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.set_defaults(func=cmd_ingest)
-    sub.add_parser("demo", help="load the demo lakehouse").set_defaults(func=cmd_demo)
-    sub.add_parser("rebuild", help="replay the event log into an empty graph").set_defaults(func=cmd_rebuild)
+    parser.add_argument("--db", metavar="FILE",
+                        help="embedded graph file, overriding LINEAGE_DB, e.g. --db /data/lineage.db")
+    sub = parser.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+    p = add_command(sub, "ingest", "load OpenLineage events from files into the graph",
+                    ["lineage ingest events.json more.ndjson", "cat events.ndjson | lineage ingest -"], cmd_ingest)
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="a JSON array, a single event or NDJSON (- reads stdin), e.g. events.json")
+    add_command(sub, "demo", "load the demo lakehouse (bronze, silver, gold, features and models)",
+                ["lineage demo"], cmd_demo)
+    add_command(sub, "rebuild", "replay the event log into an empty graph", ["lineage rebuild"], cmd_rebuild)
     cli_gremlin.register(sub)
     cli_query.register(sub)
-    p = sub.add_parser("serve", help="run the HTTP server")
-    p.add_argument("--host", help="listen address (overrides LINEAGE_HOST)")
-    p.add_argument("--port", type=int, help="port (overrides LINEAGE_PORT)")
-    p.set_defaults(func=cmd_serve)
-    sub.add_parser("graphql-schema", help="print the GraphQL SDL").set_defaults(func=cmd_graphql_schema)
-    p = sub.add_parser("doctor", help="check the backend and say how to fix it")
+    p = add_command(sub, "serve", "run the HTTP server: OpenLineage ingestion, GraphQL and the lineage explorer",
+                    ["lineage serve", "lineage serve --host 0.0.0.0 --port 8080"], cmd_serve)
+    p.add_argument("--host", help="listen address, overriding LINEAGE_HOST, e.g. --host 0.0.0.0")
+    p.add_argument("--port", type=int, help="port, overriding LINEAGE_PORT, e.g. --port 8080")
+    add_command(sub, "graphql-schema", "print the GraphQL SDL (graphql/schema.graphql is this output)",
+                ["lineage graphql-schema > graphql/schema.graphql"], cmd_graphql_schema)
+    p = add_command(sub, "doctor", "check the backend (and the Cassandra ring) and say how to fix what is wrong",
+                    ["lineage doctor", "lineage doctor --wait 120 --create-keyspace"], cmd_doctor)
     p.add_argument("--wait", type=float, metavar="SECONDS",
-                   help="first wait up to SECONDS for Cassandra and the graph to answer")
+                   help="first wait up to SECONDS for Cassandra and the graph to answer, e.g. --wait 120")
     p.add_argument("--create-keyspace", action="store_true",
-                   help="create the Cassandra keyspace (NetworkTopologyStrategy) if it does not exist")
-    p.set_defaults(func=cmd_doctor)
+                   help="create the Cassandra keyspace (NetworkTopologyStrategy) if it does not exist, "
+                        "e.g. doctor --create-keyspace")
     return parser
 
 

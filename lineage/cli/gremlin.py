@@ -17,6 +17,7 @@ import logging
 import re
 import sys
 import traceback
+import warnings
 from typing import Any
 
 from gremlin_python.process.graph_traversal import GraphTraversal, GraphTraversalSource, __
@@ -26,15 +27,16 @@ from gremlin_python.process.traversal import (Cardinality, Column, Order, P, Pop
 from .. import _model as m
 from .._errors import Ambiguous, LineageError, NotFound
 from .._settings import Settings
-from . import compat, render
+from . import add_command, compat, render
 from .groovy import split_terminal, statements, strip_comments, to_python
 from .shell_output import Profile, show
 
-EXAMPLES = """examples:
-  lineage gremlin -c "g.V().has('dataset_id', 'gold/customers').in('TRAINED_ON').values('model_id')"
-  lineage gremlin --json -c "g.V().hasLabel('Model').valueMap('model_id', 'framework')"
-  lineage gremlin -f recipes.groovy          # a file of Console snippets, one result block each
-  lineage gremlin                            # interactive"""
+EXAMPLES = [
+    "lineage gremlin -c \"g.V().has('dataset_id', 'gold/customers').in('TRAINED_ON').values('model_id')\"",
+    "lineage gremlin --json -c \"g.V().hasLabel('Model').valueMap('model_id', 'framework')\"",
+    "lineage gremlin -f recipes.groovy          # Console snippets, one result block each",
+    "lineage gremlin                            # interactive",
+]
 _STEP_CALL = re.compile(r"\.\s*([A-Za-z_]\w*)\s*\(")
 _KNOWN_CALLS = frozenset(n for cls in (GraphTraversal, GraphTraversalSource, __) for n in dir(cls))
 
@@ -48,7 +50,7 @@ def namespace(store: Any) -> dict[str, Any]:
     (``out(...)``), predicates (``within(...)``) and orders (``desc``)."""
     ns: dict[str, Any] = {name: getattr(__, name) for name in dir(__) if not name.startswith("_")}
     for cls, names in ((P, ("eq", "neq", "gt", "gte", "lt", "lte", "between", "inside", "outside", "within",
-                            "without", "not_")),
+                            "without")),
                        (TextP, ("containing", "startingWith", "endingWith", "notContaining",
                                 "notStartingWith", "notEndingWith", "starting_with", "ending_with"))):
         ns.update({n: getattr(cls, n) for n in names if hasattr(cls, n)})
@@ -97,7 +99,9 @@ class Shell:
                                  "write it as in the Gremlin Console, e.g. g.V().has('dataset_id', "
                                  "'gold/customers').out('DERIVED_FROM')") from None
         try:
-            value = eval(compiled, self.ns)  # noqa: S307 - an operator's own shell on their own graph
+            with warnings.catch_warnings():  # camelCase is the Console's spelling, not a deprecated use
+                warnings.simplefilter("ignore", DeprecationWarning)
+                value = eval(compiled, self.ns)  # noqa: S307 - an operator's own shell on their own graph
         except TypeError as exc:
             if "object is not callable" in str(exc):
                 raise ShellError(self.unknown_step(python)) from None
@@ -258,11 +262,8 @@ def _read(path: str) -> str:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("gremlin", help="a Gremlin shell on the configured graph (Console or Python spelling)",
-                       description="Run Gremlin traversals on the configured graph, written as in the Gremlin "
-                                   "Console or in gremlinpython. Results print as tables, paths as chains of "
-                                   "ids; unsupported steps and unknown ids answer in one line (exit status 1).",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = add_command(sub, "gremlin", "a Gremlin shell on the configured graph, in Console (Groovy) or Python "
+                    "spelling; results as tables, paths as chains of ids", EXAMPLES, cmd_gremlin)
     what = p.add_mutually_exclusive_group()
     what.add_argument("-c", dest="command", metavar="EXPR",
                       help="run these statements and exit, e.g. -c \"g.V().hasLabel('Model').values('model_id')\"")
@@ -270,4 +271,3 @@ def register(sub: Any) -> None:
                       help="run the statements in FILE (- for stdin) and exit, e.g. -f recipes.groovy")
     p.add_argument("--json", action="store_true", help="print results as JSON, e.g. lineage gremlin --json -c ...")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks, e.g. lineage gremlin --debug -c ...")
-    p.set_defaults(func=cmd_gremlin)

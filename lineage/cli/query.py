@@ -12,10 +12,9 @@ from typing import Any, Callable
 from .. import _model as m
 from .._errors import Ambiguous, InvalidArgument, NotFound
 from .._settings import Settings
-from . import render
+from . import add_command, render
 
 ARTIFACT_TYPES = (m.DATASET, m.MODEL, m.FEATURE)
-FORMATTER = argparse.RawDescriptionHelpFormatter
 
 
 def _queries(args: argparse.Namespace) -> Any:
@@ -125,17 +124,16 @@ def _types(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
 
 
 def _add(sub: Any, name: str, help: str, example: str, show: Callable) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
-                       epilog=f"example:\n  {example}", formatter_class=FORMATTER)
+    p = add_command(sub, name, help, [example, f"{example} --json"], _command(show))
     p.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table, "
-                   f"e.g. {example.split()[0]} {name} ... --json | jq")
-    p.set_defaults(func=_command(show))
+                   f"e.g. {example} --json")
     return p
 
 
 def register(sub: Any) -> None:
-    for direction, verb in (("upstream", "led to"), ("downstream", "was made from")):
-        p = _add(sub, direction, f"artifacts that {verb} a dataset, model or feature view, nearest first",
+    for direction, what in (("upstream", "artifacts a dataset, model or feature view was made from"),
+                            ("downstream", "artifacts made from a dataset, model or feature view")):
+        p = _add(sub, direction, f"{what}, nearest first",
                  f"lineage {direction} gold/customers --depth 3", _lineage(direction))
         p.add_argument("id", help="a dataset, model or feature view id, e.g. gold/customers or churn_predictor@3")
         p.add_argument("--depth", type=int, default=5, help="hops to follow, 1 to 50 (default 5), e.g. --depth 10")
