@@ -87,7 +87,8 @@ def infer_layer(key: NodeKey) -> str:
 # How each kind of node is named, for messages that say how to write an id.
 ID_FORMS = {
     "Dataset": "dataset ids are 'namespace/name', e.g. 'gold/customers' or 's3://bucket/key'",
-    "Pipeline": "pipeline ids are the OpenLineage job as 'namespace/name', e.g. 'spark_aggregate_sales' or 'airflow/daily_load'",
+    "Pipeline": "pipeline ids are the OpenLineage job as 'namespace/name' "
+                "(the name alone in the default namespace), e.g. 'airflow/daily_load' or 'spark_aggregate_sales'",
     "Model": "model ids are 'name@version', e.g. 'churn_predictor@3'",
     "Feature": "feature view ids are 'namespace/name', e.g. 'features/customer_features'",
     "Run": "run ids are the OpenLineage runId, a UUID",

@@ -136,7 +136,8 @@ def rewrite(bytecode: Bytecode, top: bool = True) -> Bytecode:
             i += 1
         else:
             if name == "dedup" and (not top or args):
-                raise explain("dedup", "the shell removes duplicates only in the main traversal, for dedup() without arguments")
+                raise explain("dedup", "the shell removes duplicates only in the main traversal, "
+                                       "for dedup() without arguments")
             if name == "profile" and (not top or i != len(raw) - 1):
                 raise explain("profile", "profile() must be the last step")
             if KNOWN is not None and name not in KNOWN and name not in ("dedup", "profile"):

@@ -109,7 +109,7 @@ class Shell:
         except NameError as exc:
             raise ShellError(f"{exc.args[0]}: not a Gremlin step, predicate or value here; "
                              "anonymous steps are written bare (out('X')) or as __.out('X')") from None
-        if mode == "exec":
+        if mode == "exec" or value is None:
             return
         if isinstance(value, Traversal):
             value = self.run_traversal(value, terminal)

@@ -137,7 +137,8 @@ def register(sub: Any) -> None:
                  f"lineage {direction} gold/customers --depth 3", _lineage(direction))
         p.add_argument("id", help="a dataset, model or feature view id, e.g. gold/customers or churn_predictor@3")
         p.add_argument("--depth", type=int, default=5, help="hops to follow, 1 to 50 (default 5), e.g. --depth 10")
-        p.add_argument("--type", type=_types(ARTIFACT_TYPES), help="only these node types, comma-separated, e.g. --type Dataset,Model")
+        p.add_argument("--type", type=_types(ARTIFACT_TYPES),
+                       help="only these node types, comma-separated, e.g. --type Dataset,Model")
 
     p = _add(sub, "impact", "what a change to a dataset would reach, with distance, path and severity",
              "lineage impact bronze/sales --change schema", _impact)
