@@ -58,8 +58,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result = store.ingest(demo_events(store.settings.default_namespace))
         print(f"demo lakehouse loaded into {store.backend.describe()}: "
               f"{result.accepted} new events, {result.duplicates} already present")
-        print("try: lineage gremlin -c \"g.V().has('dataset_id','gold/customers').in_('TRAINED_ON')"
-              ".values('model_id')\"")
+        print("try: lineage upstream gold/customers; lineage model churn_predictor@3; "
+              "lineage gremlin -c \"g.V().has('dataset_id', 'gold/customers').in('TRAINED_ON').values('model_id')\"")
     return 0
 
 
@@ -123,7 +123,8 @@ EPILOG = """examples:
   lineage gremlin -c "g.V().has('dataset_id', 'gold/customers').in('TRAINED_ON').values('model_id')"
   lineage serve
 
-exit status: 0 done; 1 an unknown id, a bad argument or a rejected event; 2 a configuration or backend problem"""
+exit status: 0 done; 1 an unknown id, a bad argument or a rejected event;
+             2 a missing file, a configuration or a backend problem"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage and what is wrong with the arguments
+        return 1 if exc.code == 2 else int(exc.code or 0)
     try:
         return args.func(args)
     except LineageError as exc:

@@ -77,6 +77,8 @@ def test_unknown_ids_and_bad_input_exit_1_with_the_right_kind_of_id(demo_cli, ca
     assert (code, err.strip()) == (1, "lineage: depth must be between 1 and 50; got 0")
     code, _, err = run(capsys, "search", "")
     assert code == 1 and "prefix" in err
+    code, _, err = run(capsys, "impact", "bronze/sales", "--change", "rename")
+    assert code == 1 and "invalid choice: 'rename'" in err
 
 
 def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
