@@ -167,6 +167,8 @@ def test_unknown_ids_say_so_and_exit_1(demo_cli, capsys):
     assert code == 1 and "no Dataset has dataset_id 'customers'" in err and "gold/customers" in err
     code, _, err = gremlin(capsys, "g.V().hasLabel('Pipeline').has('pipeline_id', 'nightly').out()")
     assert code == 1 and "no pipeline with id 'nightly'" in err and "dataset ids" not in err
+    code, out, _ = gremlin(capsys, "g.V().hasLabel('Model').out('TRAINED_ON').values('layer').toSet()")
+    assert out.split() == ["gold"]
     code, _, err = gremlin(capsys, "g.V(987654321)")
     assert code == 1 and "no vertex with id 987654321" in err
     code, out, err = gremlin(capsys, "g.V().has('dataset_id', 'gold/sales_report').in('DERIVED_FROM')")
@@ -203,6 +205,7 @@ def test_unsupported_steps_on_the_embedded_engine_explain_themselves(demo_cli, c
         ("g.V().hasLabel('Model').values('model_id').tail(1)", "tail()", "order()"),
         ("g.V().has('layer', between('a', 'c'))", "has()", "between()"),
         ("g.V().profile().limit(1)", "profile()", "last"),
+        ("g.V().has(T.id, 5)", "has()", "g.V(id1, id2)"),
     ]:
         code, _, err = gremlin(capsys, query)
         assert code == 1 and err.count("\n") == 1, query

@@ -66,10 +66,10 @@ class Unsupported(Exception):
     """A step or argument the engine cannot run; the message says what to do instead."""
 
 
-def explain(step: str, why: str | None = None) -> Unsupported:
+def explain(step: str, why: str | None = None, instead: str | None = None) -> Unsupported:
     """One line: the step, why the embedded engine cannot run it, and what to write instead."""
     why = why or f"gremlite has no {step}() step"
-    instead = INSTEAD.get(step, "run it on JanusGraph (set LINEAGE_GREMLIN_URL) or do that part in Python")
+    instead = instead or INSTEAD.get(step, "run it on JanusGraph (set LINEAGE_GREMLIN_URL) or do that part in Python")
     return Unsupported(f"{step}() is not supported by the embedded engine ({why}); {instead}")
 
 
@@ -100,6 +100,8 @@ def _has(args: list[Any]) -> list[list[Any]]:
     """``has`` with a predicate gremlite gets wrong, as steps it gets right."""
     *head, value = args
     key = head[-1] if head else None
+    if key == T.id:
+        raise explain("has", "gremlite cannot filter on T.id", INSTEAD["hasId"])
     if not isinstance(value, P) or isinstance(value, TextP) or value.operator == "within":
         return [["has", *args]]
     op, arg = value.operator, value.value
@@ -127,6 +129,9 @@ def rewrite(bytecode: Bytecode, top: bool = True) -> Bytecode:
             steps.append(["by", _anon(["label" if args[0] == T.label else "id"])])
         elif name == "hasNot":
             steps.append(["not", _anon(["has", *args])])
+        elif name in ("to", "from") and args and isinstance(args[0], Bytecode):
+            raise explain(name, f"gremlite takes only a step label in {name}()",
+                          "label the ends with as() and name them: g.V(a).as('a').V(b).addE('X').to('a')")
         elif name == "has" and args:
             steps.extend(_has(args))
         elif (name == "repeat" and nxt == "times" and (not steps or steps[-1][0] not in ("emit", "until"))
@@ -166,7 +171,7 @@ def _run(g: Any, bytecode: Bytecode) -> list[Any]:
     return GraphTraversal(g.graph, g.traversal_strategies, bytecode).to_list()
 
 
-def _key(item: Any) -> Any:
+def key(item: Any) -> Any:
     if isinstance(item, (Vertex, Edge)):
         return (type(item).__name__, item.id)
     try:
@@ -176,6 +181,17 @@ def _key(item: Any) -> Any:
         return repr(item)
 
 
+def distinct(items: list[Any]) -> list[Any]:
+    """``items`` without repeats, in first-seen order (elements compare by id)."""
+    seen: set[Any] = set()
+    out = []
+    for item in items:
+        if key(item) not in seen:
+            seen.add(key(item))
+            out.append(item)
+    return out
+
+
 def execute(g: Any, bytecode: Bytecode) -> list[Any]:
     """Run a rewritten traversal on gremlite, doing dedup() in the shell."""
     steps = bytecode.step_instructions
@@ -183,7 +199,7 @@ def execute(g: Any, bytecode: Bytecode) -> list[Any]:
     if cut is None:
         return _run(g, bytecode)
     found = execute(g, _copy(steps[:cut], bytecode.source_instructions))
-    unique = list({_key(item): item for item in reversed(found)}.values())[::-1]
+    unique = distinct(found)
     rest = steps[cut + 1:]
     if not rest or not unique:
         return unique

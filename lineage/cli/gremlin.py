@@ -137,6 +137,8 @@ class Shell:
             return None
         if not results:
             self.check_ids(traversal)
+        if terminal == "set":
+            results = compat.distinct(results)
         if terminal == "next":
             if not results:
                 raise ShellError("next() found nothing: the traversal has no results")
