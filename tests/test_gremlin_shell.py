@@ -139,6 +139,8 @@ def test_dedup_and_rewritten_steps_agree_on_both_backends(demo_cli, capsys):
     code, out, _ = gremlin(capsys, "g.V().hasLabel('Dataset').has('layer', neq('bronze')).hasNot('version')"
                                    ".has('layer', gt('a')).values('dataset_id')")
     assert sorted(out.split()) == ["gold/sales_report"]
+    code, out, _ = gremlin(capsys, "g.V().has('Dataset', 'layer', without('bronze', 'silver', 'gold')).count()")
+    assert out.split() == ["4"]       # the four raw sources outside the medallion layers
     code, out, _ = gremlin(capsys, "g.V().has('dataset_id', 'gold/customers').repeat(out('DERIVED_FROM'))"
                                    ".times(2).values('dataset_id')")
     assert out.split() == ["bronze/customers"]

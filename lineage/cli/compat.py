@@ -107,10 +107,12 @@ def _has(args: list[Any]) -> list[list[Any]]:
     op, arg = value.operator, value.value
     if op == "eq":
         return [["has", *head, arg]]
+    present = [["hasLabel", head[0]]] if len(head) == 2 else []   # has(label, key, ...)
+    present.append(["has", key])
     if op == "neq":
-        return [["has", *head[:-1], key], ["not", _anon(["has", key, arg])]]
+        return present + [["not", _anon(["has", key, arg])]]
     if op == "without":
-        return [["has", *head[:-1], key], ["not", _anon(["has", key, P.within(*arg)])]]
+        return present + [["not", _anon(["has", key, P.within(*arg)])]]
     if op in _COMPARE:
         return [["has", *head, TextP(op, arg)]]
     raise explain("has", f"gremlite has no {op}() predicate in has() and would silently match nothing")
