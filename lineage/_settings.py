@@ -85,6 +85,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Graph updates sent in one traversal (one round trip to a remote server); 0 picks per backend: "
             "1 on the embedded store, where separate traversals are cheapest, 60 on a Gremlin Server.",
             _non_negative_int),
+    Setting("LINEAGE_CAPTURE_ENABLED", True,
+            "When false, @track_lineage and tracker operations run the code without capturing or emitting.",
+            _bool),
+    Setting("LINEAGE_CAPTURE_MAX_PARAMETER_BYTES", 16384,
+            "Largest JSON of a captured call's parameters; bigger values are replaced by a note.", _positive_int),
+    Setting("LINEAGE_CAPTURE_REDACT", "",
+            "Comma-separated extra words; a parameter whose name contains one is recorded as ***, like "
+            "password, secret, token, api_key, credential and auth always are."),
+    Setting("LINEAGE_CAPTURE_ORDER_INDEPENDENT", False,
+            "When true, captured tables are fingerprinted independently of row order (rowset-v1).", _bool),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

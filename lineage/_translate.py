@@ -83,6 +83,13 @@ def _hash(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
+def _parameters(run_facets: Mapping[str, Any]) -> str | None:
+    values = _get(run_facets, "parameters", "parameters")
+    if not isinstance(values, dict):
+        return None
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 @dataclass(frozen=True)
 class _Node:
     label: str
@@ -150,14 +157,17 @@ class Translator:
         pid = self.render(event.job_namespace or "", event.job_name or "")
         explicit = _text(_get(facets, "pipelineVersion", "version"))
         location_version = _text(_get(facets, "sourceCodeLocation", "version"))
+        hashed = _text(_get(facets, "codeVersion", "versionHash"))
         sql = _text(_get(facets, "sql", "query"))
         source = _text(_get(facets, "sourceCode", "sourceCode"))
-        code_version = explicit or location_version or (
+        code_version = explicit or hashed or location_version or (
             f"sql:{_hash(sql)}" if sql else f"src:{_hash(source)}" if source else None)
-        code = {
+        code: dict[str, Any] = {
             "location": [_text(_get(facets, "sourceCodeLocation", k)) for k in ("url", "path", "version")],
             "sql": sql, "source": source,
         }
+        if hashed:  # the normalised hash stands for the source: a comment change is no new version
+            code.update(source=None, codeVersion=hashed)
         has_code = any(code["location"]) or sql or source
         io = sorted(self.render(d.namespace, d.name) for d in event.inputs), \
             sorted(self.render(d.namespace, d.name) for d in event.outputs)
@@ -174,9 +184,29 @@ class Translator:
             "code_version": code_version,
             "description": _text(_get(facets, "documentation", "description")),
             "first_seen": time, "last_seen": time}, time))
-        return pid, version
+        return pid, version, code_version
 
-    def _run(self, event: Event, pid: str, version: str | None, time: str, out: Assertions) -> None:
+    def _data_summary(self, refs: Iterable[DatasetRef], stats: str) -> str | None:
+        """A run's inputs or outputs as JSON: id, fingerprint, version, rows and bytes of each."""
+        items = []
+        for ref in refs:
+            item: dict[str, Any] = {"datasetId": self.render(ref.namespace, ref.name)}
+            values = {
+                "fingerprint": _text(_get(ref.facets, "dataFingerprint", "fingerprint")),
+                "version": _text(_get(ref.facets, "version", "datasetVersion")),
+                "rows": _get(ref.io_facets, stats, "rowCount") or _get(ref.facets, "dataFingerprint", "rowCount"),
+                "bytes": _get(ref.io_facets, stats, "size") or _get(ref.facets, "dataFingerprint", "size"),
+            }
+            for key, value in values.items():
+                if key in ("rows", "bytes"):
+                    value = value if isinstance(value, int) and not isinstance(value, bool) else None
+                if value is not None:
+                    item[key] = value
+            items.append(item)
+        return json.dumps(items, sort_keys=True, separators=(",", ":")) if items else None
+
+    def _run(self, event: Event, pid: str, version: str | None, code_version: str | None,
+             inputs: Iterable[DatasetRef], time: str, out: Assertions) -> None:
         run_id = event.run_id or ""
         state = event.event_type
         parent = event.run_facets.get("parent")
@@ -191,6 +221,10 @@ class Translator:
             "nominal_start": nominal["nominalStartTime"], "nominal_end": nominal["nominalEndTime"],
             "parent_run_id": parent_run,
             "error_message": _text(_get(event.run_facets, "errorMessage", "message")),
+            "code_version": code_version,
+            "parameters": _parameters(event.run_facets),
+            "inputs": self._data_summary(inputs, "inputStatistics"),
+            "outputs": self._data_summary(event.outputs, "outputStatistics"),
             "first_seen": time, "last_seen": time}, time))
         out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), (m.PIPELINE, pid), pid,
                                     {"first_seen": time, "last_seen": time}, time))
@@ -204,10 +238,10 @@ class Translator:
             assert event.dataset is not None
             self._dataset_node(event.dataset, time, out)
             return out
-        pid, version = self._pipeline(event, time, out)
-        if event.kind == RUN_EVENT:
-            self._run(event, pid, version, time, out)
+        pid, version, code_version = self._pipeline(event, time, out)
         inputs_refs = event.inputs or inputs_from_sql(event.job_facets, event.outputs)
+        if event.kind == RUN_EVENT:
+            self._run(event, pid, version, code_version, inputs_refs, time, out)
         inputs = [self._dataset_node(ref, time, out) for ref in inputs_refs]
         outputs = [self._dataset_node(ref, time, out) for ref in event.outputs]
         pipe = (m.PIPELINE, pid)

@@ -34,7 +34,7 @@ def lineageSchema(graph) {
         'model_id', 'model_name', 'framework',
         'feature_view', 'feature_names',
         'run_id', 'state', 'started_at', 'ended_at', 'pipeline_version', 'nominal_start',
-        'nominal_end', 'parent_run_id', 'error_message',
+        'nominal_end', 'parent_run_id', 'error_message', 'parameters', 'inputs', 'outputs',
         'first_seen', 'last_seen', 'prop_times',
     ]
     // label -> identity key (unique per label)
