@@ -12,10 +12,17 @@ from ._store import IngestResult, LineageStore, Rejected
 
 
 
+_CAPTURE = ("LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
+            "create_versioned_query", "Fingerprint", "fingerprint")
+
+
 def __getattr__(name: str):
     if name == "create_app":  # the web stack loads only when the server is wanted
         from ._server import create_app
         return create_app
+    if name in _CAPTURE:  # numpy and the capture SDK load on first use
+        from . import capture
+        return getattr(capture, name)
     raise AttributeError(f"module 'lineage' has no attribute {name!r}")
 
 
@@ -24,6 +31,9 @@ __all__ = [
     "LineageStore", "IngestResult", "Rejected", "Event", "parse_event",
     # asking
     "JanusGraphClient", "LineageAnalysis", "NodeKey", "DatasetSpec",
+    # capturing (lineage.capture)
+    "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
+    "create_versioned_query", "Fingerprint", "fingerprint",
     # serving
     "create_app",
     # configuration

@@ -11,6 +11,8 @@ PUBLIC = [
     "Ambiguous", "BackendError", "ConfigurationError", "DatasetSpec", "create_app", "Event", "Forbidden", "IngestResult", "InvalidArgument",
     "InvalidEvent", "JanusGraphClient", "LineageAnalysis", "LineageError", "LineageStore", "NodeKey", "NotFound", "PayloadTooLarge", "Rejected", "SETTINGS", "Unauthorized",
     "Setting", "Settings", "parse_event",
+    "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
+    "create_versioned_query", "Fingerprint", "fingerprint",
 ]
 
 
@@ -47,8 +49,9 @@ def test_every_setting_is_documented_in_the_readme():
 
 def test_every_custom_facet_has_its_schema_file():
     from lineage import _facets
+    from lineage.capture.facets import FACET_CLASSES
     for cls in (_facets.MedallionDatasetFacet, _facets.MLModelDatasetFacet, _facets.FeatureViewDatasetFacet,
-                _facets.PipelineVersionJobFacet):
+                _facets.PipelineVersionJobFacet, *FACET_CLASSES):
         url = cls._get_schema()
         assert url.startswith(_facets.SCHEMA_BASE)
         assert (REPO / "lineage" / "facets" / url[len(_facets.SCHEMA_BASE):].split("#")[0]).is_file()

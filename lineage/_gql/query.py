@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from .. import _model as m
 from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
-                    ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
+                    ModelLineage, Run, TrainingInput, UnreproducibleModel, Version, mark_code_changes)
 
 
 @strawberry.type(description="A node and, for pipelines, its recent runs.")
@@ -18,7 +18,17 @@ class Node(LineageNode):
     async def runs(self, info: Info, limit: int = 10) -> list[Run]:
         if self.label != m.PIPELINE:
             return []
-        return [Run.of(r) for r in await info.context.runs.load((self.id, limit))]
+        runs = mark_code_changes(await info.context.runs.load((self.id, limit + 1)))
+        return [Run.of(r) for r in runs[:limit]]
+
+    @strawberry.field(description="Pipelines only: true when the latest run executed different code from "
+                                  "the run before it (null until two runs record a code version).")
+    async def code_changed(self, info: Info) -> Optional[bool]:
+        if self.label != m.PIPELINE:
+            return None
+        runs = mark_code_changes(await info.context.runs.load((self.id, 50)))
+        latest = next((r for r in runs if r.get("code_version") is not None), None)
+        return latest.get("code_changed") if latest else None
 
     @classmethod
     def of(cls, node: dict[str, Any]) -> "Node":
@@ -119,9 +129,16 @@ class Query:
         from .._ids import model_id
         return await info.context.read("model", lambda q: Node.of(q.node(model_id(name, version), m.MODEL)))
 
-    @strawberry.field
+    @strawberry.field(description="One run: its state, code version, parameters, and the fingerprints of "
+                                  "what it read and wrote.")
     async def run(self, info: Info, run_id: str) -> Run:
-        return await info.context.read("run", lambda q: Run.of(q.node(run_id, m.RUN)))
+        def load(q: Any) -> Run:
+            node = q.node(run_id, m.RUN)
+            if node.get("pipeline_id") and node.get("code_version"):
+                runs = mark_code_changes(q.runs(node["pipeline_id"], 1000))
+                node["code_changed"] = next((r["code_changed"] for r in runs if r["id"] == node["id"]), None)
+            return Run.of(node)
+        return await info.context.read("run", load)
 
     @strawberry.field(description="Lineage paths from one artifact down to another, shortest first.")
     async def paths(self, info: Info, from_id: str, to_id: str, max_depth: int = 10, limit: int = 10) -> list[list[str]]:

@@ -12,7 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from .mutation import Mutation
 from .query import Query
-from .types import VERSION_SCALAR, Version
+from .types import LONG_SCALAR, VERSION_SCALAR, Long, Version
 
 MAX_QUERY_DEPTH = 8
 
@@ -40,4 +40,4 @@ EXTENSIONS = [
 ]
 
 schema = LineageSchema(query=Query, mutation=Mutation, extensions=EXTENSIONS,
-                       config=StrawberryConfig(scalar_map={Version: VERSION_SCALAR}))
+                       config=StrawberryConfig(scalar_map={Version: VERSION_SCALAR, Long: LONG_SCALAR}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, NewType, Optional
 
 import strawberry
@@ -130,6 +131,46 @@ class ImpactAnalysis:
     truncated: bool
 
 
+def _long(value: Any) -> int:
+    return int(value)
+
+
+Long = NewType("Long", int)
+LONG_SCALAR = strawberry.scalar(
+    name="Long", description="An integer that may exceed 32 bits (row counts, byte sizes).",
+    serialize=_long, parse_value=_long)
+
+
+@strawberry.type(description="A dataset a run read or wrote, with what the run saw of it.")
+class RunDataset:
+    dataset_id: str
+    fingerprint: Optional[str] = strawberry.field(description="Content fingerprint: sha256:, table-v1: (row order counts) or rowset-v1: (it does not).")
+    version: Optional[str] = strawberry.field(description="The dataset version the run used or produced.")
+    rows: Optional[Long]
+    bytes: Optional[Long]
+
+    @classmethod
+    def parse(cls, text: Any) -> list["RunDataset"]:
+        try:
+            items = json.loads(text) if isinstance(text, str) else []
+        except ValueError:
+            return []
+        return [cls(dataset_id=str(i.get("datasetId")), fingerprint=i.get("fingerprint"), version=i.get("version"),
+                    rows=i.get("rows"), bytes=i.get("bytes")) for i in items if isinstance(i, dict)]
+
+
+def mark_code_changes(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set ``code_changed`` on runs listed newest first: whether each ran different code from
+    the previous run that records a code version (None when there is none to compare)."""
+    older: str | None = None
+    for run in reversed(runs):
+        current = run.get("code_version")
+        run["code_changed"] = None if current is None or older is None else current != older
+        if current is not None:
+            older = current
+    return runs
+
+
 @strawberry.type
 class Run:
     run_id: str
@@ -139,11 +180,24 @@ class Run:
     ended_at: Optional[str]
     pipeline_version: Optional[str]
     error_message: Optional[str]
+    code_version: Optional[str] = strawberry.field(description="Hash of the code the run executed (normalised source or SQL), or the version its producer gave.")
+    code_changed: Optional[bool] = strawberry.field(description="True when the code version differs from the pipeline's previous run that has one.")
+    parameters: Optional[JSON] = strawberry.field(description="The run's parameters (secrets redacted).")
+    inputs: list[RunDataset]
+    outputs: list[RunDataset]
 
     @classmethod
     def of(cls, node: dict[str, Any]) -> "Run":
+        params = node.get("parameters")
+        try:
+            parameters = json.loads(params) if isinstance(params, str) else None
+        except ValueError:
+            parameters = None
         return cls(**{k: node.get(k) for k in ("run_id", "pipeline_id", "state", "started_at", "ended_at",
-                                                "pipeline_version", "error_message")})
+                                                "pipeline_version", "error_message", "code_version",
+                                                "code_changed")},
+                   parameters=parameters, inputs=RunDataset.parse(node.get("inputs")),
+                   outputs=RunDataset.parse(node.get("outputs")))
 
 
 @strawberry.type

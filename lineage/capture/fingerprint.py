@@ -15,7 +15,7 @@ library's internal hash:
     loaded whole) and each row gets a 64-bit hash:
 
     * each cell is hashed by kind: integers (any width, signed or not) and
-      booleans as a 64-bit integer; floats as float64 with ``-0.0`` made
+      booleans (a kind of their own) as a 64-bit integer; floats as float64 with ``-0.0`` made
       ``0.0`` and every NaN the same NaN; dates and times as integers in their
       unit (nanosecond timestamps become microseconds when no precision is
       lost, so pandas, pyarrow and DuckDB agree); strings (any Arrow string
@@ -119,7 +119,9 @@ def _blake64(data: bytes) -> int:
 
 
 def _kind(t: pa.DataType) -> str:
-    if pa.types.is_boolean(t) or pa.types.is_integer(t):
+    if pa.types.is_boolean(t):
+        return "bool"
+    if pa.types.is_integer(t):
         return "int"
     if pa.types.is_floating(t):
         return "float"
@@ -158,7 +160,9 @@ def _normalise(column: pa.Array) -> pa.Array:
 def _cell_hashes(column: pa.Array, kind: str) -> np.ndarray:
     """One uint64 per cell (nulls included, as a placeholder the caller replaces)."""
     n = len(column)
-    if kind == "int":
+    if kind in ("int", "bool"):
+        if column.type == pa.uint64():  # same bits as int64 below 2**63, no overflow above
+            column = column.view(pa.int64())
         values = pc.fill_null(column.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
         return values.astype(np.int64, copy=False).view(np.uint64)
     if kind == "float":
