@@ -23,7 +23,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from openlineage.client.serde import Serde
 
@@ -69,6 +69,14 @@ class ClientSink:
         return f"OpenLineage {getattr(self.client.transport, 'kind', 'client')} transport"
 
 
+class EventsRejected(Exception):
+    """Some events of a batch were refused (the rest were stored)."""
+
+    def __init__(self, count: int, reasons: str) -> None:
+        super().__init__(f"{count} event(s) rejected: {reasons}")
+        self.count = count
+
+
 class StoreSink:
     """Events straight into the lineage store the settings name.
 
@@ -91,7 +99,7 @@ class StoreSink:
     def send(self, events: list[Any]) -> None:
         result = self.store.ingest([Serde.to_dict(e) for e in events])
         if result.rejected:
-            raise ValueError("; ".join(r.reason for r in result.rejected))
+            raise EventsRejected(len(result.rejected), "; ".join(r.reason for r in result.rejected[:3]))
 
     def close(self) -> None:
         if self._store is not None:
@@ -116,10 +124,11 @@ _STOP = object()
 class Emitter:
     """A background sender: :meth:`submit` never blocks and never raises."""
 
-    def __init__(self, sink: Sink, *, queue_size: int = 10000, background: bool = True) -> None:
+    def __init__(self, sink: Sink, *, queue_size: int = 10000, background: bool = True, batch: int = 200) -> None:
         self.sink = sink
         self.stats = EmitStats()
         self.background = background
+        self.batch = batch
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -133,41 +142,71 @@ class Emitter:
                     self._thread = threading.Thread(target=self._run, name="lineage-capture-emitter", daemon=True)
                     self._thread.start()
 
-    def submit(self, events: list[Any]) -> None:
+    def submit(self, events: list[Any] | Callable[[], list[Any]]) -> None:
+        """Queue events, or a function that builds them (run on the sending thread, so
+        building OpenLineage objects costs the captured call nothing)."""
+        count = len(events) if isinstance(events, list) else 1
         if self._closed:
-            self.stats.dropped += len(events)
+            self.stats.dropped += count
             return
-        self.stats.queued += len(events)
+        self.stats.queued += count
         if not self.background:
             self._deliver(events)
             return
         try:
             self._queue.put_nowait(events)
         except queue.Full:
-            self.stats.dropped += len(events)
-            logger.warning("lineage capture queue is full; dropped %d event(s)", len(events))
+            self.stats.dropped += count
+            logger.warning("lineage capture queue is full; dropped %d event(s)", count)
             return
         self._ensure_thread()
 
-    def _deliver(self, events: list[Any]) -> None:
+    def _deliver(self, events: list[Any] | Callable[[], list[Any]]) -> None:
         try:
+            if not isinstance(events, list):
+                events = events()
             self.sink.send(events)
             self.stats.emitted += len(events)
+        except EventsRejected as exc:
+            self.stats.failed += exc.count
+            self.stats.emitted += len(events) - exc.count
+            logger.warning("the lineage store refused captured events: %s", exc)
         except Exception as exc:  # emission must never reach the user's code
-            self.stats.failed += len(events)
+            self.stats.failed += len(events) if isinstance(events, list) else 1
             logger.warning("could not emit %d lineage event(s) to %s: %s: %s", len(events),
                            getattr(self.sink, "describe", lambda: "the sink")(), type(exc).__name__, exc)
 
     def _run(self) -> None:
+        """Deliver what is queued, up to ``batch`` items per send (one store transaction)."""
         while True:
-            item = self._queue.get()
+            items = [self._queue.get()]
+            while len(items) < self.batch and items[-1] is not _STOP:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = items[-1] is _STOP
+            work = items[:-1] if stop else items
             try:
-                if item is _STOP:
+                if work:
+                    self._deliver_many(work)
+                if stop:
                     self._close_sink()
                     return
-                self._deliver(item)
             finally:
-                self._queue.task_done()
+                for _ in items:
+                    self._queue.task_done()
+
+    def _deliver_many(self, items: list[Any]) -> None:
+        events: list[Any] = []
+        for item in items:
+            try:
+                events.extend(item if isinstance(item, list) else item())
+            except Exception as exc:
+                self.stats.failed += 1
+                logger.warning("could not build a lineage event: %s: %s", type(exc).__name__, exc)
+        if events:
+            self._deliver(events)
 
     def _close_sink(self) -> None:
         try:

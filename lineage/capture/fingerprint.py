@@ -19,8 +19,10 @@ library's internal hash:
       ``0.0`` and every NaN the same NaN; dates and times as integers in their
       unit (nanosecond timestamps become microseconds when no precision is
       lost, so pandas, pyarrow and DuckDB agree); strings (any Arrow string
-      type) and binaries by BLAKE2b of their bytes (UTF-8 for strings), hashed
-      once per distinct value; anything else (decimals, lists, structs) by
+      type, as UTF-8) and binaries by a tabulation hash of their bytes (the sum
+      over positions of splitmix64(byte | position << 8), with positions past
+      255 remixed, then mixed with the length), computed for a whole column at
+      once; anything else (decimals, lists, structs) by
       BLAKE2b of its canonical JSON; a null is a fixed value per column;
     * a cell's hash is mixed with its column's name and kind (splitmix64), and
       the row's hash is the sum of its cells' (so columns are matched by name
@@ -114,6 +116,9 @@ def _mix(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
+_BYTE_TABLE = _mix(np.arange(1 << 16, dtype=np.uint64))  # index: (position mod 256) << 8 | byte
+
+
 def _blake64(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
@@ -175,18 +180,40 @@ def _cell_hashes(column: pa.Array, kind: str) -> np.ndarray:
         values = pc.fill_null(column.view(width).cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
         return values.astype(np.int64, copy=False).view(np.uint64)
     if kind in ("string", "binary"):
-        if column.type == pa.string_view():
-            column = column.cast(pa.large_string())
-        elif column.type == pa.binary_view():
-            column = column.cast(pa.large_binary())
-        encoded = pc.dictionary_encode(column)
-        table = np.fromiter(
-            (_blake64(v.encode("utf-8") if isinstance(v, str) else v) for v in encoded.dictionary.to_pylist()),
-            dtype=np.uint64, count=len(encoded.dictionary))
-        indices = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False).astype(np.int64)
-        return table[indices] if len(table) else np.zeros(n, dtype=np.uint64)
+        return _bytes_hashes(column)
     return np.fromiter((_blake64(json.dumps(v, sort_keys=True, default=str).encode()) for v in column.to_pylist()),
                        dtype=np.uint64, count=n)
+
+
+def _bytes_hashes(column: pa.Array) -> np.ndarray:
+    """Per-cell tabulation hash of variable-length bytes, vectorised: the sum over byte
+    positions p of T[p mod 256, byte] (T = splitmix64(byte | (p mod 256) << 8), a table
+    looked up rather than recomputed; from byte 256 on, remixed with p // 256), then
+    mixed with the length."""
+    t = column.type
+    if t == pa.string_view() or pa.types.is_string(t):
+        column = column.cast(pa.large_string())
+    elif t == pa.binary_view() or pa.types.is_fixed_size_binary(t) or pa.types.is_binary(t):
+        column = column.cast(pa.large_binary())
+    n = len(column)
+    _validity, offsets_buf, data_buf = column.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[column.offset:column.offset + n + 1]
+    first, last = int(offsets[0]), int(offsets[-1])
+    lengths = np.diff(offsets)
+    starts = offsets[:-1] - first
+    sums = np.zeros(n, dtype=np.uint64)
+    if last > first:
+        data = np.frombuffer(data_buf, dtype=np.uint8)[first:last]
+        position = np.arange(last - first, dtype=np.int64) - np.repeat(starts, lengths)
+        cells = _BYTE_TABLE[(position.astype(np.uint16) << np.uint16(8)) | data]  # uint16 keeps p mod 256
+        far = position >= 256
+        if far.any():  # past 256 bytes the position's high part is mixed in too
+            with np.errstate(over="ignore"):
+                cells[far] = _mix(cells[far] ^ ((position[far] >> 8).astype(np.uint64) * _GOLDEN))
+        filled = lengths > 0
+        sums[filled] = np.add.reduceat(cells, starts[filled])
+    with np.errstate(over="ignore"):
+        return _mix(sums ^ _mix(lengths.astype(np.uint64) + _GOLDEN))
 
 
 def _row_hashes(batch: pa.RecordBatch, kinds: dict[str, str], seeds: dict[str, np.uint64]) -> np.ndarray:

@@ -101,6 +101,8 @@ def capture_parameters(arguments: Mapping[str, Any], *, allow: Iterable[str] | N
             result.redacted.append(name)
             continue
         result.values[name] = json_safe(value, words, 0, name, result.redacted)
+    if len(result.to_json().encode()) <= max_bytes:
+        return result
     sizes = {k: len(json.dumps(v, ensure_ascii=False, default=str)) for k, v in result.values.items()}
     while len(result.to_json().encode()) > max_bytes and sizes:
         biggest = max(sizes, key=lambda k: sizes[k])

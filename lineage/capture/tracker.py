@@ -17,15 +17,17 @@ fingerprint or emit is logged and counted in :attr:`LineageTracker.stats`.
 from __future__ import annotations
 
 import contextvars
+import copy
 import logging
 import os
+import random
 import time
 import traceback
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from openlineage.client.uuid import generate_new_uuid
 
 from .._builders import DatasetSpec, now_iso
 from .._ids import NodeKey
@@ -49,6 +51,17 @@ class CaptureStats:
     capture_errors: int = 0
 
 
+_random = random.Random()  # seeded once from the OS; os.urandom per run id can cost milliseconds
+
+
+def new_run_id() -> str:
+    """A UUIDv7 (time-ordered, as OpenLineage recommends for run ids)."""
+    ms = time.time_ns() // 1_000_000
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | _random.getrandbits(12) << 64 \
+        | 0b10 << 62 | _random.getrandbits(62)
+    return str(uuid.UUID(int=value))
+
+
 def _coerce_type(value: OperationType | str) -> OperationType:
     if isinstance(value, OperationType):
         return value
@@ -67,7 +80,7 @@ class Operation:
                  description: str | None = None) -> None:
         self.tracker = tracker
         op_type = _coerce_type(operation_type)
-        self.record = StepRecord(run_id=str(generate_new_uuid()), job_namespace=namespace or tracker.namespace,
+        self.record = StepRecord(run_id=new_run_id(), job_namespace=namespace or tracker.namespace,
                                  job_name=name, operation_type=op_type.value, integration=integration,
                                  sql=sql, description=description)
         self.order_independent: bool | None = None
@@ -277,9 +290,12 @@ class LineageTracker(CapturePoints):
             return None
 
     def _emit(self, build: Callable[[StepRecord], Any], record: StepRecord) -> None:
-        event = self._guard(build, record)
-        if event is not None:
-            self.emitter.submit([event])
+        """Queue the event ``build`` makes of a snapshot of ``record``; it is built on the
+        sending thread."""
+        snapshot = copy.copy(record)
+        snapshot.inputs, snapshot.outputs = list(record.inputs), list(record.outputs)
+        snapshot.parameters, snapshot.redacted = dict(record.parameters), list(record.redacted)
+        self.emitter.submit(lambda: [build(snapshot)])
 
     def _remember(self, record: StepRecord) -> None:
         self.stats.operations += 1
