@@ -35,7 +35,8 @@ export const queries = {
     lineageGraph(nodeId: $id, nodeType: $type, depth: $depth, direction: $dir, nodeCap: 200) {
       center nodeCount edgeCount truncated nodes { ${NODE} } edges { label source target version } } }`,
   node: `query($id: String!, $type: String) { node(id: $id, nodeType: $type) {
-      ${NODE} runs(limit: 8) { runId state startedAt endedAt pipelineVersion errorMessage } } }`,
+      ${NODE} runs(limit: 8) { runId state startedAt endedAt pipelineVersion errorMessage
+        codeVersion codeChanged outputs { datasetId fingerprint rows } } } }`,
   impact: `query($id: String!, $change: String!) { impactAnalysis(datasetId: $id, changeType: $change) {
       datasetId changeType totalAffected severity truncated
       affectedDatasets { id label distance path } affectedModels { id label distance path }

@@ -282,9 +282,10 @@ async function selectNode(n) {
     if (node.label === "Pipeline") {
       parts.push(el("h3", {}, "Recent runs"));
       parts.push(node.runs.length ? el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "state"),
-        el("th", {}, "started"), el("th", {}, "ended"))), el("tbody", {}, node.runs.map((r) => el("tr", {},
+        el("th", {}, "started"), el("th", {}, "ended"), el("th", {}, "code"), el("th", {}, "output"))),
+        el("tbody", {}, node.runs.map((r) => el("tr", {},
         el("td", { class: `state-${r.state}` }, r.state || "—"), el("td", {}, r.startedAt || "—"),
-        el("td", {}, r.endedAt || "—"))))) : el("p", {}, "No runs recorded."));
+        el("td", {}, r.endedAt || "—"), runCode(r), runOutputs(r))))) : el("p", {}, "No runs recorded."));
     }
     const links = el("p", {});
     if (node.label === "Dataset") links.append(el("a", { href: hashFor({ ...state.route, id: node.id, type: "Dataset", view: "impact" }) }, "Impact of a change"), " ");
@@ -434,3 +435,19 @@ function init() {
 }
 
 init();
+
+// A run's code version, shortened, marked when it differs from the run before.
+function runCode(r) {
+  if (!r.codeVersion) return el("td", {}, "—");
+  const short = r.codeVersion.replace(/^(\w+:)?(.{10}).*$/, "$1$2");
+  return el("td", { class: r.codeChanged ? "code-changed" : "", title: r.codeVersion },
+    short, r.codeChanged ? " (changed)" : "");
+}
+
+// What a run wrote: rows and a shortened fingerprint per output.
+function runOutputs(r) {
+  const outs = r.outputs || [];
+  if (!outs.length) return el("td", {}, "—");
+  return el("td", {}, outs.map((o) => el("div", { title: o.fingerprint || "" }, o.datasetId,
+    o.rows != null ? ` · ${o.rows} rows` : "", o.fingerprint ? ` · ${o.fingerprint.slice(0, 18)}…` : "")));
+}
