@@ -229,3 +229,26 @@ def test_write_operations_fingerprint_the_file_written(tracker, store, tmp_path)
     import hashlib
     assert record.outputs[0].fingerprint == "sha256:" + hashlib.sha256(target.read_bytes()).hexdigest()
     assert record.parameters == {"path": str(target)}
+
+
+def test_a_write_to_a_string_path_is_an_output_and_a_mode_is_a_parameter(tracker, tmp_path):
+    @track_lineage(operation_type="write")
+    def save(frame, path, mode="w"):
+        with open(path, mode) as out:
+            out.write(frame.to_csv(index=False))
+
+    save(pd.DataFrame({"a": [1]}), str(tmp_path / "x.csv"))
+    tracker.flush()
+    record = next(iter(tracker.operations.values()))
+    assert [d.name for d in record.outputs] == [str(tmp_path / "x.csv")]
+    assert record.outputs[0].fingerprint.startswith("sha256:") and record.parameters["mode"] == "w"
+
+
+def test_a_directory_argument_is_not_hashed_unless_declared(tracker, tmp_path):
+    @track_lineage
+    def listing(root):
+        return 1
+
+    listing(str(tmp_path))
+    tracker.flush()
+    assert next(iter(tracker.operations.values())).inputs == []

@@ -60,7 +60,19 @@ def _is_data(value: Any) -> bool:
 
 
 def _is_path(value: Any) -> bool:
-    return isinstance(value, os.PathLike) or (isinstance(value, str) and _exists(value))
+    """An argument that names an existing file. Directories count only when declared in
+    ``input_sources`` / ``outputs``: hashing ``"."`` by accident could read a whole tree."""
+    if not isinstance(value, (str, os.PathLike)):
+        return False
+    try:
+        return os.path.isfile(value)
+    except (OSError, ValueError):
+        return False
+
+
+def _declared_data(value: Any) -> bool:
+    """Data worth fingerprinting among declared outputs (directories included)."""
+    return _is_data(value) or (isinstance(value, (str, os.PathLike)) and _exists(value))
 
 
 def _is_write(cfg: _Config) -> bool:
@@ -106,11 +118,10 @@ def _begin(tracker: LineageTracker, fn: Callable[..., Any], sig: inspect.Signatu
             if _is_data(value):
                 used.add(pname)
                 op.add_input(None, value, hint=pname)
-            elif _is_path(value) or (_is_write(cfg) and isinstance(value, os.PathLike)):
-                if _is_write(cfg):
-                    written.append(pname)
-                else:
-                    op.add_input(None, value, hint=pname)
+            elif _is_write(cfg) and isinstance(value, (str, os.PathLike)):
+                written.append(pname)  # an output if it is a file once the call returns
+            elif _is_path(value):
+                op.add_input(None, value, hint=pname)
     if cfg.outputs is not None:
         targets = cfg.outputs.keys() if isinstance(cfg.outputs, Mapping) else cfg.outputs
         used.update(t for t in targets if t in arguments)
@@ -123,14 +134,15 @@ def _begin(tracker: LineageTracker, fn: Callable[..., Any], sig: inspect.Signatu
 def _end(op: Operation, cfg: _Config, result: Any, arguments: dict[str, Any], written: list[str]) -> None:
     if cfg.outputs is None:
         for pname in written:
-            op.add_output(None, arguments[pname], hint=pname)
+            if _is_path(arguments[pname]):
+                op.add_output(None, arguments[pname], hint=pname)
         if _is_data(result) or isinstance(result, os.PathLike):
             op.add_output(None, result, hint="output")
         return
     if isinstance(cfg.outputs, Mapping):
         for key, dataset in cfg.outputs.items():
             value = result if key == "return" else arguments.get(key)
-            op.add_output(dataset, value if value is None or _is_data(value) or _is_path(value) else None, hint=key)
+            op.add_output(dataset, value if _declared_data(value) else None, hint=key)
         return
     ids = list(cfg.outputs)
     returned = [i for i in ids if i not in arguments]
@@ -140,7 +152,7 @@ def _end(op: Operation, cfg: _Config, result: Any, arguments: dict[str, Any], wr
     else:
         values = [result] + [None] * (len(returned) - 1) if returned else []
     for dataset, value in zip(returned, values):
-        op.add_output(dataset, value if _is_data(value) or _is_path(value) else None)
+        op.add_output(dataset, value if _declared_data(value) else None)
     for pname in (i for i in ids if i in arguments):
         value = arguments[pname]
         if isinstance(value, str) and not _exists(value):
