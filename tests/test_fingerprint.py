@@ -135,3 +135,14 @@ def test_nested_and_decimal_columns_are_fingerprinted():
 def test_what_cannot_be_fingerprinted_says_what_can():
     with pytest.raises(TypeError, match="pandas DataFrame"):
         fingerprint(object())
+
+
+def test_nanosecond_timestamps_agree_with_microseconds_and_keep_their_nanoseconds():
+    import datetime as dt
+    micro = pa.table({"t": pa.array([dt.datetime(2024, 1, 1, 0, 0, 0, 5)], pa.timestamp("us"))})
+    nano = micro.cast(pa.schema([("t", pa.timestamp("ns"))]))
+    assert fingerprint(nano).value == fingerprint(micro).value
+    finer = pa.table({"t": pa.array([nano.column("t")[0].value + 1], pa.timestamp("ns"))})
+    assert fingerprint(finer).value != fingerprint(nano).value
+    mixed = pa.concat_tables([nano, finer])
+    assert fingerprint_table(mixed, batch_rows=1).value == fingerprint_table(mixed).value

@@ -14,15 +14,15 @@ library's internal hash:
     DuckDB relations through their Arrow stream, so a DuckDB table is never
     loaded whole) and each row gets a 64-bit hash:
 
-    * each cell is hashed by kind: integers (any width, signed or not) and
-      booleans (a kind of their own) as a 64-bit integer; floats as float64 with ``-0.0`` made
-      ``0.0`` and every NaN the same NaN; dates and times as integers in their
-      unit (nanosecond timestamps become microseconds when no precision is
-      lost, so pandas, pyarrow and DuckDB agree); strings (any Arrow string
-      type, as UTF-8) and binaries by a tabulation hash of their bytes (the sum
-      over positions of splitmix64(byte | position << 8), with positions past
-      255 remixed, then mixed with the length), computed for a whole column at
-      once; anything else (decimals, lists, structs) by
+    * each cell is hashed by kind: integers of any width, signed or not, and
+      booleans (a kind of their own) as a 64-bit integer; floats as float64,
+      with ``-0.0`` made ``0.0`` and every NaN the same NaN; dates and times as
+      integers in their unit (a nanosecond timestamp as its microseconds,
+      remixed with the nanoseconds when there are any, so pandas, pyarrow and
+      DuckDB agree); strings (as UTF-8) and binaries by a tabulation hash of
+      their bytes (the sum over positions of splitmix64(byte | position << 8),
+      positions past 255 remixed, then mixed with the length), computed for a
+      whole column at once; anything else (decimals, lists, structs) by
       BLAKE2b of its canonical JSON; a null is a fixed value per column;
     * a cell's hash is mixed with its column's name and kind (splitmix64), and
       the row's hash is the sum of its cells' (so columns are matched by name
@@ -135,8 +135,9 @@ def _kind(t: pa.DataType) -> str:
     if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t) \
             or t == pa.binary_view():
         return "binary"
-    if pa.types.is_timestamp(t):
-        return f"timestamp[{t.unit}{',' + t.tz if t.tz else ''}]"
+    if pa.types.is_timestamp(t):  # nanoseconds hash as microseconds plus a remainder
+        unit = "us" if t.unit == "ns" else t.unit
+        return f"timestamp[{unit}{',' + t.tz if t.tz else ''}]"
     if pa.types.is_date(t):
         return "date"
     if pa.types.is_time(t):
@@ -150,15 +151,8 @@ def _kind(t: pa.DataType) -> str:
 
 def _normalise(column: pa.Array) -> pa.Array:
     """Arrow arrays whose kind is stable across the libraries that produce them."""
-    t = column.type
-    if pa.types.is_dictionary(t):
-        column = column.dictionary_decode()
-        t = column.type
-    if pa.types.is_timestamp(t) and t.unit == "ns":
-        us = pa.timestamp("us", t.tz)
-        as_int = column.cast(pa.int64())
-        if pc.all(pc.equal(pc.multiply(pc.divide(as_int, 1000), 1000), as_int)).as_py() in (True, None):
-            return column.cast(us, safe=False)
+    if pa.types.is_dictionary(column.type):
+        return column.dictionary_decode()
     return column
 
 
@@ -178,7 +172,16 @@ def _cell_hashes(column: pa.Array, kind: str) -> np.ndarray:
     if kind.startswith(("timestamp", "date", "time", "duration")):
         width = pa.int32() if column.type.bit_width == 32 else pa.int64()
         values = pc.fill_null(column.view(width).cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
-        return values.astype(np.int64, copy=False).view(np.uint64)
+        values = values.astype(np.int64, copy=False)
+        if pa.types.is_timestamp(column.type) and column.type.unit == "ns":
+            micros, rest = np.divmod(values, 1000)
+            cells = micros.view(np.uint64).copy()
+            extra = rest != 0
+            if extra.any():
+                with np.errstate(over="ignore"):
+                    cells[extra] = _mix(cells[extra] ^ (rest[extra].astype(np.uint64) * _GOLDEN))
+            return cells
+        return values.view(np.uint64)
     if kind in ("string", "binary"):
         return _bytes_hashes(column)
     return np.fromiter((_blake64(json.dumps(v, sort_keys=True, default=str).encode()) for v in column.to_pylist()),
