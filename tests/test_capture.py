@@ -252,3 +252,15 @@ def test_a_directory_argument_is_not_hashed_unless_declared(tracker, tmp_path):
     listing(str(tmp_path))
     tracker.flush()
     assert next(iter(tracker.operations.values())).inputs == []
+
+
+def test_fingerprinting_can_be_skipped_for_big_data(tracker):
+    @track_lineage(fingerprint=False)
+    def big(frame):
+        return frame.head(2)
+
+    big(pd.DataFrame({"a": range(10)}))
+    tracker.flush()
+    record = next(iter(tracker.operations.values()))
+    assert (record.inputs[0].rows, record.inputs[0].fingerprint) == (10, None)
+    assert record.inputs[0].bytes == 80 and record.outputs[0].rows == 2

@@ -22,6 +22,10 @@ Each call is one run of the job ``module.qualname`` (or ``name=``) with:
   :mod:`lineage.capture.params`); ``parameters=[...]`` records only those.
 * code identity and version, start and end, and the error on failure.
 
+``fingerprint=False`` (or ``LineageTracker(fingerprint_data=False)``) skips
+hashing the data and records only what is cheap: rows and bytes of frames,
+tables and files.
+
 The function's result and exceptions are never changed; capture problems are
 logged and counted on the tracker.
 """
@@ -53,6 +57,7 @@ class _Config:
     parameters: Iterable[str] | None
     redact: tuple[str, ...]
     tracker: LineageTracker | None
+    fingerprint: bool | None
 
 
 def _is_data(value: Any) -> bool:
@@ -97,6 +102,7 @@ def _arguments(sig: inspect.Signature, args: tuple, kwargs: dict) -> dict[str, A
 def _begin(tracker: LineageTracker, fn: Callable[..., Any], sig: inspect.Signature, cfg: _Config,
            args: tuple, kwargs: dict) -> tuple[Operation, dict[str, Any], list[str]]:
     op = Operation(tracker, cfg.name or _job_name(fn), cfg.operation_type, namespace=cfg.namespace, function=fn)
+    op.fingerprint_data = cfg.fingerprint
     arguments = _arguments(sig, args, kwargs)
     used: set[str] = set(_SKIP)
     written: list[str] = []
@@ -172,10 +178,10 @@ def track_lineage(func: Callable[..., Any] | None = None, *,
                   outputs: Iterable[str] | Mapping[str, str] | None = None,
                   name: str | None = None, namespace: str | None = None,
                   parameters: Iterable[str] | None = None, redact: Iterable[str] = (),
-                  tracker: LineageTracker | None = None) -> Any:
+                  tracker: LineageTracker | None = None, fingerprint: bool | None = None) -> Any:
     """Decorate a function (or coroutine function) so each call is captured; see the module doc."""
     cfg = _Config(operation_type, input_sources, outputs, name, namespace,
-                  None if parameters is None else tuple(parameters), tuple(redact), tracker)
+                  None if parameters is None else tuple(parameters), tuple(redact), tracker, fingerprint)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         sig = inspect.signature(fn)

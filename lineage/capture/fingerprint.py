@@ -328,6 +328,21 @@ def _fingerprint_dir(root: Path) -> Fingerprint:
     return Fingerprint("sha256-tree:" + digest.hexdigest(), bytes=size)
 
 
+def volume(data: Any) -> tuple[int | None, int | None]:
+    """Rows and bytes without hashing (what can be had cheaply; a DuckDB relation's rows
+    would need the query run, so they are None)."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return None, memoryview(data).nbytes
+    if isinstance(data, (str, os.PathLike)):
+        return None, os.path.getsize(data) if os.path.isfile(data) else None
+    if isinstance(data, (pa.Table, pa.RecordBatch)):
+        return data.num_rows, data.nbytes
+    if type(data).__module__.startswith("pandas"):
+        usage = data.memory_usage(index=False)
+        return len(data), int(usage.sum() if hasattr(usage, "sum") else usage)
+    return None, None
+
+
 def can_fingerprint(data: Any) -> bool:
     return isinstance(data, (bytes, bytearray, memoryview)) or is_tabular(data) or \
         (isinstance(data, (str, os.PathLike)) and _exists(data))
@@ -346,4 +361,4 @@ def combine(fingerprints: Iterable[Fingerprint]) -> str:
 
 
 __all__ = ["Fingerprint", "fingerprint", "fingerprint_bytes", "fingerprint_file", "fingerprint_stream",
-           "fingerprint_table", "is_tabular", "can_fingerprint", "combine"]
+           "fingerprint_table", "is_tabular", "can_fingerprint", "combine", "volume"]

@@ -35,7 +35,7 @@ from .._settings import Settings
 from . import record as rec
 from .codeversion import code_version, function_id
 from .emit import ClientSink, Emitter, StoreSink, openlineage_configured
-from .fingerprint import Fingerprint, can_fingerprint, fingerprint
+from .fingerprint import Fingerprint, can_fingerprint, fingerprint, volume
 from .params import capture_parameters
 from .points import CapturePoints
 from .record import DataRecord, OperationType, StepRecord
@@ -84,6 +84,7 @@ class Operation:
                                  job_name=name, operation_type=op_type.value, integration=integration,
                                  sql=sql, description=description)
         self.order_independent: bool | None = None
+        self.fingerprint_data: bool | None = None
         self._perf = 0.0
         self._token: contextvars.Token | None = None
         self._started = False
@@ -211,12 +212,14 @@ class LineageTracker(CapturePoints):
 
     def __init__(self, storage_backend: Any = None, *, client: Any = None, store: Any = None,
                  settings: Settings | None = None, namespace: str | None = None, enabled: bool | None = None,
-                 background: bool = True, order_independent: bool | None = None, keep: int = 1000) -> None:
+                 background: bool = True, order_independent: bool | None = None, fingerprint_data: bool = True,
+                 keep: int = 1000) -> None:
         self.settings = settings or Settings.from_env()
         self.namespace = namespace or self.settings.default_namespace
         self.enabled = self.settings["LINEAGE_CAPTURE_ENABLED"] if enabled is None else enabled
         self.order_independent = (self.settings["LINEAGE_CAPTURE_ORDER_INDEPENDENT"]
                                   if order_independent is None else order_independent)
+        self.fingerprint_data = fingerprint_data
         self.max_parameter_bytes = self.settings["LINEAGE_CAPTURE_MAX_PARAMETER_BYTES"]
         self.redact = tuple(w.strip() for w in str(self.settings["LINEAGE_CAPTURE_REDACT"]).split(",") if w.strip())
         store = store if store is not None else storage_backend
@@ -340,22 +343,28 @@ class LineageTracker(CapturePoints):
             version = version or spec_version
         fp: Fingerprint | None = None
         if data is not None and can_fingerprint(data):
-            unordered = self.order_independent if op.order_independent is None else op.order_independent
-            fp = fingerprint(data, order_independent=unordered)
+            hashing = self.fingerprint_data if op.fingerprint_data is None else op.fingerprint_data
+            if hashing:
+                unordered = self.order_independent if op.order_independent is None else op.order_independent
+                fp = fingerprint(data, order_independent=unordered)
+            else:
+                rows, size = volume(data)
+                fp = Fingerprint("", rows, size)
         if key is None and isinstance(data, (str, os.PathLike)):
             key = NodeKey("file", os.path.abspath(os.fspath(data)))
-        if key is None and fp is not None and not output:
+        if key is None and fp is not None and fp.value and not output:
             key = self._known.get(fp.value)
         if key is None:
             key = NodeKey(op.record.job_namespace, f"{op.record.job_name}.{hint}")
-        if fp is not None and output:
+        if fp is not None and fp.value and output:
             self._known[fp.value] = key
             self._known.move_to_end(fp.value)
             while len(self._known) > 10000:
                 self._known.popitem(last=False)
         return DataRecord(namespace=key.namespace, name=key.name, dataset_id=key.render(self.settings.default_namespace),
-                          fingerprint=fp.value if fp else None, rows=fp.rows if fp else None,
-                          bytes=fp.bytes if fp else None, order_independent=fp.order_independent if fp else None,
+                          fingerprint=fp.value if fp and fp.value else None, rows=fp.rows if fp else None,
+                          bytes=fp.bytes if fp else None,
+                          order_independent=fp.order_independent if fp and fp.value else None,
                           version=version, columns=list(fp.columns) if fp and fp.columns else None)
 
 
