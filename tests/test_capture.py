@@ -264,3 +264,9 @@ def test_fingerprinting_can_be_skipped_for_big_data(tracker):
     record = next(iter(tracker.operations.values()))
     assert (record.inputs[0].rows, record.inputs[0].fingerprint) == (10, None)
     assert record.inputs[0].bytes == 80 and record.outputs[0].rows == 2
+
+
+def test_an_unknown_operation_type_fails_at_definition():
+    from lineage import InvalidArgument
+    with pytest.raises(InvalidArgument, match="operation_type must be one of READ, WRITE, TRANSFORM"):
+        track_lineage(operation_type="transmogrify")(lambda: None)

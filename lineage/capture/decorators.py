@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from .fingerprint import _exists, is_tabular
 from .record import OperationType
-from .tracker import LineageTracker, Operation, get_global_tracker
+from .tracker import LineageTracker, Operation, coerce_operation_type, get_global_tracker
 
 _SKIP = ("self", "cls")
 logger = logging.getLogger("lineage.capture")
@@ -81,7 +81,7 @@ def _declared_data(value: Any) -> bool:
 
 
 def _is_write(cfg: _Config) -> bool:
-    return str(getattr(cfg.operation_type, "value", cfg.operation_type)).lower() == "write"
+    return cfg.operation_type is OperationType.WRITE
 
 
 def _arguments(sig: inspect.Signature, args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -180,6 +180,7 @@ def track_lineage(func: Callable[..., Any] | None = None, *,
                   parameters: Iterable[str] | None = None, redact: Iterable[str] = (),
                   tracker: LineageTracker | None = None, fingerprint: bool | None = None) -> Any:
     """Decorate a function (or coroutine function) so each call is captured; see the module doc."""
+    operation_type = coerce_operation_type(operation_type)  # a typo fails here, at definition
     cfg = _Config(operation_type, input_sources, outputs, name, namespace,
                   None if parameters is None else tuple(parameters), tuple(redact), tracker, fingerprint)
 

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable
 
 
 from .._builders import DatasetSpec, now_iso
+from .._errors import InvalidArgument
 from .._ids import NodeKey
 from .._settings import Settings
 from . import record as rec
@@ -62,13 +63,15 @@ def new_run_id() -> str:
     return str(uuid.UUID(int=value))
 
 
-def _coerce_type(value: OperationType | str) -> OperationType:
+def coerce_operation_type(value: OperationType | str) -> OperationType:
+    """``OperationType.READ``, ``"read"`` or ``"READ"``."""
     if isinstance(value, OperationType):
         return value
     try:
         return OperationType(str(value).lower())
     except ValueError:
-        return OperationType[str(value).upper()]
+        raise InvalidArgument(f"operation_type must be one of {', '.join(t.name for t in OperationType)}; "
+                              f"got {value!r}") from None
 
 
 class Operation:
@@ -79,7 +82,7 @@ class Operation:
                  sql: str | None = None, version: str | None = None, integration: str = "PYTHON",
                  description: str | None = None) -> None:
         self.tracker = tracker
-        op_type = _coerce_type(operation_type)
+        op_type = coerce_operation_type(operation_type)
         self.record = StepRecord(run_id=new_run_id(), job_namespace=namespace or tracker.namespace,
                                  job_name=name, operation_type=op_type.value, integration=integration,
                                  sql=sql, description=description)
