@@ -139,7 +139,8 @@ def _job(record: StepRecord) -> ol.Job:
         facets["sourceCodeLocation"] = source_code_location_job.SourceCodeLocationJobFacet(
             type="file", url="file://" + path, path=path, producer=PRODUCER)
     if record.sql:
-        facets["sql"] = sql_job.SQLJobFacet(query=record.sql, producer=PRODUCER)
+        dialect = record.integration.lower() if record.integration != "PYTHON" else None
+        facets["sql"] = sql_job.SQLJobFacet(query=record.sql, dialect=dialect, producer=PRODUCER)
     if record.description:
         from openlineage.client.facet_v2 import documentation_job
         facets["documentation"] = documentation_job.DocumentationJobFacet(
