@@ -10,7 +10,7 @@ library's internal hash:
 
 ``table-v1:<hex>`` and ``rowset-v1:<hex>`` (pandas, pyarrow, DuckDB)
     A hash of the schema plus the rows. Every input is turned into Arrow record
-    batches (pandas through ``pyarrow.Table.from_pandas`` without the index,
+    batches (pandas column by column, without the index,
     DuckDB relations through their Arrow stream, so a DuckDB table is never
     loaded whole) and each row gets a 64-bit hash:
 
@@ -244,8 +244,9 @@ def _batches(data: Any, batch_rows: int) -> tuple[pa.Schema, Iterator[pa.RecordB
     if module.startswith("pandas"):
         import pandas as pd
         frame = data.to_frame() if isinstance(data, pd.Series) else data
-        frame = frame.rename(columns=str)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        # column by column: cheaper than Table.from_pandas, which also builds pandas metadata
+        table = pa.Table.from_arrays([pa.array(frame.iloc[:, i], from_pandas=True) for i in range(frame.shape[1])],
+                                     names=[str(c) for c in frame.columns])
         return table.schema, iter(table.to_batches(max_chunksize=batch_rows))
     if module.startswith("duckdb"):
         reader = data.to_arrow_reader(batch_rows) if hasattr(data, "to_arrow_reader") \
