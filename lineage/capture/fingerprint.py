@@ -51,7 +51,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -356,10 +356,5 @@ def _exists(path: str | os.PathLike[str]) -> bool:
         return False
 
 
-def combine(fingerprints: Iterable[Fingerprint]) -> str:
-    """One string for several fingerprints (order-insensitive)."""
-    return "sha256:" + hashlib.sha256("\n".join(sorted(f.value for f in fingerprints)).encode()).hexdigest()
-
-
 __all__ = ["Fingerprint", "fingerprint", "fingerprint_bytes", "fingerprint_file", "fingerprint_stream",
-           "fingerprint_table", "is_tabular", "can_fingerprint", "combine", "volume"]
+           "fingerprint_table", "is_tabular", "can_fingerprint", "volume"]
