@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from lineage import LineageAnalysis, LineageTracker, OperationType, set_global_tracker, track_lineage
-from lineage._gql.types import mark_code_changes
+from lineage._runs import mark_code_changes
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from .. import _model as m
+from .._runs import mark_code_changes
 from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
-                    ModelLineage, Run, TrainingInput, UnreproducibleModel, Version, mark_code_changes)
+                    ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
 
 
 @strawberry.type(description="A node and, for pipelines, its recent runs.")

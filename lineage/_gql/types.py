@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, NewType, Optional
 
 import strawberry
@@ -10,6 +9,7 @@ from graphql import IntValueNode, StringValueNode
 from strawberry.scalars import JSON
 
 from .. import _model as m
+from .._runs import decode_run
 
 
 def _parse_version_literal(node: Any, _variables: Any = None) -> str:
@@ -150,25 +150,9 @@ class RunDataset:
     bytes: Optional[Long]
 
     @classmethod
-    def parse(cls, text: Any) -> list["RunDataset"]:
-        try:
-            items = json.loads(text) if isinstance(text, str) else []
-        except ValueError:
-            return []
-        return [cls(dataset_id=str(i.get("datasetId")), fingerprint=i.get("fingerprint"), version=i.get("version"),
-                    rows=i.get("rows"), bytes=i.get("bytes")) for i in items if isinstance(i, dict)]
-
-
-def mark_code_changes(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Set ``code_changed`` on runs listed newest first: whether each ran different code from
-    the previous run that records a code version (None when there is none to compare)."""
-    older: str | None = None
-    for run in reversed(runs):
-        current = run.get("code_version")
-        run["code_changed"] = None if current is None or older is None else current != older
-        if current is not None:
-            older = current
-    return runs
+    def of(cls, item: dict[str, Any]) -> "RunDataset":
+        return cls(dataset_id=str(item.get("datasetId")), fingerprint=item.get("fingerprint"),
+                   version=item.get("version"), rows=item.get("rows"), bytes=item.get("bytes"))
 
 
 @strawberry.type
@@ -188,16 +172,12 @@ class Run:
 
     @classmethod
     def of(cls, node: dict[str, Any]) -> "Run":
-        params = node.get("parameters")
-        try:
-            parameters = json.loads(params) if isinstance(params, str) else None
-        except ValueError:
-            parameters = None
-        return cls(**{k: node.get(k) for k in ("run_id", "pipeline_id", "state", "started_at", "ended_at",
-                                                "pipeline_version", "error_message", "code_version",
-                                                "code_changed")},
-                   parameters=parameters, inputs=RunDataset.parse(node.get("inputs")),
-                   outputs=RunDataset.parse(node.get("outputs")))
+        run = decode_run(node)
+        return cls(**{k: run.get(k) for k in ("run_id", "pipeline_id", "state", "started_at", "ended_at",
+                                               "pipeline_version", "error_message", "code_version",
+                                               "code_changed", "parameters")},
+                   inputs=[RunDataset.of(i) for i in run["inputs"]],
+                   outputs=[RunDataset.of(o) for o in run["outputs"]])
 
 
 @strawberry.type

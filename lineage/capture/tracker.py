@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import inspect
 import logging
 import os
 import random
 import time
 import traceback
 import uuid
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -192,6 +194,20 @@ class Operation:
         return False
 
 
+def _source(fn: Callable[..., Any]) -> tuple[str | None, str | None]:
+    """The function's source text and file, when Python can find them."""
+    target = inspect.unwrap(fn)
+    try:
+        source: str | None = inspect.getsource(target)
+    except (OSError, TypeError):
+        source = None
+    try:
+        path: str | None = inspect.getsourcefile(target)
+    except TypeError:
+        path = None
+    return source, path
+
+
 def _put(items: list[DataRecord], found: DataRecord) -> None:
     """Add a dataset, or fill in one declared earlier under the same name."""
     for i, existing in enumerate(items):
@@ -239,8 +255,9 @@ class LineageTracker(CapturePoints):
         self.operations: OrderedDict[str, StepRecord] = OrderedDict()
         self._keep = keep
         self._known: OrderedDict[str, NodeKey] = OrderedDict()
-        self._code_cache: dict[Any, tuple[str, list[str]]] = {}
-        self._source_cache: dict[Any, tuple[str | None, str | None]] = {}
+        self._code_cache: weakref.WeakKeyDictionary[Any, tuple[str, list[str]]] = weakref.WeakKeyDictionary()
+        self._source_cache: weakref.WeakKeyDictionary[Any, tuple[str | None, str | None]] = \
+            weakref.WeakKeyDictionary()
 
     # -- the public surface ------------------------------------------------------
 
@@ -309,28 +326,24 @@ class LineageTracker(CapturePoints):
         while len(self.operations) > self._keep:
             self.operations.popitem(last=False)
 
-    def code_version_of(self, fn: Callable[..., Any]) -> tuple[str, list[str]]:
-        key = getattr(fn, "__code__", fn)
-        found = self._code_cache.get(key)
+    def _cached(self, cache: "weakref.WeakKeyDictionary[Any, Any]", fn: Callable[..., Any],
+                compute: Callable[[Callable[..., Any]], Any]) -> Any:
+        """Per function object (code objects compare by value, and two functions that differ
+        only in their defaults share one): computed once while the function lives."""
+        target = getattr(fn, "__func__", fn)
+        try:
+            found = cache.get(target)
+        except TypeError:  # not weak-referenceable: compute every time
+            return compute(fn)
         if found is None:
-            found = self._code_cache[key] = code_version(fn)
+            found = cache[target] = compute(fn)
         return found
 
+    def code_version_of(self, fn: Callable[..., Any]) -> tuple[str, list[str]]:
+        return self._cached(self._code_cache, fn, code_version)
+
     def source_of(self, fn: Callable[..., Any]) -> tuple[str | None, str | None]:
-        import inspect
-        key = getattr(fn, "__code__", fn)
-        if key not in self._source_cache:
-            target = inspect.unwrap(fn)
-            try:
-                source: str | None = inspect.getsource(target)
-            except (OSError, TypeError):
-                source = None
-            try:
-                path: str | None = inspect.getsourcefile(target)
-            except TypeError:
-                path = None
-            self._source_cache[key] = (source, path)
-        return self._source_cache[key]
+        return self._cached(self._source_cache, fn, _source)
 
     def _key(self, dataset: Any) -> tuple[NodeKey, str | None]:
         if isinstance(dataset, NodeKey):

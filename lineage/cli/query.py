@@ -11,6 +11,8 @@ from typing import Any, Callable
 
 from .. import _model as m
 from .._errors import Ambiguous, InvalidArgument, NotFound
+from .._queries import MAX_NODES as MAX_RUNS
+from .._runs import decode_run, mark_code_changes, short_code
 from .._settings import Settings
 from . import add_command, render
 
@@ -101,15 +103,31 @@ def _model(q: Any, args: argparse.Namespace) -> Any:
     return {"lineage": lineage, "reproducibility": verdict}
 
 
+def _data_cell(items: list[dict[str, Any]]) -> str:
+    """Each dataset a run wrote, with its rows and a short fingerprint."""
+    parts = []
+    for item in items:
+        rows = f" {item['rows']} rows" if item.get("rows") is not None else ""
+        fp = f" {short_code(item['fingerprint'])}" if item.get("fingerprint") else ""
+        parts.append(f"{item.get('datasetId')}{rows}{fp}")
+    return "\n".join(parts)
+
+
 def _runs(q: Any, args: argparse.Namespace) -> Any:
-    runs = q.runs(args.pipeline, args.limit)
+    # one run more than shown, so the oldest shown can be compared with the one before it
+    extra = q.runs(args.pipeline, args.limit + 1) if 0 < args.limit < MAX_RUNS else q.runs(args.pipeline, args.limit)
+    runs = [decode_run(r) for r in mark_code_changes(extra)][:args.limit]
     if not args.json:
         if not runs:
             render.line(f"no runs recorded for {args.pipeline}")
         else:
-            render.print_table(["run", "state", "started", "ended", "pipeline version", "error"],
+            render.print_table(["run", "state", "started", "ended", "pipeline version", "code version",
+                                "outputs", "error"],
                                [[r["id"], r.get("state"), r.get("started_at"), r.get("ended_at"),
-                                 r.get("pipeline_version"), r.get("error_message")] for r in runs])
+                                 r.get("pipeline_version"),
+                                 (short_code(r.get("code_version")) or "") + (" (changed)" if r.get("code_changed")
+                                                                              else ""),
+                                 _data_cell(r["outputs"]), r.get("error_message")] for r in runs])
     return runs
 
 
@@ -161,7 +179,8 @@ def register(sub: Any) -> None:
                    help="a model version, e.g. churn_predictor@3 (the name alone when it has one version)")
     p.add_argument("--depth", type=int, default=5, help="upstream hops to show (default 5), e.g. --depth 10")
 
-    p = _add(sub, "runs", "the newest runs of a pipeline, with state, times and errors",
+    p = _add(sub, "runs", "the newest runs of a pipeline, with state, times, code version (marked when it "
+             "changed since the run before), outputs with rows and fingerprints, and errors",
              "lineage runs spark_aggregate_sales --limit 5", _runs)
     p.add_argument("pipeline", help="a pipeline id (the OpenLineage job), e.g. spark_aggregate_sales")
     p.add_argument("--limit", type=int, default=10, help="most runs to show (default 10), e.g. --limit 50")
