@@ -38,7 +38,21 @@ CREATE TABLE IF NOT EXISTS lineage_events (
 class LoggedEvent:
     seq: int
     received_at: str
-    event: dict[str, Any]
+    event: dict[str, Any] | None
+    unreadable: str | None = None     # why ``event`` is None: the stored text is not strict JSON
+
+
+def _strict(seq: int, received_at: str, payload: str) -> LoggedEvent:
+    """A stored event as strict JSON. A row an older version stored with ``NaN`` or a
+    too-long number is listed without its body (and the reason), never an error page."""
+    from .limits import check_tree, decode
+
+    try:
+        event = decode(payload)
+        check_tree(event)
+    except Exception as exc:
+        return LoggedEvent(seq, received_at, None, f"the stored event is not valid JSON ({exc})")
+    return LoggedEvent(seq, received_at, event)
 
 
 class EventLog:
@@ -84,7 +98,7 @@ class EventLog:
             args = (before,)
         sql += " ORDER BY seq DESC LIMIT ?"
         rows = self.con.execute(sql, (*args, limit)).fetchall()
-        return [LoggedEvent(seq, at, json.loads(payload)) for seq, at, payload in rows]
+        return [_strict(seq, at, payload) for seq, at, payload in rows]
 
     def replay(self, batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
         """Every logged event in arrival order, in lists of ``batch``."""

@@ -14,16 +14,23 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from openlineage.client import event_v2 as ol
 
 from ._errors import InvalidEvent
+from .limits.jsonbounds import LIMITS, check_tree, decode
 
 RUN_EVENT, DATASET_EVENT, JOB_EVENT = "RunEvent", "DatasetEvent", "JobEvent"
 _KIND_IN_URL = re.compile(r"(RunEvent|DatasetEvent|JobEvent)\s*$")
-_FRACTION = re.compile(r"(\.\d{1,6})\d*")
+# RFC 3339 date-time (the spec's "format": "date-time"); the offset may be left
+# out, taken as UTC, as Marquez accepts (its conformance events do it).
+_DATE_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+                        r"(?:([Zz])|([+-])(\d{2}):(\d{2}))?", re.ASCII)
+# An absolute URI (RFC 3986): a scheme, a colon, then no spaces or control characters.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f]*")
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,9 @@ class Event:
     dataset: DatasetRef | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     fingerprint: str = ""
+    # Inputs read from the SQL facet (None: not parsed yet) and why there are none.
+    sql_inputs: tuple[DatasetRef, ...] | None = field(default=None, compare=False, repr=False)
+    sql_error: str | None = field(default=None, compare=False)
 
 
 def canonical_json(obj: Any) -> str:
@@ -69,30 +79,60 @@ def fingerprint(obj: Any) -> str:
 
 
 def normalize_time(value: Any, field_name: str = "eventTime") -> str:
-    """An ISO 8601 time as UTC with microseconds; zone-less times are taken as UTC,
-    digits past microseconds are dropped."""
-    if not isinstance(value, str) or "t" not in value.lower():
-        raise InvalidEvent(field_name, f"expected an ISO 8601 date-time, got {value!r}",
-                           "Send e.g. '2024-05-01T12:00:00.000Z'.")
-    text = _FRACTION.sub(lambda m: m.group(1), value.strip(), count=1)
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
+    """An RFC 3339 date-time as UTC with microseconds. Digits past microseconds
+    are dropped; a time without an offset is taken as UTC; a leap second (``:60``)
+    is the last microsecond of its minute. Anything else is :class:`InvalidEvent`."""
+    fix = "Send an RFC 3339 date-time, e.g. '2024-05-01T12:00:00.000Z'."
+    if not isinstance(value, str):
+        raise InvalidEvent(field_name, f"expected an RFC 3339 date-time string, got {type(value).__name__}", fix)
+    match = _DATE_TIME.fullmatch(value)
+    if match is None:
+        raise InvalidEvent(field_name, f"{value[:80]!r} is not an RFC 3339 date-time", fix)
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction, zulu, sign, off_h, off_m = match.groups()[6:]
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    leap = second == 60
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidEvent(field_name, f"{value!r} is not an ISO 8601 date-time",
-                           "Send e.g. '2024-05-01T12:00:00.000Z'.") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        if leap:
+            second, micro = 59, 999_999
+        if sign and (int(off_h) > 23 or int(off_m) > 59):
+            raise ValueError("the offset is out of range")
+        offset = timezone.utc if not sign else timezone(
+            (1 if sign == "+" else -1) * timedelta(hours=int(off_h), minutes=int(off_m)))
+        parsed = datetime(year, month, day, hour, minute, second, micro, tzinfo=offset)
+        utc = parsed.astimezone(timezone.utc)
+    except ValueError as exc:
+        raise InvalidEvent(field_name, f"{value!r} is not a valid date-time ({exc})", fix) from None
+    except OverflowError:
+        raise InvalidEvent(field_name, f"{value!r} is outside the years 1 to 9999 in UTC", fix) from None
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
+
+
+def _uri(raw: Mapping[str, Any], key: str, required: bool) -> str:
+    value = raw.get(key)
+    if value is None and not required:
+        return ""
+    fix = f"Set {key} to an absolute URI, e.g. 'https://github.com/OpenLineage/OpenLineage/tree/1.0.0/client'."
+    if not isinstance(value, str):
+        raise InvalidEvent(key, f"must be a URI string, got {type(value).__name__}", fix)
+    if len(value) > 2048 or not _URI.fullmatch(value):
+        raise InvalidEvent(key, f"{value[:80]!r} is not an absolute URI", fix)
+    try:
+        urlsplit(value)
+    except ValueError as exc:
+        raise InvalidEvent(key, f"{value[:80]!r} is not a valid URI ({exc})", fix) from None
+    return value
 
 
 def _require_str(obj: Mapping[str, Any], key: str, path: str) -> str:
     value = obj.get(key)
+    where = f"{path}.{key}" if path else key
     if not isinstance(value, str) or not value.strip():
-        raise InvalidEvent(f"{path}.{key}" if path else key,
-                           "is required and must be a non-empty string",
+        raise InvalidEvent(where, "is required and must be a non-empty string",
                            f"Set '{key}' as the OpenLineage spec requires.")
+    if len(value) > LIMITS.max_id_chars:
+        raise InvalidEvent(where, f"is {len(value)} characters long; at most {LIMITS.max_id_chars} are accepted",
+                           "Use a shorter namespace or name.")
     return value
 
 
@@ -138,6 +178,10 @@ def _kind(raw: Mapping[str, Any]) -> str:
         return JOB_EVENT
     if named and named.group(1) == DATASET_EVENT and "dataset" in raw:
         return DATASET_EVENT
+    if "run" not in raw and (named and named.group(1) == RUN_EVENT or
+                             (not named and raw.get("eventType") is not None)):
+        raise InvalidEvent("run", "is required in a RunEvent",
+                           "Set run.runId to the run's UUID (or send a JobEvent, without eventType).")
     if "run" not in raw and "job" not in raw and "dataset" not in raw:
         raise InvalidEvent("run", "is required (or 'dataset' for a DatasetEvent, 'job' for a JobEvent)",
                            "Send an OpenLineage RunEvent, DatasetEvent or JobEvent.")
@@ -149,15 +193,27 @@ def parse_event(raw: Any) -> Event:
     if not isinstance(raw, dict):
         raise InvalidEvent("$", f"an event must be a JSON object, got {type(raw).__name__}",
                            "Send one OpenLineage event per object.")
+    check_tree(raw)
     fp = fingerprint(raw)
     kind = _kind(raw)
     event_time = normalize_time(raw.get("eventTime"))
-    producer = raw.get("producer") or ""
-    if not isinstance(producer, str):
-        raise InvalidEvent("producer", "must be a string URI", "Set producer to your integration's URL.")
+    try:
+        return _parse(raw, fp, kind, event_time)
+    except (ValueError, TypeError) as exc:   # what the openlineage classes refuse that we did not
+        raise InvalidEvent("$", f"is not a valid OpenLineage event ({exc})",
+                           "Check the event against the OpenLineage spec.") from None
+
+
+def _producer(raw: Mapping[str, Any]) -> str:
+    _uri(raw, "schemaURL", required=False)
+    return _uri(raw, "producer", required=True)
+
+
+def _parse(raw: dict[str, Any], fp: str, kind: str, event_time: str) -> Event:
     if kind == DATASET_EVENT:
         dataset = _dataset(raw.get("dataset"), "dataset", None)
-        ol.DatasetEvent(eventTime=raw["eventTime"], producer=producer,
+        producer = _producer(raw)
+        ol.DatasetEvent(eventTime=event_time, producer=producer,
                         dataset=ol.StaticDataset(namespace=dataset.namespace, name=dataset.name))
         return Event(kind=kind, event_time=event_time, event_type=None, producer=producer,
                      dataset=dataset, raw=raw, fingerprint=fp)
@@ -172,7 +228,8 @@ def parse_event(raw: Any) -> Event:
     outputs = _datasets(raw, "outputs", "outputFacets")
     ol_job = ol.Job(namespace=job_ns, name=job_name)
     if kind == JOB_EVENT:
-        ol.JobEvent(eventTime=raw["eventTime"], producer=producer, job=ol_job)
+        producer = _producer(raw)
+        ol.JobEvent(eventTime=event_time, producer=producer, job=ol_job)
         return Event(kind=kind, event_time=event_time, event_type=None, producer=producer,
                      job_namespace=job_ns, job_name=job_name, job_facets=job_facets,
                      inputs=inputs, outputs=outputs, raw=raw, fingerprint=fp)
@@ -192,7 +249,8 @@ def parse_event(raw: Any) -> Event:
             raise InvalidEvent("eventType", f"{event_type!r} is not a run state",
                                f"Use one of {', '.join(ol.RunState.__members__)} or leave it out.")
         event_type = event_type.upper()
-    ol.RunEvent(eventType=ol.RunState(event_type) if event_type else None, eventTime=raw["eventTime"],
+    producer = _producer(raw)
+    ol.RunEvent(eventType=ol.RunState(event_type) if event_type else None, eventTime=event_time,
                 producer=producer, run=ol_run, job=ol_job)
     return Event(kind=kind, event_time=event_time, event_type=event_type, producer=producer,
                  run_id=run_id.lower(), run_facets=_facets(run, "facets", "run"),
@@ -201,22 +259,25 @@ def parse_event(raw: Any) -> Event:
 
 
 def decode_events(text: str | bytes) -> list[Any]:
-    """Decode a JSON array, a single JSON object, or NDJSON into a list of raw events."""
+    """Decode a JSON array, a single JSON object, or NDJSON into a list of raw events
+    (decoded within :data:`~lineage.limits.LIMITS`; :func:`parse_event` checks each)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     stripped = text.strip()
     if not stripped:
         return []
     try:
-        value = json.loads(stripped)
-    except json.JSONDecodeError:
+        value = decode(stripped)
+    except InvalidEvent as exc:
+        if exc.field != "body":
+            raise
         events = []
         for number, line in enumerate(stripped.splitlines(), 1):
             if line.strip():
                 try:
-                    events.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise InvalidEvent(f"line {number}", f"is not valid JSON ({exc.msg})",
+                    events.append(decode(line))
+                except InvalidEvent as bad:
+                    raise InvalidEvent(f"line {number}", f"is not valid JSON ({bad.message})",
                                        "Send a JSON array or one JSON object per line.") from None
         return events
     return value if isinstance(value, list) else [value]
