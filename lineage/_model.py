@@ -38,12 +38,12 @@ VERTEX_KEYS: dict[str, tuple[str, ...]] = {
     DATASET: ("dataset_id", "namespace", "name", "layer", "version", "dataset_type",
               "schema_fields", "description", "source"),
     PIPELINE: ("pipeline_id", "namespace", "name", "version", "pipeline_type", "code_location",
-               "code_version", "description"),
+               "code_version", "description", "sql_parse_error", "lineage_truncated"),
     MODEL: ("model_id", "model_name", "version", "framework", "namespace", "name", "description"),
     FEATURE: ("feature_view", "feature_names", "version", "namespace", "name", "description"),
     RUN: ("run_id", "pipeline_id", "state", "started_at", "ended_at", "pipeline_version",
           "nominal_start", "nominal_end", "parent_run_id", "error_message", "code_version", "parameters",
-          "inputs", "outputs"),
+          "inputs", "outputs", "sql_parse_error", "lineage_truncated"),
 }
 COMMON_KEYS = ("first_seen", "last_seen", "prop_times")
 EDGE_KEYS = ("pipeline_id", "version", "first_seen", "last_seen", "prop_times")

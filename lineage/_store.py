@@ -22,6 +22,7 @@ from ._backends import GraphBackend, first, open_backend
 from ._errors import BackendError, InvalidEvent, LineageError
 from ._events import Event, parse_event
 from ._settings import Settings
+from ._sql import resolve_sql, shared_parser
 from ._translate import Translator
 from ._writer import GraphWriter, WriteStats
 
@@ -61,7 +62,9 @@ class LineageStore:
     def __init__(self, settings: Settings | None = None, backend: GraphBackend | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.backend = backend or open_backend(self.settings)
-        self.translator = Translator(self.settings.default_namespace)
+        self.sql_parser = shared_parser(self.settings["LINEAGE_SQL_MAX_BYTES"], self.settings["LINEAGE_SQL_TIMEOUT"])
+        self.translator = Translator(self.settings.default_namespace, self.settings["LINEAGE_MAX_DERIVED_EDGES"],
+                                     self.sql_parser)
         self.writer = GraphWriter(self.backend.g, chunk=self.settings["LINEAGE_WRITE_CHUNK"] or self.backend.write_chunk,
                                   new_vertex_cardinality=self.backend.new_vertex_cardinality)
         self._lock = threading.RLock()
@@ -91,7 +94,7 @@ class LineageStore:
         parsed: list[Event] = []
         for index, raw in enumerate(raw_list):
             try:
-                parsed.append(parse_event(raw))
+                parsed.append(self.prepare(parse_event(raw)))
             except InvalidEvent as exc:
                 result.rejected.append(Rejected(index, exc.message, exc.field))
         size = self.settings["LINEAGE_BATCH_SIZE"]
@@ -102,6 +105,11 @@ class LineageStore:
             result.duplicates += len(part) - len(fresh)
             result.merge(IngestResult(writes=writes), 0)
         return result
+
+    def prepare(self, event: Event) -> Event:
+        """Work done before the write transaction: the inputs of a SQL facet are parsed
+        here (bounded, in a worker process), not while the writer holds the graph."""
+        return resolve_sql(event, self.sql_parser)
 
     def project(self, events: list[Event]) -> tuple[list[Event], WriteStats]:
         """Log and project parsed events in one transaction; return those that were new."""
@@ -178,7 +186,7 @@ class LineageStore:
         result = IngestResult()
         offset = 0
         for batch in self.backend.log.replay(self.settings["LINEAGE_BATCH_SIZE"]):
-            events = [parse_event(raw) for raw in batch]
+            events = [self.prepare(parse_event(raw)) for raw in batch]
             _, writes = self._transaction(events, log=False)
             result.merge(IngestResult(received=len(events), accepted=len(events), writes=writes), offset)
             offset += len(events)

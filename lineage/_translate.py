@@ -30,7 +30,8 @@ from typing import Any, Iterable, Mapping
 from . import _model as m
 from ._events import DATASET_EVENT, RUN_EVENT, DatasetRef, Event
 from ._ids import NodeKey, infer_layer, model_id
-from ._sql import inputs_from_sql
+from ._sql import resolve_sql
+from .limits.sqlparse import SqlParser
 
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^@/]*@")
 
@@ -98,10 +99,23 @@ class _Node:
 
 
 class Translator:
-    """Turns events into assertions; ``default_namespace`` drives the id rule."""
+    """Turns events into assertions; ``default_namespace`` drives the id rule.
 
-    def __init__(self, default_namespace: str) -> None:
+    ``max_derived`` bounds the lineage edges (``DERIVED_FROM``, ``TRAINED_ON``)
+    one event adds: an event with N inputs and M outputs asserts N x M of them,
+    and 300 x 300 is 90,000 edges in one transaction. Past the bound, each
+    output keeps its first ``max_derived // M`` inputs (at least one) in id
+    order, the outputs past ``max_derived`` in id order keep none, and the run
+    (the pipeline, for a JobEvent) records the rule applied and the full lists
+    in ``lineage_truncated``. ``CONSUMES`` and ``GENERATED_BY`` are kept for
+    every dataset, so the pipeline still links each input to each output.
+    """
+
+    def __init__(self, default_namespace: str, max_derived: int = 2_000,
+                 sql_parser: SqlParser | None = None) -> None:
         self.default_namespace = default_namespace
+        self.max_derived = max_derived
+        self.sql_parser = sql_parser
 
     def render(self, namespace: str, name: str) -> str:
         return NodeKey(namespace, name).render(self.default_namespace)
@@ -206,7 +220,7 @@ class Translator:
         return json.dumps(items, sort_keys=True, separators=(",", ":")) if items else None
 
     def _run(self, event: Event, pid: str, version: str | None, code_version: str | None,
-             inputs: Iterable[DatasetRef], time: str, out: Assertions) -> None:
+             inputs: Iterable[DatasetRef], time: str, out: Assertions, notes: dict[str, str | None]) -> None:
         run_id = event.run_id or ""
         state = event.event_type
         parent = event.run_facets.get("parent")
@@ -225,11 +239,35 @@ class Translator:
             "parameters": _parameters(event.run_facets),
             "inputs": self._data_summary(inputs, "inputStatistics"),
             "outputs": self._data_summary(event.outputs, "outputStatistics"),
-            "first_seen": time, "last_seen": time}, time))
+            **notes, "first_seen": time, "last_seen": time}, time))
         out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), (m.PIPELINE, pid), pid,
                                     {"first_seen": time, "last_seen": time}, time))
 
     # -- events --------------------------------------------------------------
+
+    def _pairs(self, inputs: list[_Node], outputs: list[_Node]) -> tuple[list[tuple[_Node, _Node]], str | None]:
+        """(output, input) lineage pairs, within ``max_derived`` (see the class doc)."""
+        def eligible(node: _Node, source: _Node) -> bool:
+            if (source.label, source.key) == (node.label, node.key):
+                return False
+            return source.label in (m.DATASET, m.FEATURE) if node.label == m.MODEL else True
+        pairs = [(node, source) for node in outputs for source in inputs if eligible(node, source)]
+        if len(pairs) <= self.max_derived:
+            return pairs, None
+        ordered_in = sorted(set(inputs), key=lambda n: (n.key, n.label))
+        ordered_out = sorted(set(outputs), key=lambda n: (n.key, n.label))
+        per_output = max(1, self.max_derived // len(ordered_out))
+        kept: list[tuple[_Node, _Node]] = []
+        for node in ordered_out[:self.max_derived]:
+            kept.extend([(node, s) for s in ordered_in if eligible(node, s)][:per_output])
+        note = json.dumps({
+            "rule": f"{len(ordered_in)} inputs x {len(ordered_out)} outputs make {len(pairs)} lineage pairs, "
+                    f"over LINEAGE_MAX_DERIVED_EDGES={self.max_derived}: each output is linked to its first "
+                    f"{per_output} inputs by id ({len(kept)} edges); the pipeline CONSUMES every input and "
+                    "every output is GENERATED_BY it",
+            "inputs": [n.key for n in ordered_in], "outputs": [n.key for n in ordered_out]},
+            ensure_ascii=False)
+        return kept, note
 
     def translate(self, event: Event) -> Assertions:
         out = Assertions()
@@ -239,11 +277,18 @@ class Translator:
             self._dataset_node(event.dataset, time, out)
             return out
         pid, version, code_version = self._pipeline(event, time, out)
-        inputs_refs = event.inputs or inputs_from_sql(event.job_facets, event.outputs)
-        if event.kind == RUN_EVENT:
-            self._run(event, pid, version, code_version, inputs_refs, time, out)
+        if not event.inputs:
+            event = resolve_sql(event, self.sql_parser)
+        inputs_refs = event.inputs or event.sql_inputs or ()
         inputs = [self._dataset_node(ref, time, out) for ref in inputs_refs]
         outputs = [self._dataset_node(ref, time, out) for ref in event.outputs]
+        pairs, truncated = self._pairs(inputs, outputs)
+        notes = {"sql_parse_error": event.sql_error, "lineage_truncated": truncated}
+        if event.kind == RUN_EVENT:
+            self._run(event, pid, version, code_version, inputs_refs, time, out, notes)
+        elif event.sql_error or truncated:
+            pipeline = next(v for v in out.vertices if v.label == m.PIPELINE)
+            pipeline.props.update(notes)
         pipe = (m.PIPELINE, pid)
 
         def edge(label: str, src: tuple[str, str], dst: tuple[str, str], ver: str | None) -> None:
@@ -258,15 +303,9 @@ class Translator:
                 edge(m.PRODUCES, pipe, here, node.version)
             else:
                 edge(m.GENERATED_BY, here, pipe, node.version)
-            for source in inputs:
-                there = (source.label, source.key)
-                if there == here:
-                    continue
-                if node.label == m.MODEL:
-                    if source.label in (m.DATASET, m.FEATURE):
-                        edge(m.TRAINED_ON, here, there, source.version)
-                else:
-                    edge(m.DERIVED_FROM, here, there, source.version)
+        for node, source in pairs:
+            label = m.TRAINED_ON if node.label == m.MODEL else m.DERIVED_FROM
+            edge(label, (node.label, node.key), (source.label, source.key), source.version)
         return out
 
     def translate_all(self, events: Iterable[Event]) -> Assertions:
