@@ -4,11 +4,12 @@ from ._analysis import LineageAnalysis
 from ._builders import DatasetSpec
 from ._client import JanusGraphClient
 from ._errors import (Ambiguous, BackendError, ConfigurationError, Forbidden, InvalidArgument, InvalidEvent,
-                      LineageError, NotFound, PayloadTooLarge, Unauthorized)
+                      LineageError, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType)
 from ._events import Event, parse_event
 from ._ids import NodeKey
 from ._settings import SETTINGS, Setting, Settings
 from ._store import IngestResult, LineageStore, Rejected
+from .limits import JsonLimits
 
 
 
@@ -37,8 +38,8 @@ __all__ = [
     # serving
     "create_app",
     # configuration
-    "Settings", "Setting", "SETTINGS",
+    "Settings", "Setting", "SETTINGS", "JsonLimits",
     # errors
     "LineageError", "ConfigurationError", "InvalidEvent", "InvalidArgument", "Unauthorized", "Forbidden",
-    "NotFound", "Ambiguous", "PayloadTooLarge", "BackendError",
+    "NotFound", "Ambiguous", "PayloadTooLarge", "UnsupportedMediaType", "BackendError",
 ]

@@ -13,7 +13,9 @@ problem::
     ├── NotFound                  (404)  no node with that id
     ├── Ambiguous                 (409)  a short id matches several nodes
     ├── PayloadTooLarge           (413)  the body is over LINEAGE_MAX_BODY_BYTES
-    └── BackendError              (503)  the graph store failed or is unreachable
+    ├── UnsupportedMediaType      (415)  a write whose body is not declared JSON
+    ├── BackendError              (503)  the graph store failed or is unreachable
+    └── QueryTimeout              (503)  a request ran past its time limit or its client left
 """
 
 from __future__ import annotations
@@ -85,6 +87,15 @@ class PayloadTooLarge(LineageError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(LineageError):
+    """A write came without ``Content-Type: application/json``. Requiring it keeps a
+    web page on another site from posting through a browser (a JSON content type
+    needs a CORS preflight; ``text/plain`` and form posts do not)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class NotFound(LineageError):
     """No node matches the id that was asked for."""
 
@@ -104,3 +115,10 @@ class BackendError(LineageError):
 
     status = 503
     code = "backend"
+
+
+class QueryTimeout(LineageError):
+    """A request's reads were stopped: past ``LINEAGE_QUERY_TIMEOUT``, or the client left."""
+
+    status = 503
+    code = "timeout"

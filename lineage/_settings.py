@@ -38,6 +38,13 @@ def _bool(text: str) -> bool:
     raise ValueError("use true or false")
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise ValueError("must be a positive number of seconds")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -81,6 +88,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_CASSANDRA_REPLICATION", 3, "Replication factor the keyspace should have.", _positive_int),
     Setting("LINEAGE_CASSANDRA_CONSISTENCY", "QUORUM",
             "Consistency level JanusGraph should read and write at."),
+    Setting("LINEAGE_SQL_MAX_BYTES", 65_536,
+            "Longest SQL facet query parsed for inputs; longer ones are accepted without derived inputs "
+            "(the parser crashes its process from about 105 KB of nested expressions).", _positive_int),
+    Setting("LINEAGE_SQL_TIMEOUT", 2.0,
+            "Seconds one SQL facet parse may take in its worker process before it is stopped.", _positive_float),
+    Setting("LINEAGE_MAX_DERIVED_EDGES", 2_000,
+            "Most DERIVED_FROM/TRAINED_ON edges one event adds; a wider event keeps the first inputs of each "
+            "output (by id) and records the full lists on its run.", _positive_int),
+    Setting("LINEAGE_QUERY_TIMEOUT", 15.0,
+            "Seconds a GraphQL request may read for; past it (or when the client leaves) its reads are stopped.",
+            _positive_float),
     Setting("LINEAGE_WRITE_CHUNK", 0,
             "Graph updates sent in one traversal (one round trip to a remote server); 0 picks per backend: "
             "1 on the embedded store, where separate traversals are cheapest, 60 on a Gremlin Server.",

@@ -18,6 +18,7 @@ from gremlin_python.process.graph_traversal import GraphTraversalSource, __
 from gremlin_python.process.traversal import T
 
 from . import _model as m
+from .limits import deadline
 
 UP, DOWN = "upstream", "downstream"
 _CHUNK = 500
@@ -52,6 +53,7 @@ def per_vertex(g: GraphTraversalSource, ids: list[Any], make: Callable[[], Any])
     in chunks of one traversal each. (``project`` per vertex: step labels with
     ``select`` make gremlite copy every path.)"""
     for i in range(0, len(ids), _CHUNK):
+        deadline.check()
         for row in g.V(*ids[i:i + _CHUNK]).project("s", "n").by(__.id_()).by(make().fold()).to_list():
             yield row["s"], row["n"]
 
@@ -71,6 +73,7 @@ def reached(g: GraphTraversalSource, ids: list[Any], direction: str, limit: int)
     expansion, for when no path is wanted."""
     found: list[Any] = []
     for i in range(0, len(ids), _CHUNK):
+        deadline.check()
         found += step(g.V(*ids[i:i + _CHUNK]), direction).limit(limit - len(found)).id_().to_list()
         if len(found) >= limit:
             break
@@ -85,6 +88,7 @@ def expand(g: GraphTraversalSource, start: Any, direction: str, max_depth: int, 
     result = Expansion(start, {start: 0})
     frontier = [start]
     for depth in range(1, max_depth + 1):
+        deadline.check()   # a request past its time budget stops between levels
         if not frontier:
             break
         nxt: list[Any] = []
@@ -112,6 +116,7 @@ def describe(g: GraphTraversalSource, ids: list[Any]) -> dict[Any, dict[str, Any
     """Label and properties of each vertex id (``prop_times`` left out)."""
     out: dict[Any, dict[str, Any]] = {}
     for i in range(0, len(ids), _CHUNK):
+        deadline.check()
         for row in g.V(*ids[i:i + _CHUNK]).element_map().to_list():
             ident = row.pop(T.id)
             label = row.pop(T.label)

@@ -10,7 +10,7 @@ from lineage._settings import SETTINGS
 PUBLIC = [
     "Ambiguous", "BackendError", "ConfigurationError", "DatasetSpec", "create_app", "Event", "Forbidden", "IngestResult", "InvalidArgument",
     "InvalidEvent", "JanusGraphClient", "LineageAnalysis", "LineageError", "LineageStore", "NodeKey", "NotFound", "PayloadTooLarge", "Rejected", "SETTINGS", "Unauthorized",
-    "Setting", "Settings", "parse_event",
+    "Setting", "Settings", "parse_event", "UnsupportedMediaType", "JsonLimits",
     "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
     "create_versioned_query", "Fingerprint", "fingerprint",
 ]
@@ -24,7 +24,7 @@ def test_public_api_is_pinned():
 
 def test_errors_share_one_root_and_carry_a_status():
     for name in ("Ambiguous", "BackendError", "ConfigurationError", "Forbidden", "InvalidArgument", "InvalidEvent",
-                 "NotFound", "PayloadTooLarge", "Unauthorized"):
+                 "NotFound", "PayloadTooLarge", "Unauthorized", "UnsupportedMediaType"):
         cls = getattr(lineage, name)
         assert issubclass(cls, lineage.LineageError)
         assert 400 <= cls.status < 600

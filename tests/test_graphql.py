@@ -80,13 +80,15 @@ def test_expected_failures_are_typed_errors(seeded, query, code, text):
 
 
 def test_oversized_queries_are_refused(seeded):
-    # the types are not recursive, so depth is bounded by the schema; the depth limiter
-    # (introspection exempt, for GraphiQL) guards future recursive fields, and a token
+    # the types are not recursive, so depth is bounded by the schema; the budget's depth
+    # check (introspection exempt, for GraphiQL) guards future recursive fields, and a token
     # limit refuses queries padded with aliases
-    from strawberry.extensions import QueryDepthLimiter
+    from strawberry.extensions import AddValidationRules
 
+    from lineage._gql.budget import QueryBudget
     from lineage._gql.schema import EXTENSIONS
-    assert any(isinstance(make(), QueryDepthLimiter) for make in EXTENSIONS)
+    assert any(isinstance(make(), AddValidationRules) and QueryBudget in make().validation_rules
+               for make in EXTENSIONS)
     padded = "{ " + " ".join(f"a{i}: orphanedDatasets" for i in range(3000)) + " }"
     answer = gql(seeded, padded)
     assert "errors" in answer and "token" in answer["errors"][0]["message"].lower()

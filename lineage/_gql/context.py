@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import time
 from typing import Any, Callable, TypeVar
 
@@ -12,6 +14,7 @@ from strawberry.fastapi import BaseContext
 
 from .._analysis import LineageAnalysis
 from .._errors import LineageError
+from ..limits import deadline
 
 T = TypeVar("T")
 
@@ -25,16 +28,43 @@ class Context(BaseContext):
     def __init__(self, state: Any) -> None:
         super().__init__()
         self.state = state
+        # The request's time budget: every read runs under it, and it is spent early
+        # when the client disconnects (watched from the first read on).
+        self.budget = deadline.Budget(state.settings["LINEAGE_QUERY_TIMEOUT"])
+        self._watcher: asyncio.Task | None = None
         # DataLoaders live for one request: a query listing pipelines and their runs
         # reads the runs of all of them in one pass.
         self.runs = DataLoader(self._load_runs)
 
+    async def _watch_disconnect(self) -> None:
+        """Poll the connection while the budget lasts; a client that left cancels it."""
+        request = self.request
+        if request is None or not hasattr(request, "is_disconnected"):
+            return
+        while not self.budget.expired():
+            if await request.is_disconnected():
+                self.budget.cancel()
+                return
+            await asyncio.sleep(0.25)
+
     async def read(self, field: str, fn: Callable[[LineageAnalysis], T]) -> T:
         started = time.perf_counter()
+        budget = self.budget
+        if self._watcher is None:
+            self._watcher = asyncio.ensure_future(self._watch_disconnect())
+
+        def work() -> T:
+            with deadline.bound(budget):
+                deadline.check()
+                return fn(self.state.readers.analysis())
         try:
-            return await anyio.to_thread.run_sync(lambda: fn(self.state.readers.analysis()))
+            return await anyio.to_thread.run_sync(work)
         except LineageError as err:
             raise typed_error(err) from None
+        except sqlite3.OperationalError as err:
+            if budget.expired():   # the progress handler interrupted the statement
+                raise typed_error(budget.error()) from None
+            raise
         finally:
             self.state.metrics.resolver_seconds.labels(field).observe(time.perf_counter() - started)
 

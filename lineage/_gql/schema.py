@@ -1,4 +1,4 @@
-"""The schema, with a depth limit and masked unexpected errors. ``graphql/schema.graphql``
+"""The schema, with a depth and cost budget (:mod:`.budget`) and masked unexpected errors. ``graphql/schema.graphql``
 is its printed SDL (``lineage graphql-schema``); a test fails when they drift."""
 
 from __future__ import annotations
@@ -7,14 +7,13 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
-from strawberry.extensions import MaskErrors, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 
+from .budget import MAX_QUERY_DEPTH, QueryBudget
 from .mutation import Mutation
 from .query import Query
 from .types import LONG_SCALAR, VERSION_SCALAR, Long, Version
-
-MAX_QUERY_DEPTH = 8
 
 
 def _unexpected(error: GraphQLError) -> bool:
@@ -34,7 +33,7 @@ class LineageSchema(Schema):
 
 # factories: each request gets fresh extension instances
 EXTENSIONS = [
-    lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+    lambda: AddValidationRules([QueryBudget]),
     lambda: MaxTokensLimiter(max_token_count=5000),
     lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error; the server log has details"),
 ]

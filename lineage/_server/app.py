@@ -29,6 +29,7 @@ from .._analysis import LineageAnalysis
 from .._errors import BackendError, LineageError
 from .._recorder import Recorder, summary
 from .._settings import Settings
+from .._sql import shared_parser
 from .._store import LineageStore
 from .._gql import schema
 from .._gql.context import Context
@@ -97,6 +98,11 @@ class AccessLog:
                     "client": client[0] if client else None}})
 
 
+def _route(request: Request) -> str:
+    """The route template (bounded), never the raw path (any client can vary it)."""
+    return getattr(request.scope.get("route"), "path", "unmatched")
+
+
 class AppState:
     """What the routes share: settings, the writer thread, read connections, metrics."""
 
@@ -104,6 +110,7 @@ class AppState:
         self.settings = settings
         self.writer = WriteWorker(lambda: LineageStore(settings), settings["LINEAGE_BATCH_SIZE"])
         self.readers = Readers(settings)
+        self.sql_parser = shared_parser(settings["LINEAGE_SQL_MAX_BYTES"], settings["LINEAGE_SQL_TIMEOUT"])
         self.metrics = Metrics(self._count_vertices)
 
     def _count_vertices(self) -> dict[str, int]:
@@ -148,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(LineageError)
     async def lineage_error(request: Request, exc: LineageError) -> JSONResponse:
         if isinstance(exc, BackendError):
-            state.metrics.backend_errors.labels(request.url.path).inc()
+            state.metrics.backend_errors.labels(_route(request)).inc()
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
@@ -161,7 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        state.metrics.backend_errors.labels(request.url.path).inc()
+        state.metrics.backend_errors.labels(_route(request)).inc()
         log.error("unhandled error on %s", request.url.path, exc_info=exc)
         return JSONResponse({"error": "internal", "message": "internal error; the server log has details"},
                             status_code=500)
@@ -197,7 +204,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ready"})
 
     @app.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        # graph size and event counts are reads: protected like the others
+        auth.check(settings, request.headers.get("authorization"), write=False)
         body = await anyio.to_thread.run_sync(state.metrics.render)
         return Response(body, media_type="text/plain; version=0.0.4")
 

@@ -2,28 +2,49 @@
 
 * ``POST /api/v1/lineage``: one RunEvent, DatasetEvent or JobEvent (JSON, gzip
   accepted). 201 once durable; 400 naming the field when malformed; 413 past
-  ``LINEAGE_MAX_BODY_BYTES``.
+  ``LINEAGE_MAX_BODY_BYTES``; 415 unless the body is declared JSON.
 * ``POST /api/v1/lineage/batch``: a JSON array. 200 with a summary; good events
-  of a partly bad batch are kept.
+  of a partly bad batch are kept, whatever the bad ones hold.
 * ``GET /api/v1/events/lineage``: logged events, newest first, paged with ``before``.
+
+Bodies are decoded within :data:`lineage.limits.LIMITS` (nesting, number and
+string length, item counts; no NaN or Infinity), and the inputs of SQL facets
+are parsed (bounded, in a worker process) before the events reach the writer.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import zlib
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from .._errors import InvalidEvent, PayloadTooLarge
+from .._errors import InvalidEvent, PayloadTooLarge, UnsupportedMediaType
 from .._events import Event, parse_event
+from .._sql import resolve_sql
+from ..limits import decode, decode_array
 from . import auth
 
+_JSON_TYPE = re.compile(r"application/(?:[a-z0-9.+-]+\+)?json", re.I)
 
-async def read_json(request: Request, limit: int) -> Any:
+
+def require_json(request: Request) -> None:
+    """Writes must declare a JSON body (``application/json`` or ``application/*+json``,
+    gzip-encoded or not, as the OpenLineage client sends it)."""
+    declared = request.headers.get("content-type", "")
+    media = declared.split(";", 1)[0].strip()
+    if not _JSON_TYPE.fullmatch(media):
+        raise UnsupportedMediaType(
+            f"the body must be sent as Content-Type: application/json (got {declared[:60]!r}); "
+            "gzip it with Content-Encoding: gzip if you like", content_type=declared[:60])
+
+
+async def read_body(request: Request, limit: int) -> bytes | bytearray:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit} (LINEAGE_MAX_BODY_BYTES). "
@@ -44,10 +65,23 @@ async def read_json(request: Request, limit: int) -> Any:
             raise PayloadTooLarge(f"the decompressed body is over {limit} bytes (LINEAGE_MAX_BODY_BYTES)")
     if not body.strip():
         raise InvalidEvent("body", "is empty", "Send an OpenLineage event as JSON.")
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidEvent("body", f"is not valid JSON ({exc})", "Send the event as a JSON object.") from None
+    return body
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    return decode(await read_body(request, limit))
+
+
+def rejected_label(field: str) -> str:
+    """A bounded label for a rejected field: indices and keys under facets are
+    dropped (``inputs[3].name`` -> ``inputs[].name``; ``run.facets.x`` -> ``run.facets``),
+    so hostile field names cannot grow the metrics without end."""
+    field = re.sub(r"\[\d+\]", "[]", field)
+    parts = field.split(".")
+    for i, part in enumerate(parts):
+        if part.endswith("facets") or part.endswith("Facets"):
+            return ".".join(parts[:i + 1])
+    return field if len(field) <= 40 else field[:40]
 
 
 def router(state: Any) -> APIRouter:
@@ -58,18 +92,29 @@ def router(state: Any) -> APIRouter:
         for event, new in zip(events, fresh):
             metrics.events.labels(event.kind, "accepted" if new else "duplicate").inc()
 
+    def reject(exc: InvalidEvent) -> None:
+        metrics.rejected.labels(rejected_label(exc.field)).inc()
+
+    async def prepared(events: list[Event]) -> list[Event]:
+        """SQL facets parsed off the event loop, before the writer takes the events."""
+        if not any(not e.inputs and e.outputs and "sql" in e.job_facets for e in events):
+            return events
+        return await anyio.to_thread.run_sync(lambda: [resolve_sql(e, state.sql_parser) for e in events])
+
     @api.post("/api/v1/lineage", status_code=201)
     async def post_event(request: Request) -> JSONResponse:
         auth.check(settings, request.headers.get("authorization"), write=True)
+        require_json(request)
         started = time.perf_counter()
-        raw = await read_json(request, settings["LINEAGE_MAX_BODY_BYTES"])
-        if isinstance(raw, list):
-            raise InvalidEvent("$", "is a JSON array", "POST arrays to /api/v1/lineage/batch, or one event here.")
         try:
+            raw = await read_json(request, settings["LINEAGE_MAX_BODY_BYTES"])
+            if isinstance(raw, list):
+                raise InvalidEvent("$", "is a JSON array", "POST arrays to /api/v1/lineage/batch, or one event here.")
             event = parse_event(raw)
         except InvalidEvent as exc:
-            metrics.rejected.labels(exc.field).inc()
+            reject(exc)
             raise
+        [event] = await prepared([event])
         outcome = await state.writer.submit([event])
         count([event], outcome.fresh)
         metrics.ingest_seconds.labels("single").observe(time.perf_counter() - started)
@@ -79,23 +124,25 @@ def router(state: Any) -> APIRouter:
     @api.post("/api/v1/lineage/batch")
     async def post_batch(request: Request) -> JSONResponse:
         auth.check(settings, request.headers.get("authorization"), write=True)
+        require_json(request)
         started = time.perf_counter()
-        raw = await read_json(request, settings["LINEAGE_MAX_BODY_BYTES"])
+        raw = decode_array(await read_body(request, settings["LINEAGE_MAX_BODY_BYTES"]))
         if not isinstance(raw, list):
             raise InvalidEvent("$", f"must be a JSON array of events, got {type(raw).__name__}",
                                "POST single events to /api/v1/lineage.")
         events: list[Event] = []
-        index: list[int] = []
         failed = []
         for i, item in enumerate(raw):
             try:
+                if isinstance(item, InvalidEvent):
+                    raise item
                 events.append(parse_event(item))
-                index.append(i)
             except InvalidEvent as exc:
-                metrics.rejected.labels(exc.field).inc()
+                reject(exc)
                 failed.append({"index": i, "reason": exc.message, "field": exc.field, "retriable": False})
         fresh: list[bool] = []
         if events:
+            events = await prepared(events)
             outcome = await state.writer.submit(events)
             fresh = outcome.fresh
             count(events, fresh)
@@ -114,7 +161,8 @@ def router(state: Any) -> APIRouter:
             raise InvalidEvent("limit", f"must be between 1 and 1000; got {limit}", "Pass ?limit=50.")
         page = await state.read(lambda _: state.event_page(limit, before))
         return JSONResponse({
-            "events": [{"seq": e.seq, "receivedAt": e.received_at, "event": e.event} for e in page],
+            "events": [{"seq": e.seq, "receivedAt": e.received_at, "event": e.event,
+                        **({"unreadable": e.unreadable} if e.unreadable else {})} for e in page],
             "next": f"/api/v1/events/lineage?limit={limit}&before={page[-1].seq}" if len(page) == limit else None,
         })
 

@@ -16,6 +16,7 @@ from gremlin_python.process.anonymous_traversal import traversal
 from .._analysis import LineageAnalysis
 from .._eventlog import EventLog
 from .._settings import Settings
+from ..limits import deadline
 
 
 class Readers:
@@ -41,6 +42,8 @@ class Readers:
             from gremlite import SQLiteConnection
 
             remote = SQLiteConnection(self.settings.db_path, autocommit=False, timeout=30.0)
+            # a request past its budget has its running statement interrupted
+            remote.con.set_progress_handler(deadline.progress_handler, deadline.PROGRESS_STEPS)
             with self._lock:
                 self._opened.append(remote)
             g = self._local.g = traversal().with_remote(remote)
@@ -55,6 +58,7 @@ class Readers:
         if log is None:
             path = self.settings["LINEAGE_EVENT_LOG"] if self.settings.gremlin_url else self.settings.db_path
             con = sqlite3.connect(path, timeout=30.0)
+            con.set_progress_handler(deadline.progress_handler, deadline.PROGRESS_STEPS)
             with self._lock:
                 self._opened.append(con)
             log = self._local.log = EventLog(con)
