@@ -169,13 +169,19 @@ class Run:
     parameters: Optional[JSON] = strawberry.field(description="The run's parameters (secrets redacted).")
     inputs: list[RunDataset]
     outputs: list[RunDataset]
+    sql_parse_error: Optional[str] = strawberry.field(
+        description="Why the inputs of the run's SQL facet could not be read (the event was kept without them).")
+    lineage_truncated: Optional[str] = strawberry.field(
+        description="JSON: the rule applied when an event had more input x output pairs than "
+                    "LINEAGE_MAX_DERIVED_EDGES, and its full input and output lists.")
 
     @classmethod
     def of(cls, node: dict[str, Any]) -> "Run":
         run = decode_run(node)
         return cls(**{k: run.get(k) for k in ("run_id", "pipeline_id", "state", "started_at", "ended_at",
                                                "pipeline_version", "error_message", "code_version",
-                                               "code_changed", "parameters")},
+                                               "code_changed", "parameters", "sql_parse_error",
+                                               "lineage_truncated")},
                    inputs=[RunDataset.of(i) for i in run["inputs"]],
                    outputs=[RunDataset.of(o) for o in run["outputs"]])
 

@@ -22,7 +22,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from strawberry.fastapi import GraphQLRouter
 
 from .. import _model as m
 from .._analysis import LineageAnalysis
@@ -31,10 +30,9 @@ from .._recorder import Recorder, summary
 from .._settings import Settings
 from .._sql import shared_parser
 from .._store import LineageStore
-from .._gql import schema
-from .._gql.context import Context
 from . import auth, ingest
 from .metrics import Metrics
+from .graphql_route import graphql_router
 from .readers import Readers
 from .worker import WriteWorker
 
@@ -177,12 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(ingest.router(state))
 
-    async def graphql_context(request: Request) -> Context:
-        auth.check(settings, request.headers.get("authorization"), write=False)
-        return Context(state)
-
-    app.include_router(GraphQLRouter(schema, context_getter=graphql_context, graphql_ide="graphiql"),
-                       prefix="/graphql")
+    app.include_router(graphql_router(state), prefix="/graphql")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -124,13 +124,27 @@ def decode_array(body: bytes | bytearray | str, limits: JsonLimits = LIMITS) -> 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _format(chain: tuple[Any, ...] | None) -> str:
-    parts: list[str] = []
+def _segments(chain: tuple[Any, ...] | None) -> list[Any]:
+    keys: list[Any] = []
     while chain is not None:
         chain, key = chain
-        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
-    text = "".join(reversed(parts))
+        keys.append(key)
+    return keys[::-1]
+
+
+def _format(chain: tuple[Any, ...] | None, keys: list[Any] | None = None) -> str:
+    text = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in (keys if keys is not None
+                                                                            else _segments(chain)))
     return text[1:] if text.startswith(".") else text
+
+
+def _deep_field(chain: tuple[Any, ...] | None) -> str:
+    """Where too-deep nesting is reported: the member it hangs under (its first 8
+    levels at most, trailing array indices dropped), not a path 64 levels long."""
+    keys = _segments(chain)[:8]
+    while len(keys) > 1 and isinstance(keys[-1], int):
+        keys.pop()
+    return _format(None, keys)
 
 
 def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> None:
@@ -152,7 +166,8 @@ def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> Non
         kind = type(item)
         if kind is dict or kind is list:
             if depth > limits.max_depth:
-                raise fail(chain, f"nests deeper than {limits.max_depth} levels", "Flatten the structure.")
+                raise InvalidEvent(_deep_field(chain) or "$", f"nests deeper than {limits.max_depth} levels",
+                                   "Flatten the structure.")
             if len(item) > limits.max_items:
                 raise fail(chain, f"has {len(item)} entries; at most {limits.max_items} are accepted",
                            "Split the event or send fewer entries.")
@@ -203,7 +218,7 @@ def _deep_path(text: str, max_depth: int) -> str | None:
                 chain: Any = None
                 for _kind, key in stack:
                     chain = (chain, key)
-                return _format(chain)
+                return _deep_field(chain)
             stack.append([char, 0 if char == "[" else ""])
         elif char in "]}":
             if stack:
