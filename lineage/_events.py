@@ -190,10 +190,10 @@ def _kind(raw: Mapping[str, Any]) -> str:
 
 def parse_event(raw: Any) -> Event:
     """Validate one decoded JSON event and return its normalised form."""
+    check_tree(raw)
     if not isinstance(raw, dict):
         raise InvalidEvent("$", f"an event must be a JSON object, got {type(raw).__name__}",
                            "Send one OpenLineage event per object.")
-    check_tree(raw)
     fp = fingerprint(raw)
     kind = _kind(raw)
     event_time = normalize_time(raw.get("eventTime"))

@@ -96,6 +96,13 @@ class AccessLog:
                     "client": client[0] if client else None}})
 
 
+class AsciiJSONResponse(JSONResponse):
+    """Errors quote what the client sent; escaped, even a lone surrogate can be written."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def _route(request: Request) -> str:
     """The route template (bounded), never the raw path (any client can vary it)."""
     return getattr(request.scope.get("route"), "path", "unmatched")
@@ -155,7 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if isinstance(exc, BackendError):
             state.metrics.backend_errors.labels(_route(request)).inc()
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+        return AsciiJSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -132,9 +132,14 @@ def _segments(chain: tuple[Any, ...] | None) -> list[Any]:
     return keys[::-1]
 
 
+def _printable(key: str) -> str:
+    """A key as it can be written back in an error (unpaired surrogates escaped)."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _format(chain: tuple[Any, ...] | None, keys: list[Any] | None = None) -> str:
-    text = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in (keys if keys is not None
-                                                                            else _segments(chain)))
+    text = "".join(f"[{k}]" if isinstance(k, int) else f".{_printable(str(k))}"
+                   for k in (keys if keys is not None else _segments(chain)))
     return text[1:] if text.startswith(".") else text
 
 
@@ -174,7 +179,8 @@ def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> Non
             if kind is dict:
                 for key, child in reversed(item.items()):
                     if len(key) > limits.max_string_chars or _SURROGATE.search(key):
-                        raise fail(chain, "has a key that is too long or not valid Unicode", "Use short text keys.")
+                        raise fail((chain, key[:40]), "is a key that is too long or not valid Unicode",
+                                   "Use short text keys.")
                     stack.append((child, (chain, key), depth + 1))
             else:
                 for index in range(len(item) - 1, -1, -1):
