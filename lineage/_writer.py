@@ -93,7 +93,7 @@ class WriteStats:
 
 
 class GraphWriter:
-    def __init__(self, g: GraphTraversalSource, chunk: int = 60, cache_limit: int = 200_000,
+    def __init__(self, g: GraphTraversalSource, chunk: int = 60, cache_limit: int = 20_000,
                  new_vertex_cardinality: Cardinality | None = None) -> None:
         self.g = g
         self.new_vertex_cardinality = new_vertex_cardinality
@@ -147,7 +147,9 @@ class GraphWriter:
     def apply(self, batch: Assertions, *, fresh: bool) -> WriteStats:
         """Write ``batch``. ``fresh`` says cached state may be stale and must be reloaded."""
         stats = WriteStats()
-        if fresh or len(self._vertices) > self.cache_limit:
+        # the cache is a speed-up, not a copy of the graph: past the limit (vertices, or
+        # vertices whose out-edges are held) it starts again, so the server's memory stays flat
+        if fresh or len(self._vertices) > self.cache_limit or len(self._edges) > self.cache_limit:
             self.invalidate()
         batch = self._features_by_name(batch, stats)
         wanted = {(a.label, a.key) for a in batch.vertices}
