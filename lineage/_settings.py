@@ -70,9 +70,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_HOST", "127.0.0.1", "Address `lineage serve` listens on (0.0.0.0 in a container)."),
     Setting("LINEAGE_PORT", 5000, "Port `lineage serve` listens on (Marquez's, so producers need no change).",
             _positive_int),
-    Setting("LINEAGE_WORKERS", 1,
-            "Server processes `lineage serve` runs. Each reads the WAL file on its own; writes take turns "
-            "on SQLite's write lock (the embedded store) or go to the Gremlin Server.", _positive_int),
     Setting("LINEAGE_API_TOKENS", "",
             "Comma-separated bearer tokens. When set, ingestion and GraphQL mutations need "
             "'Authorization: Bearer <token>' (what the OpenLineage client's api_key auth sends)."),

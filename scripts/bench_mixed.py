@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import socket
 import statistics
 import subprocess
@@ -80,7 +79,7 @@ class Server:
         raise RuntimeError("the server did not become ready")
 
     def rss_mb(self) -> float:
-        """Resident memory of the server and its worker processes (not the SQL parse workers)."""
+        """Resident memory of the server process (and any children but the SQL parse workers)."""
         total = 0.0
         for proc in Path("/proc").iterdir():
             try:
@@ -158,8 +157,6 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--write-share", type=float, default=0.5)
     parser.add_argument("--runs", type=int, default=1500, help="runs in the seed graph (two events each)")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
-                        help="LINEAGE_WORKERS values to compare, each on a fresh copy of the seed graph")
     args = parser.parse_args()
 
     seed = generate(args.runs, 300, seed=11)
@@ -167,14 +164,10 @@ def main() -> int:
     ids = sorted({f"{d['namespace']}/{d['name']}" for e in seed for d in e.get("outputs", [])})
     print(f"seed graph: {len(seed)} events, {len(ids)} output datasets; machine shared, timings noisy")
     with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "seed.db"
-        with LineageStore(Settings.from_env({}, db=str(source))) as store:
+        db = Path(tmp) / "mixed.db"
+        with LineageStore(Settings.from_env({}, db=str(db))) as store:
             store.ingest(seed)
-        for workers in args.workers:
-            db = Path(tmp) / f"mixed-{workers}.db"
-            shutil.copy(source, db)
-            print(f"\n== LINEAGE_WORKERS={workers}")
-            measure(args, Server(db, LINEAGE_WORKERS=str(workers)), ids, writes)
+        measure(args, Server(db), ids, writes)
     return 0
 
 

@@ -61,6 +61,9 @@ def configure_logging(level: str) -> None:
     root.setLevel(level.upper())
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
+
+
 class AccessLog:
     """One JSON log line and one request counter per HTTP request (plain ASGI: no
     per-request task or body copying, unlike a BaseHTTPMiddleware)."""
@@ -87,7 +90,8 @@ class AccessLog:
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             method, path = scope["method"], scope["path"]
-            self.metrics.requests.labels(method, route, str(status)).inc()
+            # labels from a fixed set: a client inventing methods must not grow the metrics
+            self.metrics.requests.labels(method if method in _METHODS else "OTHER", route, str(status)).inc()
             if log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 log.info("%s %s %s", method, path, status, extra={"fields": {
