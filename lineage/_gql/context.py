@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from typing import Any, Callable, TypeVar
 
@@ -61,8 +60,8 @@ class Context(BaseContext):
             return await anyio.to_thread.run_sync(work)
         except LineageError as err:
             raise typed_error(err) from None
-        except sqlite3.OperationalError as err:
-            if budget.expired():   # the progress handler interrupted the statement
+        except Exception:
+            if budget.expired():   # the progress handler interrupted a statement (whatever wraps it)
                 raise typed_error(budget.error()) from None
             raise
         finally:
