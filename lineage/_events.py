@@ -165,6 +165,9 @@ def _datasets(raw: Mapping[str, Any], key: str, io_key: str) -> tuple[DatasetRef
     if not isinstance(value, list):
         raise InvalidEvent(key, f"must be a list of datasets, got {type(value).__name__}",
                            f"Send '{key}' as a JSON array.")
+    if len(value) > LIMITS.max_datasets:
+        raise InvalidEvent(key, f"lists {len(value)} datasets; at most {LIMITS.max_datasets} are accepted per event",
+                           "Split the run's datasets over several events (START, RUNNING, COMPLETE all count).")
     return tuple(_dataset(item, f"{key}[{i}]", io_key) for i, item in enumerate(value))
 
 

@@ -55,7 +55,7 @@ def small_after_wide(tmp: Path, n: int, m: int, bound: int) -> tuple[float, floa
 
         def post(name: str, body: dict) -> None:
             t0 = time.perf_counter()
-            r = httpx.post(server.url + "/api/v1/lineage", json=body, timeout=300)
+            r = httpx.post(server.url + "/api/v1/lineage", json=body, timeout=900)
             r.raise_for_status()
             took[name] = time.perf_counter() - t0
         big = threading.Thread(target=post, args=("wide", wide(n, m, "w")))

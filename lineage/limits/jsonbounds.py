@@ -41,6 +41,7 @@ class JsonLimits:
     max_items: int = 10_000          # entries of one array or object
     max_values: int = 200_000        # values in one event, all levels
     max_id_chars: int = 1_024        # a namespace or a name (they become graph keys)
+    max_datasets: int = 1_000        # inputs, and outputs, of one event (each is a vertex and an edge)
 
 
 LIMITS = JsonLimits()
