@@ -113,6 +113,9 @@ SETTINGS: tuple[Setting, ...] = (
             "password, secret, token, api_key, credential and auth always are."),
     Setting("LINEAGE_CAPTURE_ORDER_INDEPENDENT", False,
             "When true, captured tables are fingerprinted independently of row order (rowset-v1).", _bool),
+    Setting("LINEAGE_WEB_ASSETS", "",
+            "Folder of the browser libraries the explorer and GraphiQL load (the node_modules that `npm ci` "
+            "fills); empty means the node_modules beside the source checkout."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -2,7 +2,7 @@
 the web page and GraphQL clients read from.
 
 Routes: ``/api/v1/lineage`` (+ ``/batch``), ``/api/v1/events/lineage``,
-``/graphql`` (with GraphiQL), ``/healthz``, ``/readyz``, ``/metrics``, and the
+``/graphql`` (with GraphiQL), ``/vendor`` (the browser libraries), ``/healthz``, ``/readyz``, ``/metrics``, and the
 lineage explorer at ``/``. Every error is one JSON shape:
 ``{"error": code, "message": what to fix, "details": {...}}``.
 """
@@ -30,7 +30,7 @@ from .._recorder import Recorder, summary
 from .._settings import Settings
 from .._sql import shared_parser
 from .._store import LineageStore
-from . import auth, ingest
+from . import assets, auth, ingest
 from .metrics import Metrics
 from .graphql_route import graphql_router
 from .readers import Readers
@@ -187,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ingest.router(state))
 
     app.include_router(graphql_router(state), prefix="/graphql")
+    app.include_router(assets.router(settings))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -1,6 +1,7 @@
 """The GraphQL route: Strawberry's router, with its request JSON decoded within
 the same bounds as events, and POSTs required to be declared JSON (so a page
-on another site cannot send a mutation through a browser)."""
+on another site cannot send a mutation through a browser). Its GraphiQL page
+loads its scripts from this server (see ``assets``)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from .._gql import schema
 from .._gql.context import Context
 from ..limits import check_tree, decode
 from . import auth
+from .assets import OfflineGraphQLRouter
 from .ingest import require_json
 
 
-class BoundedGraphQLRouter(GraphQLRouter):
+class BoundedGraphQLRouter(OfflineGraphQLRouter):
     def decode_json(self, data: str | bytes) -> object:
         try:
             value = decode(data)
