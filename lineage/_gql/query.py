@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from .. import _model as m
 from .._runs import mark_code_changes
+from .activity import Activity
 from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
                     ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
 
@@ -75,6 +76,11 @@ class Query:
     @strawberry.field(description="True once the graph holds any lineage (the web page's empty state).")
     async def has_lineage(self, info: Info) -> bool:
         return await info.context.read("hasLineage", lambda q: bool(q.g.V().limit(1).count().next()))
+
+    @strawberry.field(description="Totals, the latest runs (failed first), recently written datasets and "
+                                  "model verdicts: the explorer's home page.")
+    async def activity(self, info: Info, runs: int = 10, datasets: int = 10, models: int = 10) -> Activity:
+        return await info.context.read("activity", lambda q: Activity.read(q, runs, datasets, models))
 
     @strawberry.field(description="Datasets upstream and downstream of a dataset, and what consumes it.")
     async def dataset_lineage(self, info: Info, dataset_id: str, depth: int = 5) -> DatasetLineage:
