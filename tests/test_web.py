@@ -4,38 +4,23 @@ Screenshots of the main views are saved under the test's tmp path
 (``screenshots/``) for a person to look at.
 """
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from browser_fixtures import assets_installed, browser, needs_chromium  # noqa: F401 (fixture)
 from conftest import food_delivery, make_settings
 from lineage import LineageStore
 from lineage._builders import EventBuilder
 from lineage._demo import demo_events
 from server_fixtures import serve
 
-CHROMIUM = os.environ.get("LINEAGE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="browser tests need Debian's chromium: apt-get install chromium "
-                                       "(or LINEAGE_TEST_CHROMIUM=/path/to/chromium)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    assets_installed()
     tmp = tmp_path_factory.mktemp("web")
     settings = make_settings("embedded", tmp)
     with LineageStore(settings) as store:
@@ -85,7 +70,7 @@ def test_search_finds_a_table_and_shows_its_upstream(site, page):
 
 
 def test_clicking_a_node_recentres_and_the_details_show_runs(site, page):
-    page.goto(site + "/#/node/food_delivery%2Fpublic.orders_7_days?dir=both&depth=2&view=graph")
+    page.goto(site + "/#/node/food_delivery%2Fpublic.orders_7_days?dir=upstream&depth=1&view=graph")
     page.wait_for_selector(".node.center")
     page.click('.node[data-id="food_delivery/public.menus"]')
     page.wait_for_function("document.getElementById('title').textContent === 'food_delivery/public.menus'")
@@ -120,6 +105,16 @@ def test_model_view_gives_the_verdict_and_reasons(site, page):
     page.goto(site + "/#/node/churn_predictor%403?type=Model&dir=both&depth=3&view=model")
     page.wait_for_function("document.getElementById('verdict')?.textContent === 'Reproducible'")
     assert "snapshot_def456" in page.inner_text("#model")
+    assert "null" not in page.inner_text("#model") and not page.locator("#missing").count()
+    # a model named without its version: its versions, as links, said once
+    page.goto(site + "/#/node/churn_predictor?type=Model&dir=both&depth=3&view=model")
+    page.wait_for_selector("#model .choices a")
+    body = page.inner_text("body")
+    assert "Something went wrong" not in body and body.count("Which version?") == 1
+    assert page.eval_on_selector_all("#model .choices a", "els => els.map(e => e.textContent)") == \
+        ["churn_predictor@2", "churn_predictor@3"]
+    page.click("#model .choices a >> text=churn_predictor@3")
+    page.wait_for_function("document.getElementById('verdict')?.textContent === 'Reproducible'")
 
 
 def test_a_deep_link_reopens_the_same_view(site, page, browser):
@@ -131,7 +126,7 @@ def test_a_deep_link_reopens_the_same_view(site, page, browser):
     other.goto(link)
     other.wait_for_selector(".node.center")
     assert node_ids(other) == first and other.input_value("#direction") == "downstream"
-    assert "ltv_model@1" in first and "silver/customers" not in first
+    assert "churn_predictor@3" in first and "silver/customers" not in first
     other.close()
     page.screenshot(path=page.shots / "graph.png")
 
@@ -139,11 +134,14 @@ def test_a_deep_link_reopens_the_same_view(site, page, browser):
 def test_truncation_unknown_nodes_and_keyboard(site, page):
     page.goto(site + "/#/node/gold%2Fhub?dir=downstream&depth=2&view=graph")
     page.wait_for_selector("#truncated")
-    assert page.eval_on_selector_all("#graph .node", "els => els.length") == 200
+    page.wait_for_selector("#graph .node.more")
+    assert "of 200 nodes folded" in page.inner_text("#fold-notice")
     page.screenshot(path=page.shots / "truncated.png")
     page.goto(site + "/#/node/gold%2Fnope?dir=both&depth=3&view=graph")
-    page.wait_for_selector("#details [role=alert]")
-    assert "Unknown node" in page.inner_text("#details")
+    page.wait_for_selector("#canvas-message [role=alert]")
+    # said once, and the legend stays above the canvas
+    assert page.inner_text("body").count("Unknown node") == 1
+    assert page.locator("#legend").bounding_box()["y"] < page.locator("#canvas-message").bounding_box()["y"]
     page.goto(site + "/")
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")

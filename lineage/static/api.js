@@ -1,7 +1,7 @@
 // The page's only link to the server: GraphQL at /graphql.
 
 export class ApiError extends Error {
-  constructor(message, code) { super(message); this.code = code; }
+  constructor(message, code, extensions = {}) { super(message); this.code = code; this.extensions = extensions; }
 }
 
 export async function gql(query, variables = {}) {
@@ -20,7 +20,7 @@ export async function gql(query, variables = {}) {
   if (!body) throw new ApiError(`The server answered ${response.status} without JSON.`, "BAD_RESPONSE");
   if (body.errors?.length) {
     const e = body.errors[0];
-    throw new ApiError(e.message, e.extensions?.code ?? (response.status === 401 ? "UNAUTHORIZED" : "ERROR"));
+    throw new ApiError(e.message, e.extensions?.code ?? (response.status === 401 ? "UNAUTHORIZED" : "ERROR"), e.extensions);
   }
   if (!response.ok) throw new ApiError(body.message ?? `HTTP ${response.status}`, body.error ?? "HTTP");
   return body.data;
@@ -41,6 +41,11 @@ export const queries = {
       datasetId changeType totalAffected severity truncated
       affectedDatasets { id label distance path } affectedModels { id label distance path }
       affectedFeatures { id label distance path } affectedPipelines { id label distance path } } }`,
+  activity: `query { activity(runs: 10, datasets: 10, models: 10) {
+      totals { datasets pipelines models features runs failedRuns }
+      latestRuns { runId pipelineId state startedAt endedAt errorMessage }
+      changedDatasets { id label layer version changedAt writtenBy }
+      models { id label modelName version isReproducible missing } } }`,
   model: `query($name: String!, $version: Version) { modelLineage(modelName: $name, modelVersion: $version) {
       modelId modelName modelVersion framework isReproducible missing datasetSnapshots
       trainingDatasets { id label version currentVersion layer } pipelines { id version properties } } }`,

@@ -1,0 +1,97 @@
+// The details panel: a node's properties, version, schema, and a pipeline's recent runs.
+
+import { gql, queries } from "./api.js";
+import { $, el, fill } from "./dom.js";
+import { showError } from "./errors.js";
+import { hashFor } from "./route.js";
+import { state } from "./state.js";
+
+function propsList(props, skip = []) {
+  const dl = el("dl", { class: "props" });
+  for (const [k, v] of Object.entries(props || {})) {
+    if (skip.includes(k) || v === null || v === undefined || v === "" || k === "prop_times") continue;
+    dl.append(el("dt", {}, k), el("dd", {}, typeof v === "object" ? JSON.stringify(v) : String(v)));
+  }
+  return dl;
+}
+
+export function runsTable(runs) {
+  if (!runs.length) return el("p", {}, "No runs recorded.");
+  return el("table", { class: "runs" }, el("thead", {}, el("tr", {}, el("th", {}, "state"),
+    el("th", {}, "started"), el("th", {}, "ended"), el("th", {}, "code"), el("th", {}, "output"))),
+    el("tbody", {}, runs.map((r) => el("tr", {},
+    el("td", { class: `state-${r.state}` }, r.state || "—"), el("td", {}, r.startedAt || "—"),
+    el("td", {}, r.endedAt || "—"), runCode(r), runOutputs(r)))));
+}
+
+// A run's code version, shortened, marked when it differs from the run before.
+function runCode(r) {
+  if (!r.codeVersion) return el("td", {}, "—");
+  const short = r.codeVersion.replace(/^(\w+:)?(.{10}).*$/, "$1$2");
+  return el("td", { class: r.codeChanged ? "code-changed" : "", title: r.codeVersion },
+    short, r.codeChanged ? " (changed)" : "");
+}
+
+// What a run wrote: rows and a shortened fingerprint per output.
+function runOutputs(r) {
+  const outs = r.outputs || [];
+  if (!outs.length) return el("td", {}, "—");
+  return el("td", {}, outs.map((o) => el("div", { title: o.fingerprint || "" }, o.datasetId,
+    o.rows != null ? ` · ${o.rows} rows` : "", o.fingerprint ? ` · ${o.fingerprint.slice(0, 18)}…` : "")));
+}
+
+export async function selectNode(n) {
+  state.selected = n.id;
+  document.querySelectorAll(".node.selected").forEach((x) => x.classList.remove("selected"));
+  document.querySelector(`.node[data-id="${CSS.escape(n.id)}"]`)?.classList.add("selected");
+  const panel = $("details");
+  openPanel();
+  fill(panel, el("p", {}, "Loading…"));
+  try {
+    const { node } = await gql(queries.node, { id: n.id, type: n.label });
+    if (state.selected !== n.id) return;
+    const p = node.properties;
+    const parts = [closeButton(), el("h2", {}, node.id), el("p", {}, el("span", { class: "kind" }, node.label),
+      node.layer ? ` ${node.layer} layer` : "")];
+    const facts = {};
+    if (node.version) facts[node.label === "Pipeline" ? "version" : "version / snapshot"] = node.version;
+    if (p.code_version) facts["code version"] = p.code_version;
+    if (p.pipeline_type) facts["type"] = p.pipeline_type;
+    if (p.framework) facts["framework"] = p.framework;
+    if (p.description) facts["description"] = p.description;
+    if (p.last_seen) facts["last seen"] = p.last_seen;
+    parts.push(propsList(facts));
+    if (p.schema_fields) {
+      const fields = JSON.parse(p.schema_fields);
+      parts.push(el("h3", {}, `Schema (${fields.length} fields)`), el("table", {},
+        el("tbody", {}, fields.map((f) => el("tr", {}, el("td", {}, f.name), el("td", {}, f.type || ""))))));
+    }
+    if (node.label === "Pipeline") parts.push(el("h3", {}, "Recent runs"), runsTable(node.runs));
+    const links = el("p", {});
+    const route = state.route;
+    if (node.label === "Dataset") links.append(el("a", { href: hashFor({ ...route, id: node.id, type: "Dataset", view: "impact" }) }, "Impact of a change"), " ");
+    if (node.label === "Model") links.append(el("a", { href: hashFor({ ...route, id: node.id, type: "Model", view: "model" }) }, "Training lineage"), " ");
+    if (node.id !== route.id) links.append(el("a", { href: hashFor({ ...route, id: node.id, type: node.label, view: "graph" }) }, "Centre here"));
+    parts.push(links, el("h3", {}, "All properties"), propsList(p, ["prop_times", "schema_fields", "id", "label"]));
+    fill(panel, parts);
+  } catch (err) { showError(panel, err); panel.prepend(closeButton()); }
+}
+
+function closeButton() {
+  return el("button", { type: "button", class: "close", id: "close-details", "aria-label": "Close details",
+                        onclick: clearDetails }, "×");
+}
+
+function openPanel() {
+  $("details").hidden = false;
+  $("details").parentElement.classList.add("with-details");
+}
+
+// The graph view opens with the canvas using the whole width; details open on request.
+export function clearDetails() {
+  state.selected = null;
+  document.querySelectorAll(".node.selected").forEach((x) => x.classList.remove("selected"));
+  $("details").replaceChildren();
+  $("details").hidden = true;
+  $("details").parentElement.classList.remove("with-details");
+}

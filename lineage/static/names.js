@@ -1,0 +1,35 @@
+// Names as people read them: the table name stays whole, the middle gives way.
+
+// Shorten `text` to at most `max` characters by cutting from the middle. The name at the
+// end (the last "." or "/" segment, with a short suffix such as ".test" kept on) stays
+// whole when it fits; otherwise it keeps its start and its end, which tell names apart.
+export function middle(text, max = 32) {
+  text = String(text ?? "");
+  if (text.length <= max) return text;
+  const parts = text.split(/(?=[./])/);                        // segments, each with its leading separator
+  let last = parts.pop(), tail = last;
+  while (parts.length && last.replace(/^[./]/, "").length <= 7) { last = parts.pop(); tail = last + tail; }
+  tail = tail.replace(/^[./]/, "");
+  if (tail.length + 2 > max || tail === text) {
+    const head = Math.ceil((max - 1) * 0.6);                 // names differ most in their start
+    return tail.length > max ? cut(tail, head, max) : "…" + tail;
+  }
+  const front = text.slice(0, text.length - tail.length);
+  return front.slice(0, max - 1 - tail.length) + "…" + tail;
+}
+
+function cut(text, head, max) {
+  return text.slice(0, head) + "…" + text.slice(text.length - (max - 1 - head));
+}
+
+// The title and second line of a node: long namespaced ids show their OpenLineage
+// name, with the namespace on the second line.
+export function nodeText(n) {
+  const p = n.properties || {};
+  const named = p.name && p.namespace && n.id.endsWith("/" + p.name) && n.id.length > 24;
+  const title = named ? p.name : n.id;
+  const where = named ? p.namespace : n.layer;
+  const version = n.version ? `v ${middle(String(n.version), 12)}` : "";
+  const kind = n.label === "Dataset" ? "" : n.label.toLowerCase();   // datasets are the default; colour says the rest
+  return { title: middle(title, 34), sub: [kind, where ? middle(where, 24) : "", version].filter(Boolean).join(" · ") || "dataset" };
+}

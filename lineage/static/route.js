@@ -1,0 +1,22 @@
+// Every view is a link: #/node/<id>?type=&dir=&depth=&view=
+
+export function parseHash(hash = location.hash) {
+  const m = hash.match(/^#\/node\/([^?]*)(?:\?(.*))?$/);
+  if (!m) return null;
+  const q = new URLSearchParams(m[2] || "");
+  return {
+    id: decodeURIComponent(m[1]), type: q.get("type") || null, dir: q.get("dir") || "both",
+    depth: Math.min(10, Math.max(1, parseInt(q.get("depth") || "3", 10) || 3)), view: q.get("view") || "graph",
+  };
+}
+
+export function hashFor(r) {
+  const q = new URLSearchParams({ dir: r.dir || "both", depth: String(r.depth || 3), view: r.view || "graph" });
+  if (r.type) q.set("type", r.type);
+  return `#/node/${encodeURIComponent(r.id)}?${q}`;
+}
+
+// The link a row elsewhere (search, home page, tables) uses to open a node.
+export function nodeLink(id, label, view) {
+  return hashFor({ id, type: label, view: view || (label === "Model" ? "model" : "graph") });
+}
