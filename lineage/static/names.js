@@ -6,16 +6,21 @@
 export function middle(text, max = 32) {
   text = String(text ?? "");
   if (text.length <= max) return text;
+  const bare = (x) => x.replace(/^[./]/, "");
+  const suffix = (x) => bare(x).length <= 5 || /^\.(parquet|json|csv|avro|orc|delta|jsonl)$/.test(x);
   const parts = text.split(/(?=[./])/);                        // segments, each with its leading separator
-  let last = parts.pop(), tail = last;
-  while (parts.length && last.replace(/^[./]/, "").length <= 7) { last = parts.pop(); tail = last + tail; }
-  tail = tail.replace(/^[./]/, "");
-  if (tail.length + 2 > max || tail === text) {
+  let last = parts.pop(), tail = last;                         // tail keeps its leading separator
+  while (parts.length && suffix(last)) { last = parts.pop(); tail = last + tail; }
+  if (bare(tail).length + 2 > max || bare(tail) === text) {
+    const name = bare(tail);
     const head = Math.ceil((max - 1) * 0.6);                 // names differ most in their start
-    return tail.length > max ? cut(tail, head, max) : "…" + tail;
+    return name.length > max ? cut(name, head, max) : "…" + name;
   }
-  const front = text.slice(0, text.length - tail.length);
-  return front.slice(0, max - 1 - tail.length) + "…" + tail;
+  // whole segments before the name while they fit, then as much of the start as is worth showing
+  while (parts.length && bare(parts[parts.length - 1] + tail).length + 1 <= max - 1) tail = parts.pop() + tail;
+  const name = bare(tail);
+  const room = max - 1 - name.length;
+  return room >= 8 ? text.slice(0, room) + "…" + name : "…" + name;
 }
 
 function cut(text, head, max) {
