@@ -37,14 +37,14 @@ function runs(list) {
 
 function datasets(list) {
   return table(["dataset", "version", "written (UTC)", "by"], list.map((d) => el("tr", {},
-    el("td", {}, link(d.id, "Dataset", 44), d.layer ? el("span", { class: `layer ${d.layer}` }, d.layer) : null),
+    el("td", {}, link(d.id, "Dataset", 32), d.layer ? el("span", { class: `layer ${d.layer}` }, d.layer) : null),
     el("td", {}, d.version || "—"), el("td", {}, when(d.changedAt)),
-    el("td", {}, link(d.writtenBy, "Pipeline", 36)))));
+    el("td", {}, link(d.writtenBy, "Pipeline", 26)))));
 }
 
 function models(list) {
   return table(["model", "verdict", "why"], list.map((m) => el("tr", {},
-    el("td", {}, link(m.id, "Model")),
+    el("td", {}, link(m.id, "Model", 30)),
     el("td", {}, el("span", { class: `verdict ${m.isReproducible ? "yes" : "no"}` }, m.isReproducible ? "Reproducible" : "Not reproducible")),
     el("td", {}, m.missing.length ? m.missing.join("; ") : ""))));
 }
