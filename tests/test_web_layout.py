@@ -201,6 +201,10 @@ def test_graphiql_works_offline(site, browser, tmp_path):
     page.goto(site + "/graphql")
     page.wait_for_selector(".graphiql-container .graphiql-query-editor", timeout=20000)
     page.wait_for_selector(".graphiql-container .CodeMirror")
+    page.evaluate("""document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror
+                     .setValue('{ activity { totals { models } } }')""")
+    page.click(".graphiql-execute-button")
+    page.wait_for_function("document.querySelector('.graphiql-response')?.textContent.includes('\"models\": 3')")
     page.screenshot(path=tmp_path / "graphiql.png")
     assert outside == [], f"GraphiQL asked for outside resources: {outside}"
     context.close()
