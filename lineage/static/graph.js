@@ -90,7 +90,9 @@ async function arrange(graph, canvas, fold) {
     const wide = result.placed.width > canvas.width, tall = result.placed.height > canvas.height;
     if (!wide && !tall) break;
     const next = { ...limits };
-    if (wide && (next.up > 0 || next.down > 0)) {
+    if (wide && step === 0) {
+      Object.assign(next, narrowed(folded, result.placed, rank, limits, { maxUp, maxDown }, canvas.width));
+    } else if (wide && (next.up > 0 || next.down > 0)) {
       const side = next.up >= next.down ? "up" : "down";
       const most = side === "up" ? maxUp : maxDown;
       next[side] = Math.max(0, next[side] === most ? most - 2 : next[side] - 1);
@@ -102,6 +104,29 @@ async function arrange(graph, canvas, fold) {
   }
   state.limits = result.limits;
   return result;
+}
+
+// From a first layout, the farthest ranks to keep on each side so the columns fit the
+// width (each folded side becomes one "+N more" column); the next layout checks it.
+function narrowed(folded, placed, rank, limits, most, width) {
+  const columns = new Map();
+  for (const n of folded.nodes) {
+    const r = n.more ? n.rank : rank.get(n.id), b = placed.boxes.get(n.id);
+    columns.set(r, Math.max(columns.get(r) || 0, b.width));
+  }
+  const used = [...columns.values()].reduce((a, b) => a + b, 0);
+  const gap = (placed.width - used) / Math.max(1, columns.size - 1);
+  const MORE = 190;
+  let { up, down } = limits;
+  const estimate = () => {
+    let w = 0, count = 0;
+    for (const [r, cw] of columns) if (r >= -up && r <= down) { w += cw; count++; }
+    if (up < most.maxUp) { w += MORE; count++; }
+    if (down < most.maxDown) { w += MORE; count++; }
+    return w + gap * Math.max(0, count - 1);
+  };
+  while (estimate() > width && (up > 0 || down > 0)) { if (up >= down && up > 0) up--; else down--; }
+  return { up, down };
 }
 
 async function lay(folded, allLabels) {
