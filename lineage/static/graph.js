@@ -176,7 +176,8 @@ export async function drawGraph(graph, { fold = true } = {}) {
     const src = folded.edges[k], route = placed.routes.get(e.id);
     if (!route || !route.points.length) return;
     const g = svg("g", { class: `edge ${src.label}${src.folded ? " folded" : ""}`, "data-label": src.label,
-                         "data-source": src.source, "data-target": src.target });
+                         "data-source": src.source, "data-target": src.target,
+                         "data-from": src.from, "data-to": src.to });
     g.append(svg("path", { d: "M" + route.points.map((p) => `${p.x},${p.y}`).join(" L"), "marker-end": "url(#arrow)" }));
     edgeLayer.append(g);
     if (route.label && e.label) {
@@ -192,7 +193,7 @@ export async function drawGraph(graph, { fold = true } = {}) {
   root.append(world);
   state.placed = placed;
   state.folded = folded;
-  fit(fold);
+  fit();
   const hidden = folded.hidden;
   $("fold-notice").textContent = hidden ? `${hidden} of ${graph.nodes.length} nodes folded into “+N more” to fit; click one to open it.` : "";
   root.dispatchEvent(new CustomEvent("graph-drawn"));
