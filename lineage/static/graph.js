@@ -19,11 +19,9 @@ function measure(texts) {
   const root = $("graph");
   const probe = svg("g", { class: "probe", visibility: "hidden" });
   root.append(probe);
-  const widths = texts.map(([cls, text]) => {
-    const t = svg("text", { class: cls }, text);
-    probe.append(t);
-    return t.getComputedTextLength();
-  });
+  const nodes = texts.map(([cls, text]) => svg("text", { class: cls }, text));
+  probe.append(...nodes);                      // one layout for all of them, not one per text
+  const widths = nodes.map((t) => t.getComputedTextLength());
   probe.remove();
   return widths;
 }

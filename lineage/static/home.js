@@ -4,13 +4,13 @@
 import { gql, queries } from "./api.js";
 import { $, el, fill } from "./dom.js";
 import { showError } from "./errors.js";
-import { middle } from "./names.js";
+import { middle, withoutAddress } from "./names.js";
 import { nodeLink } from "./route.js";
 
 const when = (t) => (t ? t.replace("T", " ").replace(/(:\d\d)(\.\d+)?Z$/, "$1") : "—");
 
 // A link to a node, its id shortened in the middle, the full id on hover.
-const link = (id, label, max = 48) => el("a", { href: nodeLink(id, label), title: id }, middle(id, max));
+const link = (id, label, max = 48) => el("a", { href: nodeLink(id, label), title: id }, middle(withoutAddress(id), max));
 
 function section(id, title, content, empty) {
   return el("section", { class: "card", id }, el("h2", {}, title), content || el("p", { class: "muted" }, empty));
@@ -37,7 +37,7 @@ function runs(list) {
 
 function datasets(list) {
   return table(["dataset", "version", "written (UTC)", "by"], list.map((d) => el("tr", {},
-    el("td", {}, link(d.id, "Dataset", 32), d.layer ? el("span", { class: `layer ${d.layer}` }, d.layer) : null),
+    el("td", {}, link(d.id, "Dataset", 40), d.layer ? el("span", { class: `layer ${d.layer}` }, d.layer) : null),
     el("td", {}, d.version || "—"), el("td", {}, when(d.changedAt)),
     el("td", {}, link(d.writtenBy, "Pipeline", 26)))));
 }

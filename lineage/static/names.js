@@ -38,3 +38,11 @@ export function nodeText(n) {
   const kind = n.label === "Dataset" ? "" : n.label.toLowerCase();   // datasets are the default; colour says the rest
   return { title: middle(title, 34), sub: [kind, where ? middle(where, 24) : "", version].filter(Boolean).join(" · ") || "dataset" };
 }
+
+// An id without a URL namespace ("postgres://host:5432/db.schema.table" -> "db.schema.table"):
+// where the namespace is an address, the name is what people recognise.
+export function withoutAddress(id) {
+  const scheme = id.indexOf("://");
+  const slash = scheme >= 0 ? id.indexOf("/", scheme + 3) : -1;
+  return slash > 0 ? id.slice(slash + 1) : id;
+}
