@@ -89,6 +89,7 @@ function init() {
   window.addEventListener("hashchange", route);
   let resizeTimer = null;
   window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => fit(), 100); });
+  window.addEventListener("details-toggled", () => { if (state.route?.view === "graph") fit(); });
   route();
 }
 

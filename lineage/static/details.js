@@ -82,16 +82,21 @@ function closeButton() {
                         onclick: clearDetails }, "×");
 }
 
-function openPanel() {
-  $("details").hidden = false;
-  $("details").parentElement.classList.add("with-details");
+// Opening or closing the panel changes the canvas width: the graph view refits on this event.
+function panel(open) {
+  const split = $("details").parentElement;
+  if (split.classList.contains("with-details") === open) return;
+  $("details").hidden = !open;
+  split.classList.toggle("with-details", open);
+  window.dispatchEvent(new Event("details-toggled"));
 }
+
+function openPanel() { panel(true); }
 
 // The graph view opens with the canvas using the whole width; details open on request.
 export function clearDetails() {
   state.selected = null;
   document.querySelectorAll(".node.selected").forEach((x) => x.classList.remove("selected"));
   $("details").replaceChildren();
-  $("details").hidden = true;
-  $("details").parentElement.classList.remove("with-details");
+  panel(false);
 }
