@@ -3,6 +3,7 @@
 import { gql, queries } from "./api.js";
 import { $, el, fill } from "./dom.js";
 import { showError } from "./errors.js";
+import { shortTime } from "./names.js";
 import { hashFor } from "./route.js";
 import { state } from "./state.js";
 
@@ -18,10 +19,10 @@ function propsList(props, skip = []) {
 export function runsTable(runs) {
   if (!runs.length) return el("p", {}, "No runs recorded.");
   return el("table", { class: "runs" }, el("thead", {}, el("tr", {}, el("th", {}, "state"),
-    el("th", {}, "started"), el("th", {}, "ended"), el("th", {}, "code"), el("th", {}, "output"))),
+    el("th", {}, "started (UTC)"), el("th", {}, "ended"), el("th", {}, "code"), el("th", {}, "output"))),
     el("tbody", {}, runs.map((r) => el("tr", {},
-    el("td", { class: `state-${r.state}` }, r.state || "—"), el("td", {}, r.startedAt || "—"),
-    el("td", {}, r.endedAt || "—"), runCode(r), runOutputs(r)))));
+    el("td", { class: `state-${r.state}` }, r.state || "—"), el("td", {}, shortTime(r.startedAt)),
+    el("td", {}, shortTime(r.endedAt)), runCode(r), runOutputs(r)))));
 }
 
 // A run's code version, shortened, marked when it differs from the run before.

@@ -4,10 +4,9 @@
 import { gql, queries } from "./api.js";
 import { $, el, fill } from "./dom.js";
 import { showError } from "./errors.js";
-import { middle, withoutAddress } from "./names.js";
+import { middle, shortTime as when, withoutAddress } from "./names.js";
 import { nodeLink } from "./route.js";
 
-const when = (t) => (t ? t.replace("T", " ").replace(/(:\d\d)(\.\d+)?Z$/, "$1") : "—");
 
 // A link to a node, its id shortened in the middle, the full id on hover.
 const link = (id, label, max = 48) => el("a", { href: nodeLink(id, label), title: id }, middle(withoutAddress(id), max));

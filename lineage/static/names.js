@@ -46,3 +46,8 @@ export function withoutAddress(id) {
   const slash = scheme >= 0 ? id.indexOf("/", scheme + 3) : -1;
   return slash > 0 ? id.slice(slash + 1) : id;
 }
+
+// An ISO time as a table shows it: "2026-03-02T06:00:58.000000Z" -> "2026-03-02 06:00:58" (UTC).
+export function shortTime(t) {
+  return t ? t.replace("T", " ").replace(/(:\d\d)(\.\d+)?Z$/, "$1") : "—";
+}
