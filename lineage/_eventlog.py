@@ -112,3 +112,24 @@ class EventLog:
             last = rows[-1][0]
             yield [json.loads(payload) for _, payload in rows]
 
+
+    def expire(self, before: str, dry_run: bool = False) -> int:
+        """Delete (or with ``dry_run`` count) events older than ``before`` (ISO UTC),
+        keeping the events of each job's latest run, each job's latest JobEvent and
+        every DatasetEvent, so the log still describes every pipeline."""
+        sql = _EXPIRE.format(action="SELECT COUNT(*) FROM" if dry_run else "DELETE FROM")
+        cur = self.con.execute(sql, (before,))
+        return cur.fetchone()[0] if dry_run else cur.rowcount
+
+
+_EXPIRE = """
+WITH latest_run AS (
+    SELECT run_id FROM lineage_events WHERE seq IN (
+        SELECT MAX(seq) FROM lineage_events WHERE run_id IS NOT NULL GROUP BY job_namespace, job_name)),
+latest_job AS (
+    SELECT MAX(seq) AS seq FROM lineage_events WHERE kind = 'JobEvent' GROUP BY job_namespace, job_name)
+{action} lineage_events
+WHERE event_time < ? AND kind != 'DatasetEvent'
+  AND (run_id IS NULL OR run_id NOT IN (SELECT run_id FROM latest_run))
+  AND seq NOT IN (SELECT seq FROM latest_job)
+"""

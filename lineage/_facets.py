@@ -13,13 +13,14 @@ facet key         attached to     fields
 ``mlModel``       dataset         ``modelName``, ``version``, ``framework``
 ``featureView``   dataset         ``featureNames``
 ``pipelineVersion`` job           ``version``, ``pipelineType``
+``provenance``    run             ``finalState`` (FILTERED, CANCELLED, SPLIT)
 ================  ==============  ======================================
 """
 
 from __future__ import annotations
 
 import attr
-from openlineage.client.generated.base import DatasetFacet, JobFacet
+from openlineage.client.generated.base import DatasetFacet, JobFacet, RunFacet
 
 PRODUCER = "https://github.com/lineage-graph/lineage"
 SCHEMA_BASE = f"{PRODUCER}/blob/main/lineage/facets/"
@@ -62,6 +63,19 @@ class PipelineVersionJobFacet(JobFacet):
     @staticmethod
     def _get_schema() -> str:
         return SCHEMA_BASE + "PipelineVersionJobFacet.json#/$defs/PipelineVersionJobFacet"
+
+
+@attr.define
+class ProvenanceRunFacet(RunFacet):
+    """On a terminal event: the outcome a producer reports beyond OpenLineage's
+    COMPLETE / FAIL / ABORT (the data was filtered out, cancelled, or split into
+    children that send their own events with this run as parent)."""
+
+    finalState: str  # noqa: N815
+
+    @staticmethod
+    def _get_schema() -> str:
+        return SCHEMA_BASE + "ProvenanceRunFacet.json#/$defs/ProvenanceRunFacet"
 
 
 def set_producer(facet: attr.AttrsInstance) -> attr.AttrsInstance:

@@ -116,6 +116,32 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_WEB_ASSETS", "",
             "Folder of the browser libraries the explorer and GraphiQL load (the node_modules that `npm ci` "
             "fills); empty means the node_modules beside the source checkout."),
+    Setting("LINEAGE_SYSTEM_NAME", "",
+            "Name of this instance in provenance records (several instances may share one provenance "
+            "directory); empty means the host name."),
+    Setting("LINEAGE_PROVENANCE_ENABLED", False,
+            "When true, every run that reaches a terminal state leaves provenance records, flushed to "
+            "Parquet under LINEAGE_PROVENANCE_DIR.", _bool),
+    Setting("LINEAGE_PROVENANCE_DIR", "./provenance",
+            "Directory of the provenance Parquet files: raw/YYYYMMDD/HH/*.parquet and "
+            "compacted/{system}/YYYYMMDD/HH.parquet (the export target)."),
+    Setting("LINEAGE_PROVENANCE_ANNOTATIONS", "",
+            "Comma-separated tag keys (run and job `tags` facets) copied into provenance records, "
+            "e.g. 'customer_id,batch'; empty records none."),
+    Setting("LINEAGE_PROVENANCE_AGE_OFF_DAYS", 3,
+            "Days provenance Parquet partitions are kept; 0 keeps them forever.", _non_negative_int),
+    Setting("LINEAGE_PROVENANCE_FLUSH_SECONDS", 60,
+            "How often `lineage serve` writes buffered provenance records to raw Parquet and compacts "
+            "finished hours.", _positive_int),
+    Setting("LINEAGE_RETENTION_RUN_DAYS", 0,
+            "Days Run vertices are kept after they end; 0 keeps them forever. Lineage edges are never "
+            "aged off.", _non_negative_int),
+    Setting("LINEAGE_RETENTION_EVENT_DAYS", 0,
+            "Days event-log rows are kept; 0 keeps them forever. The events of each job's latest run "
+            "are always kept.", _non_negative_int),
+    Setting("LINEAGE_RETENTION_INTERVAL_SECONDS", 3600,
+            "How often `lineage serve` applies retention; 0 turns the schedule off (run "
+            "`lineage retention --apply` instead).", _non_negative_int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -164,6 +190,12 @@ class Settings:
     @property
     def default_namespace(self) -> str:
         return self["LINEAGE_DEFAULT_NAMESPACE"]
+
+    @property
+    def system_name(self) -> str:
+        import socket
+
+        return str(self["LINEAGE_SYSTEM_NAME"]).strip() or socket.gethostname()
 
     @property
     def api_tokens(self) -> frozenset[str]:

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from gremlin_python.process.graph_traversal import __
 
@@ -59,7 +59,8 @@ class IngestResult:
 class LineageStore:
     """Opens the configured graph; use as a context manager or call :meth:`close`."""
 
-    def __init__(self, settings: Settings | None = None, backend: GraphBackend | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, backend: GraphBackend | None = None,
+                 provenance: Any = None) -> None:
         self.settings = settings or Settings.from_env()
         self.backend = backend or open_backend(self.settings)
         self.sql_parser = shared_parser(self.settings["LINEAGE_SQL_MAX_BYTES"], self.settings["LINEAGE_SQL_TIMEOUT"])
@@ -69,6 +70,19 @@ class LineageStore:
                                   new_vertex_cardinality=self.backend.new_vertex_cardinality)
         self._lock = threading.RLock()
         self._closed = False
+        # called with the newly accepted events after each commit (never inside the transaction)
+        self.observers: list[Callable[[list[Event]], None]] = []
+        self.provenance = provenance
+        self._owns_provenance = False
+        if provenance is None and self.settings["LINEAGE_PROVENANCE_ENABLED"]:
+            from ._analysis import LineageAnalysis
+            from .provenance import ProvenanceRecorder
+
+            self.provenance = ProvenanceRecorder(
+                self.settings, lambda: LineageAnalysis(self.g, self.settings.default_namespace))
+            self._owns_provenance = True
+        if self.provenance:
+            self.observers.append(self.provenance.observe)
 
     @property
     def g(self):
@@ -83,7 +97,13 @@ class LineageStore:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self.backend.close()
+            try:
+                if self._owns_provenance:
+                    self.provenance.flush_finished_hours()
+            except Exception:  # provenance never costs the caller their graph
+                logger.exception("provenance flush on close failed")
+            finally:
+                self.backend.close()
 
     # -- writing ---------------------------------------------------------------
 
@@ -113,7 +133,13 @@ class LineageStore:
 
     def project(self, events: list[Event]) -> tuple[list[Event], WriteStats]:
         """Log and project parsed events in one transaction; return those that were new."""
-        return self._transaction(events, log=True)
+        fresh, writes = self._transaction(events, log=True)
+        for observer in self.observers:
+            try:
+                observer(fresh)
+            except Exception:  # an observer's failure must not fail a committed write
+                logger.exception("observer %r failed", observer)
+        return fresh, writes
 
     def _transaction(self, events: list[Event], *, log: bool, attempts: int = 3) -> tuple[list[Event], WriteStats]:
         """Project ``events`` (appending the new ones to the log first when ``log``) in one
@@ -178,6 +204,43 @@ class LineageStore:
                 self.g.V().limit(5000).drop().iterate()
             self.backend.commit()
             self.writer.invalidate()
+
+    def expire_runs(self, before: str, dry_run: bool = False) -> int:
+        """Delete Run vertices (and their RUN_OF edges) that ended, or were last heard
+        of, before the ISO time ``before``; return how many (would) go. Nothing else
+        in the graph is touched: pipelines, datasets and lineage edges stay."""
+        with self._lock:
+            rows = self.g.V().has_label(m.RUN).project("v", "end", "seen").by(__.id_()) \
+                .by(__.values("ended_at").fold()).by(__.values("last_seen").fold()).to_list()
+            old = [r["v"] for r in rows if ((r["end"] or r["seen"] or [""])[0] or "") < before]
+            if dry_run or not old:
+                return len(old)
+            self.backend.begin()
+            try:
+                for i in range(0, len(old), 500):
+                    self.g.V(*old[i:i + 500]).drop().iterate()
+                self.backend.commit()
+            except Exception:
+                self._abort()
+                raise
+            self.writer.invalidate()
+            return len(old)
+
+    def expire_events(self, before: str, dry_run: bool = False) -> int:
+        """Delete event-log rows older than the ISO time ``before`` (the events of each
+        job's latest run, its latest JobEvent and every DatasetEvent are kept); return
+        how many (would) go."""
+        with self._lock:
+            if dry_run:
+                return self.backend.log.expire(before, dry_run=True)
+            self.backend.begin()
+            try:
+                count = self.backend.log.expire(before)
+                self.backend.commit()
+            except Exception:
+                self._abort()
+                raise
+            return count
 
     def rebuild(self) -> IngestResult:
         """Replay the event log into an empty graph; the result equals the graph

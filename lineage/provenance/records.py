@@ -1,0 +1,262 @@
+"""Provenance records: what happened to the data of a run that finished.
+
+When a run reaches a terminal state (COMPLETE, FAIL or ABORT, or the FILTERED,
+CANCELLED or SPLIT a producer reports in our ``provenance`` run facet) it
+leaves one record per path its data took: for each data source it came from
+and each sink it was written to, a record with the pipelines on that path in
+order (the run's own pipeline last). A run that fans out to three sinks leaves
+three records; each lists only the transforms on its own path.
+
+* ``data_source`` and ``name``: the OpenLineage namespace and name of a root
+  dataset upstream of the run's inputs, where the data entered the lineage
+  (the namespace is the data source in OpenLineage terms; the name is the
+  file or table). A run with no inputs has its outputs as their own sources.
+* ``data_sink``: the id of an output of the run (empty when it wrote nothing,
+  e.g. it failed before writing).
+* ``transforms``: pipeline ids from the source to the sink.
+* ``annotations``: the ``tags`` facets (run and job) of the run's events, only
+  for the keys in ``LINEAGE_PROVENANCE_ANNOTATIONS``.
+
+Records are built from the graph through the query layer after the events are
+durable (:func:`build_records`), from what :class:`RunMemory` saw of the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+from gremlin_python.process.graph_traversal import __
+
+from .. import _model as m
+from .._errors import LineageError
+from .._events import RUN_EVENT, Event
+from .._traverse import LINEAGE_EDGES, describe, per_vertex
+from .._translate import Translator
+
+TERMINAL = ("COMPLETE", "FAIL", "ABORT")
+REPORTED = ("FILTERED", "CANCELLED", "SPLIT")
+FINAL_STATES = TERMINAL + REPORTED
+MAX_PATH_DEPTH = 20      # lineage hops followed upstream of a run's inputs
+MAX_SOURCES = 100        # records per sink at most (one per data source)
+_MEMORY = 10_000         # runs whose inputs, outputs and tags are remembered
+
+
+@dataclass(frozen=True)
+class ProvenanceRecord:
+    run_id: str
+    parent_run_id: str | None
+    system_name: str
+    data_source: str
+    name: str
+    transforms: tuple[str, ...]
+    data_sink: str | None
+    final_state: str
+    created: int                     # epoch milliseconds, UTC
+    completed: int
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def record_id(self) -> str:
+        """Stable identity of the record: the same run, path and outcome give the same id."""
+        key = "\x1f".join([self.run_id, self.system_name, self.data_source, self.name,
+                           self.data_sink or "", self.final_state, str(self.completed)])
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def to_row(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "run_id": self.run_id, "parent_run_id": self.parent_run_id,
+                "system_name": self.system_name, "data_source": self.data_source, "name": self.name,
+                "transforms": list(self.transforms), "data_sink": self.data_sink,
+                "final_state": self.final_state, "created": self.created, "completed": self.completed,
+                "annotations": sorted(self.annotations.items()) or None}
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """A run that reached a terminal state, with what its events said of it."""
+
+    run_id: str
+    pipeline_id: str
+    state: str
+    completed: str                          # ISO time of the terminal event
+    inputs: tuple[tuple[str, str], ...]     # (vertex label, identity) as the translator names them
+    outputs: tuple[tuple[str, str], ...]
+    parent_run_id: str | None
+    annotations: Mapping[str, str]
+
+
+def to_ms(iso: str | None) -> int | None:
+    if not iso:
+        return None
+    text = iso[:-1] + "+00:00" if iso.endswith("Z") else iso
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp() * 1000)
+
+
+def _tags(facets: Mapping[str, Any]) -> dict[str, str]:
+    facet = facets.get("tags")
+    out: dict[str, str] = {}
+    if isinstance(facet, dict) and isinstance(facet.get("tags"), list):
+        for tag in facet["tags"]:
+            if isinstance(tag, dict) and isinstance(tag.get("key"), str) and tag.get("value") is not None:
+                out[tag["key"]] = str(tag["value"])
+    return out
+
+
+def _final_state(event: Event) -> str | None:
+    if event.event_type not in TERMINAL:
+        return None
+    facet = event.run_facets.get("provenance")
+    reported = facet.get("finalState") if isinstance(facet, dict) else None
+    if isinstance(reported, str) and reported.upper() in REPORTED:
+        return reported.upper()
+    return event.event_type
+
+
+class RunMemory:
+    """What this process saw of recent runs (their events' inputs, outputs, tags and
+    parent), so a terminal event that repeats none of it still yields full records."""
+
+    def __init__(self, default_namespace: str, allowed: Iterable[str], size: int = _MEMORY) -> None:
+        self.translator = Translator(default_namespace)
+        self.allowed = frozenset(allowed)
+        self.size = size
+        self._runs: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def see(self, event: Event) -> Terminal | None:
+        """Remember a new RunEvent; return the run's Terminal when this event ends it."""
+        if event.kind != RUN_EVENT or not event.run_id:
+            return None
+        run = self._runs.pop(event.run_id, None) or {"in": {}, "out": {}, "tags": {}, "parent": None}
+        self._runs[event.run_id] = run
+        while len(self._runs) > self.size:
+            self._runs.popitem(last=False)
+        pipeline_id = ""
+        for edge in self.translator.translate(event).edges:
+            pipeline_id = edge.pipeline_id
+            if edge.label == m.CONSUMES:
+                run["in"][edge.in_] = True
+            elif edge.label == m.GENERATED_BY:
+                run["out"][edge.out] = True
+            elif edge.label == m.PRODUCES:
+                run["out"][edge.in_] = True
+        run["tags"].update(_tags(event.job_facets))
+        run["tags"].update(_tags(event.run_facets))
+        parent = event.run_facets.get("parent")
+        if isinstance(parent, dict) and isinstance(parent.get("run"), dict) and parent["run"].get("runId"):
+            run["parent"] = str(parent["run"]["runId"]).lower()
+        state = _final_state(event)
+        if state is None:
+            return None
+        return Terminal(event.run_id, pipeline_id, state, event.event_time, tuple(run["in"]), tuple(run["out"]),
+                        run["parent"], {k: v for k, v in run["tags"].items() if k in self.allowed})
+
+
+# -- building records from the graph ------------------------------------------------
+
+
+def _vid(q: Any, label: str, key: str) -> Any | None:
+    try:
+        return q.resolve(key, label).vid
+    except LineageError:
+        try:   # an untyped input may have become a Feature of the same name
+            return q.resolve(key).vid
+        except LineageError:
+            return None
+
+
+def _upstream(q: Any, starts: list[Any]) -> list[tuple[Any, Any, str]]:
+    """Lineage edges (child, parent, pipeline id) upstream of ``starts``."""
+    edges: list[tuple[Any, Any, str]] = []
+    seen = set(starts)
+    frontier = list(starts)
+    step = lambda: __.out_e(*LINEAGE_EDGES).project("to", "p").by(__.in_v().id_()).by(  # noqa: E731
+        __.values("pipeline_id").fold())
+    for _ in range(MAX_PATH_DEPTH):
+        nxt = []
+        for child, rows in per_vertex(q.g, frontier, step):
+            for row in rows:
+                edges.append((child, row["to"], row["p"][0] if row["p"] else ""))
+                if row["to"] not in seen:
+                    seen.add(row["to"])
+                    nxt.append(row["to"])
+        if not nxt:
+            break
+        frontier = nxt
+    return edges
+
+
+def _paths(edges: list[tuple[Any, Any, str]], starts: list[Any]) -> dict[Any, list[str]]:
+    """For each root upstream of ``starts``: the pipelines on its paths to them, source first."""
+    parents: dict[Any, list[tuple[Any, str]]] = {}
+    children: dict[Any, list[Any]] = {}
+    for child, parent, pipeline in edges:
+        if child == parent:
+            continue
+        parents.setdefault(child, []).append((parent, pipeline))
+        children.setdefault(parent, []).append(child)
+    nodes = set(starts) | set(parents) | set(children)
+    roots = sorted((n for n in nodes if not parents.get(n)), key=str)[:MAX_SOURCES]
+    up: set[Any] = set()                          # everything upstream of the starts (inclusive)
+    stack = list(starts)
+    while stack:
+        node = stack.pop()
+        if node not in up:
+            up.add(node)
+            stack.extend(p for p, _ in parents.get(node, ()))
+    out: dict[Any, list[str]] = {}
+    for root in roots:
+        depth: dict[Any, int] = {root: 0}        # longest distance from the root, within the path
+        order = [root]
+        for node in order:
+            for child in children.get(node, ()):
+                if child in up and depth.get(child, -1) < depth[node] + 1 and depth[node] < len(up):
+                    depth[child] = depth[node] + 1
+                    order.append(child)
+        steps = sorted((depth[child], pipeline) for child in depth for parent, pipeline in parents.get(child, ())
+                       if parent in depth and pipeline)
+        out[root] = list(dict.fromkeys(p for _, p in steps))
+    return out
+
+
+def build_records(q: Any, t: Terminal, system_name: str) -> list[ProvenanceRecord]:
+    """The records of one finished run, read through the query layer ``q`` (a LineageAnalysis)."""
+    run: dict[str, Any] = {}
+    try:
+        run = q.node(t.run_id, m.RUN)
+    except LineageError:
+        pass
+    pipeline = t.pipeline_id or run.get("pipeline_id") or ""
+    created = to_ms(run.get("started_at") or run.get("first_seen") or t.completed)
+    completed = to_ms(t.completed)
+    inputs = [v for v in (_vid(q, label, key) for label, key in t.inputs) if v is not None]
+    outputs = [v for v in (_vid(q, label, key) for label, key in t.outputs) if v is not None]
+    if not inputs and not outputs and pipeline:
+        pipe = _vid(q, m.PIPELINE, pipeline)
+        if pipe is not None:     # the run's events named no datasets: the pipeline's do
+            row = q.g.V(pipe).project("i", "o").by(__.out(m.CONSUMES).id_().fold()).by(
+                __.union(__.in_(m.GENERATED_BY), __.out(m.PRODUCES)).id_().fold()).next()
+            inputs, outputs = list(row["i"]), list(row["o"])
+    paths = _paths(_upstream(q, inputs), inputs) if inputs else {o: [] for o in outputs}
+    info = describe(q.g, list({*paths, *outputs}))
+    ident = {v: str(i.get(m.IDENTITY.get(i["label"], ""), v)) for v, i in info.items()}
+
+    def record(source: Any, sink: Any, transforms: list[str]) -> ProvenanceRecord:
+        src = info.get(source, {}) if source is not None else {}
+        steps = [p for p in transforms if p != pipeline] + ([pipeline] if pipeline else [])
+        return ProvenanceRecord(
+            run_id=t.run_id, parent_run_id=t.parent_run_id or run.get("parent_run_id"), system_name=system_name,
+            data_source=str(src.get("namespace") or ""), name=str(src.get("name") or ident.get(source, "")),
+            transforms=tuple(steps), data_sink=ident.get(sink) if sink is not None else None,
+            final_state=t.state, created=min(created, completed), completed=completed,
+            annotations=dict(t.annotations))
+
+    if not inputs:
+        return [record(o, o, []) for o in outputs] or [record(None, None, [])]
+    return [record(source, sink, transforms) for source, transforms in paths.items()
+            for sink in (outputs or [None])]
