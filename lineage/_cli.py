@@ -14,6 +14,7 @@ from ._errors import LineageError
 from ._events import decode_events
 from ._settings import Settings
 from .cli import add_command, gremlin as cli_gremlin, query as cli_query
+from .provenance import cli as provenance_cli
 
 
 def _store(args: argparse.Namespace):
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--create-keyspace", action="store_true",
                    help="create the Cassandra keyspace (NetworkTopologyStrategy) if it does not exist, "
                         "e.g. doctor --create-keyspace")
+    provenance_cli.register(sub)
     return parser
 
 

@@ -114,22 +114,33 @@ class EventLog:
 
 
     def expire(self, before: str, dry_run: bool = False) -> int:
-        """Delete (or with ``dry_run`` count) events older than ``before`` (ISO UTC),
-        keeping the events of each job's latest run, each job's latest JobEvent and
-        every DatasetEvent, so the log still describes every pipeline."""
-        sql = _EXPIRE.format(action="SELECT COUNT(*) FROM" if dry_run else "DELETE FROM")
+        """Delete (or with ``dry_run`` count) events older than ``before`` (ISO UTC).
+
+        Kept whatever their age: every DatasetEvent, and for each job and each
+        distinct set of inputs, outputs and SQL it was ever seen with, the events of
+        the latest run (and the latest JobEvent) that had them. So ``lineage
+        rebuild`` after an age-off still draws every lineage edge; only the old
+        runs' own history is gone."""
+        sql = _EXPIRE.format(action="SELECT COUNT(*) FROM" if dry_run else "DELETE FROM", signature=_SIGNATURE)
         cur = self.con.execute(sql, (before,))
         return cur.fetchone()[0] if dry_run else cur.rowcount
 
 
+# what an event asserts about lineage: its inputs, outputs and SQL
+_SIGNATURE = """
+    (SELECT group_concat(json_extract(value, '$.namespace') || '|' || json_extract(value, '$.name'), ',')
+     FROM json_each(payload, '$.inputs')),
+    (SELECT group_concat(json_extract(value, '$.namespace') || '|' || json_extract(value, '$.name'), ',')
+     FROM json_each(payload, '$.outputs')),
+    json_extract(payload, '$.job.facets.sql.query')"""
+
 _EXPIRE = """
-WITH latest_run AS (
-    SELECT run_id FROM lineage_events WHERE seq IN (
-        SELECT MAX(seq) FROM lineage_events WHERE run_id IS NOT NULL GROUP BY job_namespace, job_name)),
-latest_job AS (
-    SELECT MAX(seq) AS seq FROM lineage_events WHERE kind = 'JobEvent' GROUP BY job_namespace, job_name)
 {action} lineage_events
 WHERE event_time < ? AND kind != 'DatasetEvent'
-  AND (run_id IS NULL OR run_id NOT IN (SELECT run_id FROM latest_run))
-  AND seq NOT IN (SELECT seq FROM latest_job)
+  AND (run_id IS NULL OR run_id NOT IN (
+      SELECT run_id FROM lineage_events WHERE seq IN (
+          SELECT MAX(seq) FROM lineage_events WHERE run_id IS NOT NULL
+          GROUP BY job_namespace, job_name, {signature})))
+  AND seq NOT IN (
+      SELECT MAX(seq) FROM lineage_events WHERE kind = 'JobEvent' GROUP BY job_namespace, job_name, {signature})
 """

@@ -137,8 +137,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Days Run vertices are kept after they end; 0 keeps them forever. Lineage edges are never "
             "aged off.", _non_negative_int),
     Setting("LINEAGE_RETENTION_EVENT_DAYS", 0,
-            "Days event-log rows are kept; 0 keeps them forever. The events of each job's latest run "
-            "are always kept.", _non_negative_int),
+            "Days event-log rows are kept; 0 keeps them forever. The latest run of each job with each "
+            "set of inputs and outputs is always kept, so `lineage rebuild` still draws every edge.",
+            _non_negative_int),
     Setting("LINEAGE_RETENTION_INTERVAL_SECONDS", 3600,
             "How often `lineage serve` applies retention; 0 turns the schedule off (run "
             "`lineage retention --apply` instead).", _non_negative_int),

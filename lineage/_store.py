@@ -227,9 +227,9 @@ class LineageStore:
             return len(old)
 
     def expire_events(self, before: str, dry_run: bool = False) -> int:
-        """Delete event-log rows older than the ISO time ``before`` (the events of each
-        job's latest run, its latest JobEvent and every DatasetEvent are kept); return
-        how many (would) go."""
+        """Delete event-log rows older than the ISO time ``before``, keeping what a
+        rebuild needs to draw every lineage edge (see :meth:`EventLog.expire`);
+        return how many (would) go."""
         with self._lock:
             if dry_run:
                 return self.backend.log.expire(before, dry_run=True)

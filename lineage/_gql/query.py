@@ -10,6 +10,7 @@ from strawberry.types import Info
 from .. import _model as m
 from .._runs import mark_code_changes
 from .activity import Activity
+from .provenance import ProvenanceFilterInput, ProvenanceRecord, provenance_records
 from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
                     ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
 
@@ -163,3 +164,8 @@ class Query:
     async def unreproducible_models(self, info: Info) -> list[UnreproducibleModel]:
         return await info.context.read("unreproducibleModels",
                                        lambda q: [UnreproducibleModel(**r) for r in q.unreproducible_models()])
+
+    @strawberry.field(description="Provenance records (newest first) matching the filter, from the Parquet files.")
+    async def provenance(self, info: Info, filter: Optional[ProvenanceFilterInput] = None,
+                         limit: int = 100) -> list[ProvenanceRecord]:
+        return await provenance_records(info, filter, limit)

@@ -33,6 +33,9 @@ from .._store import LineageStore
 from . import assets, auth, ingest
 from .metrics import Metrics
 from .graphql_route import graphql_router
+from ..provenance import ProvenanceRecorder
+from .provenance import Maintenance, ProvenanceMetrics, flush_now
+from .provenance import router as provenance_router
 from .readers import Readers
 from .worker import WriteWorker
 
@@ -117,10 +120,18 @@ class AppState:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.writer = WriteWorker(lambda: LineageStore(settings), settings["LINEAGE_BATCH_SIZE"])
         self.readers = Readers(settings)
         self.sql_parser = shared_parser(settings["LINEAGE_SQL_MAX_BYTES"], settings["LINEAGE_SQL_TIMEOUT"])
+        self.provenance = ProvenanceRecorder(settings, self.readers.analysis) \
+            if settings["LINEAGE_PROVENANCE_ENABLED"] else None
+        self.writer = WriteWorker(lambda: LineageStore(settings, provenance=self.provenance),
+                                  settings["LINEAGE_BATCH_SIZE"])
         self.metrics = Metrics(self._count_vertices)
+        self.provenance_metrics = ProvenanceMetrics(self.metrics.registry)
+        if self.provenance is not None:
+            self.provenance.listeners.append(self.provenance_metrics.count)
+        self.maintenance = Maintenance(settings, self.provenance, lambda: LineageStore(settings, provenance=False),
+                                       self.provenance_metrics)
 
     def _count_vertices(self) -> dict[str, int]:
         g = self.readers.g()
@@ -143,8 +154,17 @@ class AppState:
         return Recorder(self.settings.default_namespace, emit)
 
     def close(self) -> None:
+        """The graceful-shutdown sequence: stop the schedule, commit what is queued,
+        flush and compact provenance through the current hour, close connections."""
+        self.maintenance.stop()
         self.writer.close()
-        self.readers.close()
+        try:
+            if self.provenance is not None:
+                flush_now(self.settings, self.provenance, self.provenance_metrics)
+        except Exception:
+            log.exception("provenance flush at shutdown failed")
+        finally:
+            self.readers.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -185,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AccessLog, metrics=state.metrics)
 
     app.include_router(ingest.router(state))
+    app.include_router(provenance_router(state))
 
     app.include_router(graphql_router(state), prefix="/graphql")
     app.include_router(assets.router(settings))

@@ -6,15 +6,28 @@ retention (age-off) of provenance files, Run vertices and event-log rows.
 
 Modules: ``records`` (what a record says and how it is built from the graph),
 ``parquet`` (the on-disk layout, flush and compaction), ``recorder`` (the
-buffer the store feeds after each commit), ``query`` (DuckDB), ``retention``.
+buffer the store feeds after each commit), ``query`` (DuckDB), ``retention``,
+``cli``. Names load on first use, so the ``lineage`` command starts without
+pyarrow or DuckDB.
 """
 
-from .parquet import SCHEMA
-from .query import ProvenanceFilter, connect, find, run_sql, summary
-from .records import FINAL_STATES, ProvenanceRecord
-from .recorder import FlushResult, ProvenanceRecorder, ProvenanceSettings
-from .retention import RetentionPlan, plan as retention_plan
+from __future__ import annotations
 
-__all__ = ["SCHEMA", "ProvenanceFilter", "connect", "find", "run_sql", "summary", "FINAL_STATES",
-           "ProvenanceRecord", "FlushResult", "ProvenanceRecorder", "ProvenanceSettings", "RetentionPlan",
-           "retention_plan"]
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "SCHEMA": "parquet", "ProvenanceFilter": "query", "connect": "query", "find": "query", "run_sql": "query",
+    "summary": "query", "FINAL_STATES": "records", "ProvenanceRecord": "records", "FlushResult": "recorder",
+    "ProvenanceRecorder": "recorder", "ProvenanceSettings": "recorder", "RetentionPlan": "retention",
+    "retention_plan": "retention",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'lineage.provenance' has no attribute {name!r}")
+    module = import_module(f".{_WHERE[name]}", __name__)
+    return getattr(module, "plan" if name == "retention_plan" else name)
