@@ -50,10 +50,15 @@ def test_partitions_older_than_the_age_off_go_and_a_dry_run_says_so(aged, tmp_pa
     done = retention_plan(settings, None, NOW, apply=True)
     assert done.applied and not (directory / gone[0]).exists()
     left = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*.parquet"))
-    assert left == ["compacted/prod-east/20240501/11.parquet", "compacted/prod-east/20240501/12.parquet",
-                    "raw/20240504/10/prod-east--other-instance--00000001.parquet"]
+    assert [p for p in left if not p.startswith("lineage_operations/")] == [
+        "compacted/prod-east/20240501/11.parquet", "compacted/prod-east/20240501/12.parquet",
+        "raw/20240504/10/prod-east--other-instance--00000001.parquet"]
+    assert [p.split("/")[1] for p in left if p.startswith("lineage_operations/")] == ["date=2024-05-01"]
     later = retention_plan(settings, None, datetime(2024, 5, 7, 11, 0, tzinfo=timezone.utc), apply=True)
-    assert len(later.partitions) == 3 and not list(directory.rglob("*.parquet"))
+    gone_later = sorted(p.relative_to(directory).as_posix() for p in later.partitions)
+    assert gone_later == ["compacted/prod-east/20240501/11.parquet", "compacted/prod-east/20240501/12.parquet",
+                          "lineage_operations/date=2024-05-01", "raw/20240504/10"]
+    assert not list(directory.rglob("*.parquet"))
     assert not (directory / "raw" / "20240504").exists()                 # emptied partitions are pruned
 
 

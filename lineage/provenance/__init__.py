@@ -6,7 +6,9 @@ retention (age-off) of provenance files, Run vertices and event-log rows.
 
 Modules: ``records`` (what a record says and how it is built from the graph),
 ``parquet`` (the on-disk layout, flush and compaction), ``recorder`` (the
-buffer the store feeds after each commit), ``query`` (DuckDB), ``retention``,
+buffer the store feeds after each commit), ``operations`` (one row per finished
+run, Hive-partitioned: the tracker's ``LineageMetadataRepository``), ``query``
+(DuckDB), ``retention``,
 ``cli``. Names load on first use, so the ``lineage`` command starts without
 pyarrow or DuckDB.
 """
@@ -20,7 +22,7 @@ _WHERE = {
     "SCHEMA": "parquet", "ProvenanceFilter": "query", "connect": "query", "find": "query", "run_sql": "query",
     "summary": "query", "FINAL_STATES": "records", "ProvenanceRecord": "records", "FlushResult": "recorder",
     "ProvenanceRecorder": "recorder", "ProvenanceSettings": "recorder", "RetentionPlan": "retention",
-    "retention_plan": "retention",
+    "retention_plan": "retention", "LineageMetadataRepository": "operations",
 }
 
 __all__ = sorted(_WHERE)

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable
 
 from .._events import Event
 from .._settings import Settings
+from .operations import LineageMetadataRepository, operation_row
 from .parquet import Compaction, compact, write_raw
 from .records import ProvenanceRecord, RunMemory, Terminal, build_records
 
@@ -60,6 +61,7 @@ class ProvenanceSettings:
 class FlushResult:
     records: int = 0
     raw_files: list[Path] = field(default_factory=list)
+    operation_files: list[Path] = field(default_factory=list)
     compaction: Compaction = field(default_factory=Compaction)
     pending: int = 0                 # runs left for the next flush (the graph could not be read)
 
@@ -83,6 +85,7 @@ class ProvenanceRecorder:
         self.clock = clock
         self.memory = RunMemory(settings.default_namespace, self.config.annotations)
         self.instance = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.repository = LineageMetadataRepository(self.config.directory)
         self.listeners: list[Callable[[list[ProvenanceRecord]], None]] = []
         self._pending: list[tuple[Terminal, int]] = []
         self._lock = threading.Lock()          # guards memory and pending (observe is on the write path)
@@ -113,12 +116,16 @@ class ProvenanceRecorder:
                 work, self._pending = self._pending, []
             result = FlushResult()
             records: list[ProvenanceRecord] = []
+            operations: list[dict[str, Any]] = []
             retry: list[tuple[Terminal, int]] = []
             if work:
                 q = self.analysis()
                 for terminal, attempts in work:
                     try:
-                        records.extend(build_records(q, terminal, self.config.system_name))
+                        built = build_records(q, terminal, self.config.system_name)
+                        records.extend(built)
+                        operations.append(operation_row(terminal, self.config.system_name,
+                                                        min(r.created for r in built) if built else None))
                     except Exception as exc:  # the graph was unreachable: try again next flush
                         log.warning("provenance of run %s not built (%s)", terminal.run_id, exc)
                         if attempts + 1 < _ATTEMPTS:
@@ -129,6 +136,8 @@ class ProvenanceRecorder:
             if records:
                 self._seq += 1
                 result.raw_files = write_raw(self.directory, records, self.instance, self._seq)
+                result.operation_files = self.repository.save_operations(
+                    operations, self.config.system_name, self.instance, self._seq)
                 result.records = len(records)
                 for listener in self.listeners:
                     listener(records)

@@ -86,6 +86,8 @@ class Terminal:
     outputs: tuple[tuple[str, str], ...]
     parent_run_id: str | None
     annotations: Mapping[str, str]
+    started: str | None = None              # ISO time of the run's START event, when this process saw it
+    volume: Mapping[str, int | None] = field(default_factory=dict)   # rows_in, rows_out, bytes_in, bytes_out
 
 
 def to_ms(iso: str | None) -> int | None:
@@ -132,7 +134,8 @@ class RunMemory:
         """Remember a new RunEvent; return the run's Terminal when this event ends it."""
         if event.kind != RUN_EVENT or not event.run_id:
             return None
-        run = self._runs.pop(event.run_id, None) or {"in": {}, "out": {}, "tags": {}, "parent": None}
+        run = self._runs.pop(event.run_id, None) or {"in": {}, "out": {}, "tags": {}, "parent": None,
+                                                     "start": None, "stats": {}}
         self._runs[event.run_id] = run
         while len(self._runs) > self.size:
             self._runs.popitem(last=False)
@@ -145,6 +148,14 @@ class RunMemory:
                 run["out"][edge.out] = True
             elif edge.label == m.PRODUCES:
                 run["out"][edge.in_] = True
+        if event.event_type == "START" and (run["start"] is None or event.event_time < run["start"]):
+            run["start"] = event.event_time
+        for side, refs, facet in (("in", event.inputs, "inputStatistics"), ("out", event.outputs, "outputStatistics")):
+            for ref in refs:
+                stats = ref.io_facets.get(facet)
+                if isinstance(stats, dict):
+                    run["stats"][(side, ref.namespace, ref.name)] = (_int(stats.get("rowCount")),
+                                                                     _int(stats.get("size")))
         run["tags"].update(_tags(event.job_facets))
         run["tags"].update(_tags(event.run_facets))
         parent = event.run_facets.get("parent")
@@ -154,7 +165,22 @@ class RunMemory:
         if state is None:
             return None
         return Terminal(event.run_id, pipeline_id, state, event.event_time, tuple(run["in"]), tuple(run["out"]),
-                        run["parent"], {k: v for k, v in run["tags"].items() if k in self.allowed})
+                        run["parent"], {k: v for k, v in run["tags"].items() if k in self.allowed},
+                        run["start"], _volume(run["stats"]))
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _volume(stats: Mapping[tuple[str, str, str], tuple[int | None, int | None]]) -> dict[str, int | None]:
+    """Rows and bytes read and written, summed over datasets (None when no dataset said)."""
+    out: dict[str, int | None] = {"rows_in": None, "rows_out": None, "bytes_in": None, "bytes_out": None}
+    for (side, _, _), (rows, size) in stats.items():
+        for key, value in ((f"rows_{side}", rows), (f"bytes_{side}", size)):
+            if value is not None:
+                out[key] = (out[key] or 0) + value
+    return out
 
 
 # -- building records from the graph ------------------------------------------------

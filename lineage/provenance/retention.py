@@ -1,7 +1,8 @@
 """Age-off: what is older than its retention goes, per kind.
 
 * provenance Parquet partitions (raw hours and compacted hour files) whose
-  whole hour ended more than ``LINEAGE_PROVENANCE_AGE_OFF_DAYS`` ago;
+  whole hour ended, and operation partitions (``date=``) whose whole day
+  ended, more than ``LINEAGE_PROVENANCE_AGE_OFF_DAYS`` ago;
 * Run vertices that ended more than ``LINEAGE_RETENTION_RUN_DAYS`` ago
   (:meth:`LineageStore.expire_runs`);
 * event-log rows older than ``LINEAGE_RETENTION_EVENT_DAYS``
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .._settings import Settings
+from .operations import LineageMetadataRepository
 from .parquet import locked, raw_hours
 
 _HOUR = "%Y%m%d/%H"
@@ -87,7 +89,8 @@ def plan(settings: Settings, store: Any | None, now: datetime, apply: bool = Fal
                            _cutoff(now, settings["LINEAGE_RETENTION_EVENT_DAYS"]))
     if result.provenance_before and root.is_dir():
         with locked(root):
-            result.partitions = expired_partitions(root, result.provenance_before)
+            result.partitions = expired_partitions(root, result.provenance_before) + \
+                LineageMetadataRepository(root).expired_partitions(result.provenance_before)
             if apply:
                 for path in result.partitions:
                     shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
