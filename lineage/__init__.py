@@ -15,15 +15,17 @@ from .limits import JsonLimits
 
 _CAPTURE = ("LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
             "create_versioned_query", "Fingerprint", "fingerprint")
+_LAZY = {  # loaded on first use: the web stack, numpy, pyarrow and DuckDB only when wanted
+    "create_app": "._server", "LineageQueryEngine": ".query", "LineageVisualizer": ".query",
+    "LineageMetadataRepository": ".provenance", "ProvenanceRecorder": ".provenance",
+    **{name: ".capture" for name in _CAPTURE},
+}
 
 
 def __getattr__(name: str):
-    if name == "create_app":  # the web stack loads only when the server is wanted
-        from ._server import create_app
-        return create_app
-    if name in _CAPTURE:  # numpy and the capture SDK load on first use
-        from . import capture
-        return getattr(capture, name)
+    if name in _LAZY:
+        from importlib import import_module
+        return getattr(import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'lineage' has no attribute {name!r}")
 
 
@@ -35,6 +37,8 @@ __all__ = [
     # capturing (lineage.capture)
     "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
     "create_versioned_query", "Fingerprint", "fingerprint",
+    # provenance, analytics and exports
+    "ProvenanceRecorder", "LineageMetadataRepository", "LineageQueryEngine", "LineageVisualizer",
     # serving
     "create_app",
     # configuration

@@ -30,7 +30,7 @@ from .._recorder import Recorder, summary
 from .._settings import Settings
 from .._sql import shared_parser
 from .._store import LineageStore
-from . import assets, auth, ingest
+from . import assets, auth, exports, ingest
 from .metrics import Metrics
 from .graphql_route import graphql_router
 from ..provenance import ProvenanceRecorder
@@ -206,6 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(ingest.router(state))
     app.include_router(provenance_router(state))
+    app.include_router(exports.router(state))
 
     app.include_router(graphql_router(state), prefix="/graphql")
     app.include_router(assets.router(settings))

@@ -3,6 +3,7 @@
     lineage provenance flush [--url URL] [--verbose]   write buffered records, compact through this hour
     lineage provenance query "SQL" [--format F]        DuckDB SQL over the view `provenance`
     lineage retention [--apply] [--now TIME]            what age-off removes (and, with --apply, remove it)
+    lineage export dot|json|timeline|report             (lineage/query/cli.py)
 """
 
 from __future__ import annotations
@@ -156,3 +157,6 @@ def register(sub: Any) -> None:
     r.add_argument("--json", action="store_true", help="print the plan as JSON, e.g. --json")
     r.add_argument("--dir", help="provenance directory (overrides LINEAGE_PROVENANCE_DIR), e.g. ./provenance")
     r.set_defaults(func=cmd_retention)
+
+    from ..query import cli as export_cli
+    export_cli.register(sub)
