@@ -84,8 +84,10 @@ def test_records_from_real_runs_through_the_server(prov_settings, wiped, tmp_pat
         listed = client.get("/api/v1/provenance", params={"annotation_key": "customer_id",
                                                           "annotation_value": "ABC123"}).json()
         assert [r["run_id"] for r in listed["records"]] == [run_id("clean")]
-        assert client.get("/api/v1/provenance/summary").json() == {
-            "total": 10, "by_final_state": {"COMPLETE": 8, "FAIL": 1, "SPLIT": 1}, "by_system": {"prod-east": 10}}
+        counted = client.get("/api/v1/provenance/summary").json()
+        assert (counted["total"], counted["by_final_state"], counted["by_system"]) == (
+            10, {"COMPLETE": 8, "FAIL": 1, "SPLIT": 1}, {"prod-east": 10})
+        assert counted["systems"] == [{"system_name": "prod-east", "records": 10}]
         data = gql(client, """query($f: ProvenanceFilterInput) { provenance(filter: $f) {
                  runId parentRunId dataSink transforms finalState completed annotations { key value } } }""",
                    f={"parentRunId": run_id("split")})
@@ -251,3 +253,37 @@ def test_the_readme_recipes_answer_the_example_questions(prov_settings, wiped, t
     assert sorted(r["data_sink"] for r in answer["The children of a split"]) == ["silver/part_a", "silver/part_b"]
     assert len(answer["A run and its immediate children"]) == 3
     assert run_id("split") in recipes["The children of a split"]
+
+
+def test_the_grafana_dashboard_reads_the_real_api(prov_settings, wiped, tmp_path):
+    from conftest import REPO
+
+    dashboard = json.loads((REPO / "deploy" / "grafana" / "provenance-dashboard.json").read_text())
+    variables = {v["name"] for v in dashboard["templating"]["list"]}
+    assert {"run_id", "parent_run_id", "data_source", "data_sink", "name", "annotation_key",
+            "annotation_value"} <= variables                         # the spec's filters
+    infinity = [t for p in dashboard["panels"] for t in p["targets"] if "url" in t]
+    prometheus = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"] if "expr" in t)
+    assert {p["title"] for p in dashboard["panels"]} >= {"Total records", "By final state", "By system",
+                                                         "Recent provenance records"}
+    with serve(prov_settings()) as client:
+        client.post("/api/v1/lineage/batch", json=flow())
+        client.post("/api/v1/provenance/flush")
+        metrics = client.get("/metrics").text
+        for name in ("lineage_provenance_records_total", "lineage_provenance_flush_seconds_bucket",
+                     "lineage_retention_removed_total"):
+            assert name in prometheus and name in metrics
+        chosen = {"data_source": "s3://landing", "annotation_key": "customer_id", "annotation_value": "ABC123"}
+        for target in infinity:
+            params = {p["key"]: chosen.get(p["value"][2:-1], "") if p["value"].startswith("${") else p["value"]
+                      for p in target["url_options"]["params"]}
+            path = target["url"].replace("${lineage_url}", "")
+            answer = client.get(path, params=params)
+            assert answer.status_code == 200, answer.text
+            data = answer.json()[target["root_selector"]]
+            rows = data if isinstance(data, list) else [{"total": data}]
+            assert rows, target
+            for column in target["columns"]:
+                assert all(column["selector"] in row for row in rows), column
+            if target["root_selector"] == "records":
+                assert [r["run_id"] for r in rows] == [run_id("clean")]

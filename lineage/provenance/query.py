@@ -128,4 +128,7 @@ def summary(directory: Path | str, where: ProvenanceFilter = ProvenanceFilter())
                                 args).fetchall()
     finally:
         con.close()
-    return {"total": total, "by_final_state": dict(by_state), "by_system": dict(by_system)}
+    return {"total": total, "by_final_state": dict(by_state), "by_system": dict(by_system),
+            # the same counts as rows, for tools that chart arrays (Grafana's Infinity data source)
+            "final_states": [{"final_state": s, "records": n} for s, n in by_state],
+            "systems": [{"system_name": s, "records": n} for s, n in by_system]}
