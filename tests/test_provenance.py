@@ -287,3 +287,26 @@ def test_the_grafana_dashboard_reads_the_real_api(prov_settings, wiped, tmp_path
                 assert all(column["selector"] in row for row in rows), column
             if target["root_selector"] == "records":
                 assert [r["run_id"] for r in rows] == [run_id("clean")]
+
+
+def test_the_server_flushes_and_applies_retention_on_its_schedule(prov_settings, wiped, tmp_path):
+    settings = prov_settings(provenance_flush_seconds=1, retention_interval_seconds=1, retention_run_days=1)
+    directory = tmp_path / "provenance"
+    with serve(settings) as client:
+        client.post("/api/v1/lineage/batch", json=flow())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            metrics = client.get("/metrics").text
+            if 'lineage_retention_removed_total{kind="runs"} 8.0' in metrics and \
+                    'lineage_retention_removed_total{kind="provenance_partitions"} 4.0' in metrics:
+                break
+            time.sleep(0.2)
+        # the 2024 runs were flushed and compacted (their hours have ended), then aged off:
+        # three compacted hours and one day of operations, and every Run vertex (older than a day)
+        assert 'lineage_provenance_records_total{final_state="COMPLETE",system="prod-east"} 8.0' in metrics
+        assert 'lineage_retention_removed_total{kind="runs"} 8.0' in metrics, metrics
+        assert 'lineage_retention_removed_total{kind="provenance_partitions"} 4.0' in metrics
+        assert gql(client, '{ pipeline(id: "etl/clean") { runs { runId } } }')["data"]["pipeline"]["runs"] == []
+        assert gql(client, '{ datasetLineage(datasetId: "gold/daily") { upstreamCount } }')[
+            "data"]["datasetLineage"]["upstreamCount"] == 2
+    assert not list(directory.rglob("*.parquet"))
