@@ -23,7 +23,7 @@ from .._events import Event
 from .._settings import Settings
 from .operations import LineageMetadataRepository, operation_row
 from .parquet import Compaction, compact, write_raw
-from .records import ProvenanceRecord, RunMemory, Terminal, build_records
+from .records import FlushCache, ProvenanceRecord, RunMemory, Terminal, build_records
 
 log = logging.getLogger("lineage.provenance")
 _ATTEMPTS = 3
@@ -120,9 +120,11 @@ class ProvenanceRecorder:
             retry: list[tuple[Terminal, int]] = []
             if work:
                 q = self.analysis()
+                cache = FlushCache()
+                cache.load_runs(q, [terminal.run_id for terminal, _ in work])
                 for terminal, attempts in work:
                     try:
-                        built = build_records(q, terminal, self.config.system_name)
+                        built = build_records(q, terminal, self.config.system_name, cache)
                         records.extend(built)
                         operations.append(operation_row(terminal, self.config.system_name,
                                                         min(r.created for r in built) if built else None))

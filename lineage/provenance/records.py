@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from gremlin_python.process.graph_traversal import __
+from gremlin_python.process.traversal import P
 
 from .. import _model as m
 from .._errors import LineageError
@@ -250,26 +251,62 @@ def _paths(edges: list[tuple[Any, Any, str]], starts: list[Any]) -> dict[Any, li
     return out
 
 
-def build_records(q: Any, t: Terminal, system_name: str) -> list[ProvenanceRecord]:
+class FlushCache:
+    """What one flush reads once: vertex ids and the upstream paths of a set of inputs
+    (runs of one job share them)."""
+
+    def __init__(self) -> None:
+        self.vids: dict[tuple[str, str], Any] = {}
+        self.paths: dict[tuple[Any, ...], dict[Any, list[str]]] = {}
+        self.info: dict[Any, dict[str, Any]] = {}
+        self.runs: dict[str, dict[str, Any]] = {}
+
+    def load_runs(self, q: Any, run_ids: list[str]) -> None:
+        """Read the Run vertices of ``run_ids`` in a few traversals."""
+        wanted = sorted(set(run_ids) - set(self.runs))
+        for i in range(0, len(wanted), 500):
+            for row in q.g.V().has(m.IDENTITY[m.RUN], P.within(wanted[i:i + 500])).has_label(m.RUN) \
+                    .element_map().to_list():
+                props = {k: v for k, v in row.items() if isinstance(k, str)}
+                self.runs[str(props.get("run_id"))] = props
+
+    def vid(self, q: Any, label: str, key: str) -> Any | None:
+        if (label, key) not in self.vids:
+            self.vids[(label, key)] = _vid(q, label, key)
+        return self.vids[(label, key)]
+
+    def upstream_paths(self, q: Any, inputs: list[Any]) -> dict[Any, list[str]]:
+        key = tuple(sorted(inputs, key=str))
+        if key not in self.paths:
+            self.paths[key] = _paths(_upstream(q, inputs), inputs)
+        return self.paths[key]
+
+    def describe(self, q: Any, ids: list[Any]) -> dict[Any, dict[str, Any]]:
+        missing = [v for v in ids if v not in self.info]
+        if missing:
+            self.info.update(describe(q.g, missing))
+        return {v: self.info[v] for v in ids if v in self.info}
+
+
+def build_records(q: Any, t: Terminal, system_name: str, cache: FlushCache | None = None) -> list[ProvenanceRecord]:
     """The records of one finished run, read through the query layer ``q`` (a LineageAnalysis)."""
-    run: dict[str, Any] = {}
-    try:
-        run = q.node(t.run_id, m.RUN)
-    except LineageError:
-        pass
+    cache = cache or FlushCache()
+    if t.run_id not in cache.runs:
+        cache.load_runs(q, [t.run_id])
+    run = cache.runs.get(t.run_id, {})
     pipeline = t.pipeline_id or run.get("pipeline_id") or ""
     created = to_ms(run.get("started_at") or run.get("first_seen") or t.completed)
     completed = to_ms(t.completed)
-    inputs = [v for v in (_vid(q, label, key) for label, key in t.inputs) if v is not None]
-    outputs = [v for v in (_vid(q, label, key) for label, key in t.outputs) if v is not None]
+    inputs = [v for v in (cache.vid(q, label, key) for label, key in t.inputs) if v is not None]
+    outputs = [v for v in (cache.vid(q, label, key) for label, key in t.outputs) if v is not None]
     if not inputs and not outputs and pipeline:
-        pipe = _vid(q, m.PIPELINE, pipeline)
+        pipe = cache.vid(q, m.PIPELINE, pipeline)
         if pipe is not None:     # the run's events named no datasets: the pipeline's do
             row = q.g.V(pipe).project("i", "o").by(__.out(m.CONSUMES).id_().fold()).by(
                 __.union(__.in_(m.GENERATED_BY), __.out(m.PRODUCES)).id_().fold()).next()
             inputs, outputs = list(row["i"]), list(row["o"])
-    paths = _paths(_upstream(q, inputs), inputs) if inputs else {o: [] for o in outputs}
-    info = describe(q.g, list({*paths, *outputs}))
+    paths = cache.upstream_paths(q, inputs) if inputs else {o: [] for o in outputs}
+    info = cache.describe(q, list({*paths, *outputs}))
     ident = {v: str(i.get(m.IDENTITY.get(i["label"], ""), v)) for v, i in info.items()}
 
     def record(source: Any, sink: Any, transforms: list[str]) -> ProvenanceRecord:
