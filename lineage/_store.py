@@ -4,7 +4,11 @@
 appended to the log (re-sent events are recognised and skipped), translated,
 and projected; the log entry and the projection commit together on the
 embedded store, and the log commits after the projection on a remote server.
-Only then does ``ingest`` return.
+Only then does ``ingest`` return, after handing the new events to the
+``observers`` (the provenance recorder is one).
+
+Retention goes through two small methods, :meth:`LineageStore.expire_runs`
+and :meth:`LineageStore.expire_events`.
 """
 
 from __future__ import annotations
@@ -72,15 +76,13 @@ class LineageStore:
         self._closed = False
         # called with the newly accepted events after each commit (never inside the transaction)
         self.observers: list[Callable[[list[Event]], None]] = []
-        self.provenance = provenance
-        self._owns_provenance = False
-        if provenance is None and self.settings["LINEAGE_PROVENANCE_ENABLED"]:
-            from ._analysis import LineageAnalysis
-            from .provenance import ProvenanceRecorder
-
-            self.provenance = ProvenanceRecorder(
-                self.settings, lambda: LineageAnalysis(self.g, self.settings.default_namespace))
-            self._owns_provenance = True
+        # provenance: a recorder passed in (the server shares one), False for none, or by default
+        # the store's own when LINEAGE_PROVENANCE_ENABLED (flushed when the store closes)
+        self._owns_provenance = provenance is None and self.settings["LINEAGE_PROVENANCE_ENABLED"]
+        if self._owns_provenance:
+            from .provenance.recorder import recorder_for
+            provenance = recorder_for(self)
+        self.provenance = provenance or None
         if self.provenance:
             self.observers.append(self.provenance.observe)
 

@@ -30,6 +30,7 @@ import anyio
 from fastapi import APIRouter, Request
 from prometheus_client import Counter, Histogram
 
+from .._errors import InvalidArgument
 from .._settings import Settings
 from ..provenance import ProvenanceFilter, ProvenanceRecorder, find, summary
 from ..provenance.parquet import compact
@@ -133,7 +134,6 @@ def _filter(request: Request) -> ProvenanceFilter:
              "annotation_key", "annotation_value")
     limit = params.get("limit", "100")
     if not limit.isdigit():
-        from .._errors import InvalidArgument
         raise InvalidArgument(f"limit must be a whole number between 1 and 10000; got {limit!r}", field="limit")
     return ProvenanceFilter(**{k: params.get(k) or None for k in known}, limit=int(limit))
 

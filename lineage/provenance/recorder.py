@@ -156,3 +156,10 @@ class ProvenanceRecorder:
         """Records out and everything compacted through the current hour (``lineage provenance flush``,
         and the server's graceful shutdown)."""
         return self.flush(self.clock())
+
+
+def recorder_for(store: Any) -> ProvenanceRecorder:
+    """A recorder that reads the graph through ``store``'s own connection (same thread)."""
+    from .._analysis import LineageAnalysis
+
+    return ProvenanceRecorder(store.settings, lambda: LineageAnalysis(store.g, store.settings.default_namespace))
