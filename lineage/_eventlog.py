@@ -113,34 +113,58 @@ class EventLog:
             yield [json.loads(payload) for _, payload in rows]
 
 
+    def index_signatures(self, limit: int = 2000) -> int:
+        """Record what up to ``limit`` more events assert about lineage (their job, inputs,
+        outputs and SQL) in ``lineage_event_signatures``, a side table only retention
+        reads; return how many were added (0: up to date)."""
+        self.con.execute(_SIGNATURES)
+        cur = self.con.execute(_INDEX.format(signature=_SIGNATURE), (limit,))
+        return cur.rowcount
+
     def expire(self, before: str, dry_run: bool = False) -> int:
-        """Delete (or with ``dry_run`` count) events older than ``before`` (ISO UTC).
+        """Delete (or with ``dry_run`` count) events older than ``before`` (ISO UTC); call
+        :meth:`index_signatures` until it returns 0 first.
 
         Kept whatever their age: every DatasetEvent, and for each job and each
         distinct set of inputs, outputs and SQL it was ever seen with, the events of
         the latest run (and the latest JobEvent) that had them. So ``lineage
         rebuild`` after an age-off still draws every lineage edge; only the old
         runs' own history is gone."""
-        sql = _EXPIRE.format(action="SELECT COUNT(*) FROM" if dry_run else "DELETE FROM", signature=_SIGNATURE)
-        cur = self.con.execute(sql, (before,))
-        return cur.fetchone()[0] if dry_run else cur.rowcount
+        self.con.execute(_SIGNATURES)
+        if dry_run:
+            return self.con.execute(_EXPIRE.format(action="SELECT COUNT(*) FROM"), (before,)).fetchone()[0]
+        count = self.con.execute(_EXPIRE.format(action="DELETE FROM"), (before,)).rowcount
+        self.con.execute("DELETE FROM lineage_event_signatures WHERE seq NOT IN (SELECT seq FROM lineage_events)")
+        return count
 
+
+_SIGNATURES = """
+CREATE TABLE IF NOT EXISTS lineage_event_signatures (
+    seq INTEGER PRIMARY KEY, kind TEXT, run_id TEXT, job TEXT, signature TEXT)
+"""
 
 # what an event asserts about lineage: its inputs, outputs and SQL
 _SIGNATURE = """
     (SELECT group_concat(json_extract(value, '$.namespace') || '|' || json_extract(value, '$.name'), ',')
-     FROM json_each(payload, '$.inputs')),
+     FROM json_each(payload, '$.inputs')) || ' > ' ||
     (SELECT group_concat(json_extract(value, '$.namespace') || '|' || json_extract(value, '$.name'), ',')
-     FROM json_each(payload, '$.outputs')),
-    json_extract(payload, '$.job.facets.sql.query')"""
+     FROM json_each(payload, '$.outputs')) || ' ' ||
+    coalesce(json_extract(payload, '$.job.facets.sql.query'), '')"""
+
+_INDEX = """
+INSERT INTO lineage_event_signatures (seq, kind, run_id, job, signature)
+SELECT seq, kind, run_id, job_namespace || '/' || job_name, coalesce({signature}, '')
+FROM lineage_events
+WHERE seq > (SELECT coalesce(max(seq), 0) FROM lineage_event_signatures)
+ORDER BY seq LIMIT ?
+"""
 
 _EXPIRE = """
 {action} lineage_events
 WHERE event_time < ? AND kind != 'DatasetEvent'
   AND (run_id IS NULL OR run_id NOT IN (
-      SELECT run_id FROM lineage_events WHERE seq IN (
-          SELECT MAX(seq) FROM lineage_events WHERE run_id IS NOT NULL
-          GROUP BY job_namespace, job_name, {signature})))
+      SELECT run_id FROM lineage_event_signatures WHERE seq IN (
+          SELECT MAX(seq) FROM lineage_event_signatures WHERE run_id IS NOT NULL GROUP BY job, signature)))
   AND seq NOT IN (
-      SELECT MAX(seq) FROM lineage_events WHERE kind = 'JobEvent' GROUP BY job_namespace, job_name, {signature})
+      SELECT MAX(seq) FROM lineage_event_signatures WHERE kind = 'JobEvent' GROUP BY job, signature)
 """

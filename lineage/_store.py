@@ -217,7 +217,7 @@ class LineageStore:
             old = [r["v"] for r in rows if ((r["end"] or r["seen"] or [""])[0] or "") < before]
             if dry_run or not old:
                 return len(old)
-            self.backend.begin()
+            self._begin()
             try:
                 for i in range(0, len(old), 500):
                     self.g.V(*old[i:i + 500]).drop().iterate()
@@ -233,9 +233,19 @@ class LineageStore:
         rebuild needs to draw every lineage edge (see :meth:`EventLog.expire`);
         return how many (would) go."""
         with self._lock:
+            added = 1
+            while added:            # index new events in small transactions: writers wait little
+                self._begin()
+                try:
+                    added = self.backend.log.index_signatures()
+                    count = self.backend.log.expire(before, dry_run=True) if not added and dry_run else 0
+                    self.backend.commit()
+                except Exception:
+                    self._abort()
+                    raise
             if dry_run:
-                return self.backend.log.expire(before, dry_run=True)
-            self.backend.begin()
+                return count
+            self._begin()
             try:
                 count = self.backend.log.expire(before)
                 self.backend.commit()
@@ -243,6 +253,11 @@ class LineageStore:
                 self._abort()
                 raise
             return count
+
+    def _begin(self) -> None:
+        """Begin a write outside :meth:`_transaction`, dropping cached state another writer made stale."""
+        if self.backend.begin():
+            self.writer.invalidate()
 
     def rebuild(self) -> IngestResult:
         """Replay the event log into an empty graph; the result equals the graph

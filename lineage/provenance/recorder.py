@@ -3,8 +3,9 @@ flushes their records to Parquet.
 
 :meth:`ProvenanceRecorder.observe` is called by the store after each commit
 (``LineageStore.observers``), so only durable events count and a re-sent event
-is never seen twice. It only remembers; records are built at flush time, by
-reading the graph through the query layer, off the write path.
+is never seen twice. It only files the events; at flush time, off the write
+path, it reads what a finished run's events say and builds its records from
+the graph through the query layer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .._events import Event
 from .._settings import Settings
 from .operations import LineageMetadataRepository, operation_row
 from .parquet import Compaction, compact, write_raw
-from .records import FlushCache, ProvenanceRecord, RunMemory, Terminal, build_records
+from .records import FlushCache, ProvenanceRecord, RunMemory, build_records
 
 log = logging.getLogger("lineage.provenance")
 _ATTEMPTS = 3
@@ -87,7 +88,7 @@ class ProvenanceRecorder:
         self.instance = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.repository = LineageMetadataRepository(self.config.directory)
         self.listeners: list[Callable[[list[ProvenanceRecord]], None]] = []
-        self._pending: list[tuple[Terminal, int]] = []
+        self._pending: list[tuple[list[Event], int]] = []      # a finished run's events, attempts
         self._lock = threading.Lock()          # guards memory and pending (observe is on the write path)
         self._flushing = threading.Lock()      # one flush at a time
         self._seq = 0
@@ -100,9 +101,9 @@ class ProvenanceRecorder:
         """Remember committed events; a run's terminal event queues it for the next flush."""
         with self._lock:
             for event in events:
-                terminal = self.memory.see(event)
-                if terminal is not None:
-                    self._pending.append((terminal, 0))
+                finished = self.memory.see(event)
+                if finished is not None:
+                    self._pending.append((finished, 0))
 
     def pending(self) -> int:
         with self._lock:
@@ -117,12 +118,13 @@ class ProvenanceRecorder:
             result = FlushResult()
             records: list[ProvenanceRecord] = []
             operations: list[dict[str, Any]] = []
-            retry: list[tuple[Terminal, int]] = []
+            retry: list[tuple[list[Event], int]] = []
             if work:
                 q = self.analysis()
                 cache = FlushCache()
-                cache.load_runs(q, [terminal.run_id for terminal, _ in work])
-                for terminal, attempts in work:
+                cache.load_runs(q, [events[-1].run_id or "" for events, _ in work])
+                for events, attempts in work:
+                    terminal = self.memory.summarize(events)
                     try:
                         built = build_records(q, terminal, self.config.system_name, cache)
                         records.extend(built)
@@ -131,7 +133,7 @@ class ProvenanceRecorder:
                     except Exception as exc:  # the graph was unreachable: try again next flush
                         log.warning("provenance of run %s not built (%s)", terminal.run_id, exc)
                         if attempts + 1 < _ATTEMPTS:
-                            retry.append((terminal, attempts + 1))
+                            retry.append((events, attempts + 1))
             if retry:
                 with self._lock:
                     self._pending[:0] = retry

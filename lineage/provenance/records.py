@@ -43,7 +43,8 @@ REPORTED = ("FILTERED", "CANCELLED", "SPLIT")
 FINAL_STATES = TERMINAL + REPORTED
 MAX_PATH_DEPTH = 20      # lineage hops followed upstream of a run's inputs
 MAX_SOURCES = 100        # records per sink at most (one per data source)
-_MEMORY = 10_000         # runs whose inputs, outputs and tags are remembered
+_MEMORY = 10_000         # runs whose events are remembered
+_EVENTS_PER_RUN = 20     # events kept per run
 
 
 @dataclass(frozen=True)
@@ -122,52 +123,64 @@ def _final_state(event: Event) -> str | None:
 
 
 class RunMemory:
-    """What this process saw of recent runs (their events' inputs, outputs, tags and
-    parent), so a terminal event that repeats none of it still yields full records."""
+    """The events this process saw of recent runs, so a terminal event that repeats
+    none of the run's datasets, tags or parent still yields full records.
+
+    :meth:`see` is on the write path and only files the event; :meth:`summarize`
+    (at flush time) reads what the events say through the translator."""
 
     def __init__(self, default_namespace: str, allowed: Iterable[str], size: int = _MEMORY) -> None:
         self.translator = Translator(default_namespace)
         self.allowed = frozenset(allowed)
         self.size = size
-        self._runs: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._runs: OrderedDict[str, list[Event]] = OrderedDict()
 
-    def see(self, event: Event) -> Terminal | None:
-        """Remember a new RunEvent; return the run's Terminal when this event ends it."""
+    def see(self, event: Event) -> list[Event] | None:
+        """Remember a new RunEvent; return the run's events when this one ends it."""
         if event.kind != RUN_EVENT or not event.run_id:
             return None
-        run = self._runs.pop(event.run_id, None) or {"in": {}, "out": {}, "tags": {}, "parent": None,
-                                                     "start": None, "stats": {}}
-        self._runs[event.run_id] = run
+        events = self._runs.pop(event.run_id, None) or []
+        if len(events) >= _EVENTS_PER_RUN:   # a long stream of RUNNING events: keep the first and the latest
+            del events[1]
+        events.append(event)
+        self._runs[event.run_id] = events
         while len(self._runs) > self.size:
             self._runs.popitem(last=False)
+        return list(events) if _final_state(event) is not None else None
+
+    def summarize(self, events: list[Event]) -> Terminal:
+        """What a finished run's events say: its datasets (as the translator names them),
+        pipeline, parent, allowed tags, start and volume; the last event is the terminal one."""
+        run: dict[str, Any] = {"in": {}, "out": {}, "tags": {}, "parent": None, "start": None, "stats": {}}
         pipeline_id = ""
-        for edge in self.translator.translate(event).edges:
-            pipeline_id = edge.pipeline_id
-            if edge.label == m.CONSUMES:
-                run["in"][edge.in_] = True
-            elif edge.label == m.GENERATED_BY:
-                run["out"][edge.out] = True
-            elif edge.label == m.PRODUCES:
-                run["out"][edge.in_] = True
-        if event.event_type == "START" and (run["start"] is None or event.event_time < run["start"]):
-            run["start"] = event.event_time
-        for side, refs, facet in (("in", event.inputs, "inputStatistics"), ("out", event.outputs, "outputStatistics")):
-            for ref in refs:
-                stats = ref.io_facets.get(facet)
-                if isinstance(stats, dict):
-                    run["stats"][(side, ref.namespace, ref.name)] = (_int(stats.get("rowCount")),
-                                                                     _int(stats.get("size")))
-        run["tags"].update(_tags(event.job_facets))
-        run["tags"].update(_tags(event.run_facets))
-        parent = event.run_facets.get("parent")
-        if isinstance(parent, dict) and isinstance(parent.get("run"), dict) and parent["run"].get("runId"):
-            run["parent"] = str(parent["run"]["runId"]).lower()
-        state = _final_state(event)
-        if state is None:
-            return None
-        return Terminal(event.run_id, pipeline_id, state, event.event_time, tuple(run["in"]), tuple(run["out"]),
-                        run["parent"], {k: v for k, v in run["tags"].items() if k in self.allowed},
-                        run["start"], _volume(run["stats"]))
+        for event in events:
+            for edge in self.translator.translate(event).edges:
+                pipeline_id = edge.pipeline_id
+                if edge.label == m.CONSUMES:
+                    run["in"][edge.in_] = True
+                elif edge.label == m.GENERATED_BY:
+                    run["out"][edge.out] = True
+                elif edge.label == m.PRODUCES:
+                    run["out"][edge.in_] = True
+            if event.event_type == "START" and (run["start"] is None or event.event_time < run["start"]):
+                run["start"] = event.event_time
+            for side, refs, facet in (("in", event.inputs, "inputStatistics"),
+                                      ("out", event.outputs, "outputStatistics")):
+                for ref in refs:
+                    stats = ref.io_facets.get(facet)
+                    if isinstance(stats, dict):
+                        run["stats"][(side, ref.namespace, ref.name)] = (_int(stats.get("rowCount")),
+                                                                         _int(stats.get("size")))
+            run["tags"].update(_tags(event.job_facets))
+            run["tags"].update(_tags(event.run_facets))
+            parent = event.run_facets.get("parent")
+            if isinstance(parent, dict) and isinstance(parent.get("run"), dict) and parent["run"].get("runId"):
+                run["parent"] = str(parent["run"]["runId"]).lower()
+        last = events[-1]
+        return Terminal(last.run_id or "", pipeline_id, _final_state(last) or str(last.event_type), last.event_time,
+                        tuple(run["in"]), tuple(run["out"]), run["parent"],
+                        {k: v for k, v in run["tags"].items() if k in self.allowed}, run["start"],
+                        _volume(run["stats"]))
 
 
 def _int(value: Any) -> int | None:
