@@ -310,3 +310,20 @@ def test_the_server_flushes_and_applies_retention_on_its_schedule(prov_settings,
         assert gql(client, '{ datasetLineage(datasetId: "gold/daily") { upstreamCount } }')[
             "data"]["datasetLineage"]["upstreamCount"] == 2
     assert not list(directory.rglob("*.parquet"))
+
+
+def test_the_flush_command_flushes_a_running_server(prov_settings, wiped, tmp_path, capsys):
+    from lineage._cli import main
+
+    with serve(prov_settings(api_tokens="s3cret")) as client:
+        headers = {"Authorization": "Bearer s3cret"}
+        assert client.post("/api/v1/lineage/batch", json=flow(), headers=headers).json()["accepted"] == 16
+        url = str(client.base_url)
+        assert main(["provenance", "flush", "--url", url]) == 2
+        assert "the server answered 401" in capsys.readouterr().err
+        assert main(["provenance", "flush", "--url", url, "--token", "s3cret", "--verbose"]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[0] == "flushed 10 records; merged 3 raw files into 3 compacted files"
+        assert [Path(line.strip()).name for line in out[1:]] == ["10.parquet", "11.parquet", "12.parquet"]
+    assert main(["provenance", "flush", "--url", url, "--token", "s3cret"]) == 2     # the server is gone
+    assert "cannot reach the server" in capsys.readouterr().err
