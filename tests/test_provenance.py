@@ -327,3 +327,15 @@ def test_the_flush_command_flushes_a_running_server(prov_settings, wiped, tmp_pa
         assert [Path(line.strip()).name for line in out[1:]] == ["10.parquet", "11.parquet", "12.parquet"]
     assert main(["provenance", "flush", "--url", url, "--token", "s3cret"]) == 2     # the server is gone
     assert "cannot reach the server" in capsys.readouterr().err
+
+
+def test_a_flush_that_cannot_write_keeps_the_runs_for_the_next(prov_settings, wiped, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the provenance directory should be")
+    with LineageStore(prov_settings(provenance_dir=str(blocker))) as store:
+        store.ingest(flow()[:4])
+        with pytest.raises(OSError):
+            store.provenance.flush()
+        assert store.provenance.pending() == 2
+        blocker.unlink()
+        assert store.provenance.flush().records == 2

@@ -139,9 +139,15 @@ class ProvenanceRecorder:
                     self._pending[:0] = retry
             if records:
                 self._seq += 1
-                result.raw_files = write_raw(self.directory, records, self.instance, self._seq)
-                result.operation_files = self.repository.save_operations(
-                    operations, self.config.system_name, self.instance, self._seq)
+                try:
+                    result.raw_files = write_raw(self.directory, records, self.instance, self._seq)
+                    result.operation_files = self.repository.save_operations(
+                        operations, self.config.system_name, self.instance, self._seq)
+                except OSError:   # disk full, directory gone: keep the runs for the next flush
+                    with self._lock:
+                        self._pending[:0] = [(events, attempts + 1) for events, attempts in work
+                                             if attempts + 1 < _ATTEMPTS]
+                    raise
                 result.records = len(records)
                 for listener in self.listeners:
                     listener(records)
