@@ -119,10 +119,16 @@ class ProvenanceRecorder:
             records: list[ProvenanceRecord] = []
             operations: list[dict[str, Any]] = []
             retry: list[tuple[list[Event], int]] = []
+            built_from: list[tuple[list[Event], int]] = []
             if work:
-                q = self.analysis()
-                cache = FlushCache()
-                cache.load_runs(q, [events[-1].run_id or "" for events, _ in work])
+                try:
+                    q = self.analysis()
+                    cache = FlushCache()
+                    cache.load_runs(q, [events[-1].run_id or "" for events, _ in work])
+                except Exception as exc:  # the graph is unreachable: every run waits for the next flush
+                    log.warning("provenance: cannot read the graph (%s); %d runs wait", exc, len(work))
+                    retry = [(events, attempts + 1) for events, attempts in work if attempts + 1 < _ATTEMPTS]
+                    work = []
                 for events, attempts in work:
                     terminal = self.memory.summarize(events)
                     try:
@@ -130,7 +136,8 @@ class ProvenanceRecorder:
                         records.extend(built)
                         operations.append(operation_row(terminal, self.config.system_name,
                                                         min(r.created for r in built) if built else None))
-                    except Exception as exc:  # the graph was unreachable: try again next flush
+                        built_from.append((events, attempts))
+                    except Exception as exc:  # the graph failed on this run: try again next flush
                         log.warning("provenance of run %s not built (%s)", terminal.run_id, exc)
                         if attempts + 1 < _ATTEMPTS:
                             retry.append((events, attempts + 1))
@@ -145,7 +152,7 @@ class ProvenanceRecorder:
                         operations, self.config.system_name, self.instance, self._seq)
                 except OSError:   # disk full, directory gone: keep the runs for the next flush
                     with self._lock:
-                        self._pending[:0] = [(events, attempts + 1) for events, attempts in work
+                        self._pending[:0] = [(events, attempts + 1) for events, attempts in built_from
                                              if attempts + 1 < _ATTEMPTS]
                     raise
                 result.records = len(records)
