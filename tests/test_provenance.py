@@ -206,7 +206,7 @@ def test_two_instances_share_one_directory(tmp_path):
 def test_query_errors_name_the_view_and_columns(tmp_path, capsys):
     from lineage._cli import main
 
-    assert main(["provenance", "query", "SELECT nope FROM provenance", "--dir", str(tmp_path)]) == 2
+    assert main(["provenance", "query", "SELECT nope FROM provenance", "--dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "the view is 'provenance' with columns run_id" in err.lower()
     assert main(["provenance", "query", "SELECT count(*) AS n FROM provenance", "--dir", str(tmp_path)]) == 0

@@ -14,9 +14,9 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from .._errors import BackendError, InvalidArgument
+from .._errors import Ambiguous, BackendError, InvalidArgument, NotFound
 from .._settings import Settings
 
 
@@ -39,6 +39,18 @@ def _flush_remote(url: str, token: str | None) -> dict[str, Any]:
     if response.status_code != 200:
         raise BackendError(f"the server answered {response.status_code}: {response.text[:300]}")
     return response.json()
+
+
+def exit_1_on_bad_input(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """An unknown id or a bad argument is one line on stderr and exit status 1 (like the query commands)."""
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return fn(args)
+        except (NotFound, Ambiguous, InvalidArgument) as exc:
+            print(f"lineage: {exc.message}", file=sys.stderr)
+            return 1
+    run.__name__ = fn.__name__
+    return run
 
 
 def cmd_flush(args: argparse.Namespace) -> int:
@@ -79,6 +91,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@exit_1_on_bad_input
 def cmd_query(args: argparse.Namespace) -> int:
     from .query import run_sql
 
@@ -108,6 +121,7 @@ def _now(text: str | None) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
+@exit_1_on_bad_input
 def cmd_retention(args: argparse.Namespace) -> int:
     from .._store import LineageStore
     from .retention import plan
@@ -128,35 +142,38 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add ``provenance``, ``retention`` and ``export`` to the ``lineage`` command."""
-    p = sub.add_parser("provenance", help="provenance records: flush to Parquet, query with DuckDB",
-                       description="Provenance records as Parquet. Example: lineage provenance query "
-                                   "\"SELECT * FROM provenance WHERE name = 'orders.csv'\"")
-    prov = p.add_subparsers(dest="provenance_cmd", required=True)
-    f = prov.add_parser("flush", help="write buffered records and compact through the current hour, then return",
-                        description="Example: lineage provenance flush --url http://127.0.0.1:5000 --verbose")
-    f.add_argument("--url", help="a running server to flush (its buffer, then compaction), "
-                                 "e.g. http://127.0.0.1:5000; without it, compact LINEAGE_PROVENANCE_DIR here")
-    f.add_argument("--token", help="bearer token for the server when LINEAGE_API_TOKENS is set, e.g. s3cret")
-    f.add_argument("--dir", help="provenance directory (overrides LINEAGE_PROVENANCE_DIR), e.g. /data/provenance")
+    from ..cli import add_command
+
+    p = add_command(sub, "provenance", "provenance records of finished runs: flush them to Parquet, query them "
+                    "with DuckDB", ["lineage provenance flush --url http://127.0.0.1:5000 --verbose",
+                                    "lineage provenance query \"SELECT * FROM provenance WHERE name = 'orders.csv'\""],
+                    lambda args: 0)
+    prov = p.add_subparsers(dest="provenance_cmd", required=True, metavar="ACTION",
+                            help="flush (write buffered records, compact) or query (DuckDB SQL), e.g. flush")
+    f = add_command(prov, "flush", "write buffered records and compact through the current hour, then return",
+                    ["lineage provenance flush --url http://127.0.0.1:5000 --verbose", "lineage provenance flush"],
+                    cmd_flush)
+    f.add_argument("--url", help="a running server to flush (its buffer, then compaction); without it, compact "
+                                 "LINEAGE_PROVENANCE_DIR here, e.g. --url http://127.0.0.1:5000")
+    f.add_argument("--token", help="bearer token for the server when LINEAGE_API_TOKENS is set, e.g. --token s3cret")
+    f.add_argument("--dir", help="provenance directory, overriding LINEAGE_PROVENANCE_DIR, e.g. --dir /data/provenance")
     f.add_argument("--verbose", "-v", action="store_true", help="list the compacted files, e.g. -v")
-    f.set_defaults(func=cmd_flush)
-    q = prov.add_parser("query", help="run DuckDB SQL over the view `provenance`",
-                        description="Example: lineage provenance query \"SELECT data_sink, final_state, count(*) "
-                                    "FROM provenance WHERE data_source = 's3://landing' GROUP BY ALL\"")
+    q = add_command(prov, "query", "run DuckDB SQL over the view `provenance` (every compacted and raw file)",
+                    ["lineage provenance query \"SELECT data_sink, final_state, count(*) FROM provenance "
+                     "WHERE data_source = 's3://landing' GROUP BY ALL\"",
+                     "lineage provenance query \"SELECT * FROM provenance LIMIT 10\" --format json"], cmd_query)
     q.add_argument("sql", help="SQL over the view provenance, e.g. \"SELECT * FROM provenance LIMIT 10\"")
     q.add_argument("--format", choices=("table", "csv", "json"), default="table",
                    help="output format (default table), e.g. --format json for one JSON object per row")
-    q.add_argument("--dir", help="provenance directory (overrides LINEAGE_PROVENANCE_DIR), e.g. ./provenance")
-    q.set_defaults(func=cmd_query)
+    q.add_argument("--dir", help="provenance directory, overriding LINEAGE_PROVENANCE_DIR, e.g. --dir ./provenance")
 
-    r = sub.add_parser("retention", help="age off provenance files, Run vertices and event-log rows (dry run "
-                                         "unless --apply)",
-                       description="Example: LINEAGE_RETENTION_RUN_DAYS=30 lineage retention --apply")
+    r = add_command(sub, "retention", "age off provenance files, Run vertices and event-log rows (a dry run "
+                    "unless --apply)", ["lineage retention", "LINEAGE_RETENTION_RUN_DAYS=30 lineage retention --apply",
+                                        "lineage retention --now 2024-05-04T00:00:00Z --json"], cmd_retention)
     r.add_argument("--apply", action="store_true", help="remove what is listed (default: only list it), e.g. --apply")
-    r.add_argument("--now", help="measure ages from this time instead of now, e.g. 2024-05-04T00:00:00Z")
+    r.add_argument("--now", help="measure ages from this time instead of now, e.g. --now 2024-05-04T00:00:00Z")
     r.add_argument("--json", action="store_true", help="print the plan as JSON, e.g. --json")
-    r.add_argument("--dir", help="provenance directory (overrides LINEAGE_PROVENANCE_DIR), e.g. ./provenance")
-    r.set_defaults(func=cmd_retention)
+    r.add_argument("--dir", help="provenance directory, overriding LINEAGE_PROVENANCE_DIR, e.g. --dir ./provenance")
 
     from ..query import cli as export_cli
     export_cli.register(sub)

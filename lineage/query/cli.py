@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from .._settings import Settings
+from ..provenance.cli import exit_1_on_bad_input
 
 KINDS = ("dot", "json", "timeline", "report")
 
@@ -33,6 +34,7 @@ def export(settings: Settings, analysis: Any, kind: str, node: str | None = None
     return visualizer.generate_summary_report(fmt)
 
 
+@exit_1_on_bad_input
 def cmd_export(args: argparse.Namespace) -> int:
     from .._analysis import LineageAnalysis
     from .._store import LineageStore
@@ -51,10 +53,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("export", help="export the lineage as DOT, JSON, a timeline of runs or a summary report",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("kind", choices=KINDS, help="what to export, e.g. dot")
-    p.add_argument("--node", help="only the lineage around this node (dot, json), e.g. gold/daily")
+    from ..cli import add_command
+
+    p = add_command(sub, "export", "export the lineage as Graphviz DOT, JSON graph data, a timeline of runs "
+                    "(HTML) or a summary report", [
+                        "lineage export dot --node gold/daily --depth 2 -o lineage.dot && dot -Tsvg lineage.dot "
+                        "> lineage.svg",
+                        "lineage export json -o graph.json", "lineage export timeline --hours 24 -o runs.html",
+                        "lineage export report --format html -o report.html"], cmd_export)
+    p.add_argument("kind", choices=KINDS, help="what to export: dot, json, timeline or report, e.g. dot")
+    p.add_argument("--node", help="only the lineage around this node (dot, json), e.g. --node gold/daily")
     p.add_argument("--depth", type=int, default=3, help="hops around --node (default 3), e.g. --depth 2")
     p.add_argument("--direction", choices=("both", "upstream", "downstream"), default="both",
                    help="which side of --node (default both), e.g. --direction upstream")
@@ -62,4 +70,3 @@ def register(sub: Any) -> None:
     p.add_argument("--format", choices=("markdown", "html"), default="markdown",
                    help="report format (default markdown), e.g. --format html")
     p.add_argument("-o", "--output", help="file to write (default: standard output), e.g. -o lineage.dot")
-    p.set_defaults(func=cmd_export)
