@@ -210,21 +210,27 @@ def _vid(q: Any, label: str, key: str) -> Any | None:
             return None
 
 
-def _upstream(q: Any, starts: list[Any]) -> list[tuple[Any, Any, str]]:
-    """Lineage edges (child, parent, pipeline id) upstream of ``starts``."""
+def _upstream(q: Any, starts: list[Any], known: dict[Any, list[tuple[Any, str]]] | None = None
+              ) -> list[tuple[Any, Any, str]]:
+    """Lineage edges (child, parent, pipeline id) upstream of ``starts``. ``known`` caches
+    each vertex's own upstream edges (read once, one level at a time, for all that lack them)."""
+    known = {} if known is None else known
     edges: list[tuple[Any, Any, str]] = []
     seen = set(starts)
     frontier = list(starts)
     step = lambda: __.out_e(*LINEAGE_EDGES).project("to", "p").by(__.in_v().id_()).by(  # noqa: E731
         __.values("pipeline_id").fold())
     for _ in range(MAX_PATH_DEPTH):
+        missing = [v for v in frontier if v not in known]
+        for child, rows in per_vertex(q.g, missing, step):
+            known[child] = [(row["to"], row["p"][0] if row["p"] else "") for row in rows]
         nxt = []
-        for child, rows in per_vertex(q.g, frontier, step):
-            for row in rows:
-                edges.append((child, row["to"], row["p"][0] if row["p"] else ""))
-                if row["to"] not in seen:
-                    seen.add(row["to"])
-                    nxt.append(row["to"])
+        for child in frontier:
+            for parent, pipeline in known.get(child, ()):
+                edges.append((child, parent, pipeline))
+                if parent not in seen:
+                    seen.add(parent)
+                    nxt.append(parent)
         if not nxt:
             break
         frontier = nxt
@@ -273,6 +279,7 @@ class FlushCache:
         self.paths: dict[tuple[Any, ...], dict[Any, list[str]]] = {}
         self.info: dict[Any, dict[str, Any]] = {}
         self.runs: dict[str, dict[str, Any]] = {}
+        self.edges: dict[Any, list[tuple[Any, str]]] = {}      # vertex -> its upstream (parent, pipeline)
 
     def load_runs(self, q: Any, run_ids: list[str]) -> None:
         """Read the Run vertices of ``run_ids`` in a few traversals."""
@@ -291,7 +298,7 @@ class FlushCache:
     def upstream_paths(self, q: Any, inputs: list[Any]) -> dict[Any, list[str]]:
         key = tuple(sorted(inputs, key=str))
         if key not in self.paths:
-            self.paths[key] = _paths(_upstream(q, inputs), inputs)
+            self.paths[key] = _paths(_upstream(q, inputs, self.edges), inputs)
         return self.paths[key]
 
     def describe(self, q: Any, ids: list[Any]) -> dict[Any, dict[str, Any]]:
