@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,7 @@ from lineage._cli import main
 from lineage.query import LineageVisualizer
 from provenance_events import flow, run_id
 from server_fixtures import serve
-from test_web import ARGS, CHROMIUM
+from browser_fixtures import assets_installed, browser, needs_chromium  # noqa: F401 (fixture)
 
 DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(not DOT, reason="DOT rendering needs Graphviz: apt-get install graphviz")
@@ -87,33 +86,37 @@ def test_the_export_command_writes_files(tmp_path, monkeypatch, capsys):
     assert "'nowhere'" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="browser tests need Debian's chromium: apt-get install chromium")
-def test_the_timeline_in_chromium_has_one_bar_per_run(backend_name, tmp_path, store):
+@needs_chromium
+def test_the_timeline_in_chromium_has_one_bar_per_run(backend_name, tmp_path, store, browser):
+    assets_installed()
     store.ingest(flow())
     settings = make_settings(backend_name, tmp_path)
-    from playwright.sync_api import sync_playwright
-
-    with serve(settings) as client, sync_playwright() as p:
+    with serve(settings) as client:
         base = str(client.base_url).rstrip("/")
         download = client.get("/api/v1/export/dot", params={"node": "silver/orders"})
         assert download.headers["content-disposition"] == 'attachment; filename="lineage.dot"'
         assert client.get("/api/v1/export/pdf").status_code == 400
         assert client.get("/api/v1/export/report", params={"format": "html"}).headers["content-type"].startswith(
             "text/html")
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context()
         try:
-            page = browser.new_page()
+            page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(base + "/api/v1/export/timeline")
-            page.wait_for_selector("svg rect.run")
+            page.goto(base + "/")                           # the explorer links to the timeline
+            with page.expect_popup() as opened:
+                page.click('header a[href="/api/v1/export/timeline"]')
+            timeline = opened.value
+            timeline.on("pageerror", lambda e: errors.append(str(e)))
+            timeline.wait_for_selector("svg rect.run")
+            page = timeline
             bars = page.eval_on_selector_all("rect.run", "els => els.map(e => [e.dataset.runId, e.dataset.state, "
                                                           "e.getAttribute('fill'), e.getBBox().width])")
             rows = page.eval_on_selector_all("g.pipeline", "els => els.map(e => e.dataset.pipeline)")
             page.screenshot(path=str(tmp_path / "timeline.png"))
             assert errors == []
         finally:
-            browser.close()
+            context.close()
     assert len(bars) == 8 and {b[0] for b in bars} == {run_id(n) for n in (
         "clean", "agg", "export", "join", "broken", "split", "child-a", "child-b")}
     assert rows == ["etl/agg", "etl/broken", "etl/clean", "etl/export", "etl/join", "etl/part", "etl/splitter"]
