@@ -52,6 +52,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _engine(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("sql", "gremlin"):
+        raise ValueError("use sql or gremlin")
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_DB", "./lineage.db",
             "SQLite file of the embedded graph and its event log (used when LINEAGE_GREMLIN_URL is unset)."),
@@ -116,6 +123,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_WEB_ASSETS", "",
             "Folder of the browser libraries the explorer and GraphiQL load (the node_modules that `npm ci` "
             "fills); empty means the node_modules beside the source checkout."),
+    Setting("LINEAGE_EMBEDDED_ENGINE", "sql",
+            "How the embedded file is read and written: sql (recursive CTEs and batched writes on "
+            "gremlite's tables, the fast default) or gremlin (portable Gremlin through gremlite, the "
+            "reference implementation, much slower). Both see the same data, e.g. LINEAGE_EMBEDDED_ENGINE=gremlin.",
+            _engine),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
