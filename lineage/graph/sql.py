@@ -89,8 +89,8 @@ class SqlGraph(Graph):
         if lab is None or prop is None or not keys:
             return {}
         rows = self.con.execute(
-            "SELECT ks.v, q.s FROM strings ks JOIN quads q ON q.o = ks.id AND q.p = ? "
-            "JOIN quads lq ON lq.s = q.s AND lq.p = 0 AND lq.o = ? "
+            "SELECT ks.v, q.s FROM strings ks CROSS JOIN quads q ON q.o = ks.id AND q.p = ? "
+            "CROSS JOIN quads lq ON lq.s = q.s AND lq.p = 0 AND lq.o = ? "
             "WHERE ks.v IN (SELECT value FROM json_each(?)) ORDER BY q.s",
             (prop, lab, json.dumps(list(keys)))).fetchall()
         out: dict[str, Any] = {}
@@ -104,9 +104,9 @@ class SqlGraph(Graph):
             return []
         rows = self.con.execute(
             f"WITH idmap(l, p) AS (VALUES {self._identity_map()}) "
-            "SELECT q.s, ls.v, ks.v FROM quads q JOIN quads lq ON lq.s = q.s AND lq.p = 0 "
-            "JOIN strings ls ON ls.id = lq.o JOIN idmap ON idmap.l = lq.o "
-            "JOIN quads kq ON kq.s = q.s AND kq.p = idmap.p JOIN strings ks ON ks.id = kq.o "
+            "SELECT q.s, ls.v, ks.v FROM quads q CROSS JOIN quads lq ON lq.s = q.s AND lq.p = 0 "
+            "CROSS JOIN strings ls ON ls.id = lq.o CROSS JOIN idmap ON idmap.l = lq.o "
+            "CROSS JOIN quads kq ON kq.s = q.s AND kq.p = idmap.p CROSS JOIN strings ks ON ks.id = kq.o "
             "WHERE q.o = ? AND q.p = ? AND q.g > 0", (v, p)).fetchall()
         return sorted(((s, lab, key) for s, lab, key in rows if lab in labels), key=lambda r: (r[2], r[1]))
 
@@ -116,7 +116,7 @@ class SqlGraph(Graph):
         if p is None or (label and lab is None) or not prefix:
             return []
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        sql = ("SELECT q.s FROM strings ks JOIN quads q ON q.o = ks.id AND q.p = ? AND q.g > 0 "
+        sql = ("SELECT q.s FROM strings ks CROSS JOIN quads q ON q.o = ks.id AND q.p = ? AND q.g > 0 "
                "WHERE ks.v >= ? AND ks.v < ?")
         args: list[Any] = [p, prefix, upper]
         if lab is not None:
@@ -133,7 +133,7 @@ class SqlGraph(Graph):
             return {}
         rows = self.con.execute(
             f"SELECT q.s, ls.v, {props_sql('q.s')} FROM json_each(?) j "
-            "JOIN quads q ON q.s = j.value AND q.p = 0 JOIN strings ls ON ls.id = q.o",
+            "CROSS JOIN quads q ON q.s = j.value AND q.p = 0 JOIN strings ls ON ls.id = q.o",
             (json.dumps(ids),)).fetchall()
         return {s: {"label": label, **_props(props)} for s, label, props in rows}
 
@@ -145,7 +145,7 @@ class SqlGraph(Graph):
         here, there = ("q.s", "q.o") if direction == OUT else ("q.o", "q.s")
         rows = self.con.execute(
             f"SELECT {here}, el.v, {there}, {props_sql('q.g')} FROM json_each(?) j "
-            f"JOIN quads q ON {here} = j.value AND q.p IN ({','.join('?' * len(codes))}) "
+            f"CROSS JOIN quads q ON {here} = j.value AND q.p IN ({','.join('?' * len(codes))}) "
             "JOIN strings el ON el.id = -q.p", (json.dumps(ids), *codes)).fetchall()
         return [Hop(s, label, t, _props(props)) for s, label, t, props in rows]
 
@@ -161,13 +161,19 @@ class SqlGraph(Graph):
                  if paths else ", NULL")
         sql = (
             "WITH RECURSIVE r(v, d) AS (SELECT ?, 0 UNION "
-            f"SELECT q.{far}, r.d + 1 FROM r JOIN quads q ON q.{near} = r.v AND q.p IN ({marks}) WHERE r.d < ?), "
+            # each step reads a node's edges in a subquery (an index search per node): as a join,
+            # ANALYZE statistics lead the planner to a Bloom filter that scans every quad
+            f"SELECT j.value, r.d + 1 FROM r, json_each((SELECT json_group_array(q.{far}) FROM quads q "
+            f"WHERE q.{near} = r.v AND q.p IN ({marks}))) j WHERE r.d < ?), "
             f"idmap(l, p) AS (VALUES {self._identity_map()}), "
             "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
+            # CROSS JOIN fixes the loop order: from the nodes reached outwards, never
+            # from every identity value in the graph (which statistics can make look cheap)
             "k(v, d, key, lab) AS (SELECT b.v, b.d, ks.v, ls.v FROM best b "
-            "JOIN quads lq ON lq.s = b.v AND lq.p = 0 JOIN strings ls ON ls.id = lq.o "
-            "JOIN idmap ON idmap.l = lq.o JOIN quads kq ON kq.s = b.v AND kq.p = idmap.p "
-            "JOIN strings ks ON ks.id = kq.o ORDER BY b.d, ks.v, ls.v LIMIT ?) "
+            "CROSS JOIN quads lq ON lq.s = b.v AND lq.p = 0 CROSS JOIN idmap ON idmap.l = lq.o "
+            "CROSS JOIN quads kq ON kq.s = b.v AND kq.p = idmap.p "
+            "CROSS JOIN strings ls ON ls.id = lq.o CROSS JOIN strings ks ON ks.id = kq.o "
+            "ORDER BY b.d, ks.v, ls.v LIMIT ?) "
             f"SELECT k.v, k.d, k.lab, {props_sql('k.v')}{preds} FROM k ORDER BY k.d, k.key, k.lab")
         rows = self.con.execute(sql, (start, max_depth, node_cap + 2)).fetchall()
         result = Expansion(start)
@@ -198,7 +204,7 @@ class SqlGraph(Graph):
         if p is None or v is None:
             return []
         return [r[0] for r in self.con.execute(
-            "SELECT q.s FROM quads q JOIN quads lq ON lq.s = q.s AND lq.p = 0 AND lq.o = ? "
+            "SELECT q.s FROM quads q CROSS JOIN quads lq ON lq.s = q.s AND lq.p = 0 AND lq.o = ? "
             "WHERE q.o = ? AND q.p = ? AND q.g > 0", (lab, v, p))]
 
     def unread(self, label: str, edge_labels: Sequence[str], limit: int) -> list[str]:
@@ -207,7 +213,7 @@ class SqlGraph(Graph):
             return []
         codes = self._edge_codes(edge_labels) or [0]
         return [r[0] for r in self.con.execute(
-            "SELECT ks.v FROM quads lq JOIN quads kq ON kq.s = lq.s AND kq.p = ? JOIN strings ks ON ks.id = kq.o "
+            "SELECT ks.v FROM quads lq CROSS JOIN quads kq ON kq.s = lq.s AND kq.p = ? CROSS JOIN strings ks ON ks.id = kq.o "
             "WHERE lq.o = ? AND lq.p = 0 AND NOT EXISTS (SELECT 1 FROM quads e WHERE e.o = lq.s "
             f"AND e.p IN ({','.join(str(c) for c in codes)})) ORDER BY ks.v LIMIT ?", (key, lab, limit))]
 

@@ -99,8 +99,8 @@ class SqlWriter:
             lab, prop = self._strings[label], self._strings[m.IDENTITY[label]]
             for i in range(0, len(keys), _CHUNK):
                 rows = self.con.execute(
-                    f"SELECT ks.v, q.s, {props_sql('q.s')} FROM strings ks JOIN quads q ON q.o = ks.id AND q.p = ? "
-                    "JOIN quads lq ON lq.s = q.s AND lq.p = 0 AND lq.o = ? "
+                    f"SELECT ks.v, q.s, {props_sql('q.s')} FROM strings ks CROSS JOIN quads q ON q.o = ks.id AND q.p = ? "
+                    "CROSS JOIN quads lq ON lq.s = q.s AND lq.p = 0 AND lq.o = ? "
                     "WHERE ks.v IN (SELECT value FROM json_each(?))",
                     (prop, lab, json.dumps(keys[i:i + _CHUNK]))).fetchall()
                 for key, vid, props in rows:
@@ -122,7 +122,7 @@ class SqlWriter:
                 continue
             rows = self.con.execute(
                 f"SELECT q.s, el.v, q.o, -q.g, {props_sql('q.g')} FROM json_each(?) j "
-                f"JOIN quads q ON q.s = j.value AND q.p IN ({','.join(str(c) for c in codes)}) "
+                f"CROSS JOIN quads q ON q.s = j.value AND q.p IN ({','.join(str(c) for c in codes)}) "
                 "JOIN strings el ON el.id = -q.p", (json.dumps(part),)).fetchall()
             for out_id, label, in_id, eid, props in rows:
                 raw = json.loads(props)
