@@ -24,8 +24,10 @@ def open_graph(backend: Any, engine: str = "sql", writer: Any = None) -> Graph:
     """The graph over an open backend. ``writer`` (a Gremlin writer) is used by the
     Gremlin implementation; the SQL one brings its own."""
     if backend.kind == "embedded" and engine == "sql":
+        from .sql import ensure_index
         from .sqlwrite import SqlWriter
 
+        ensure_index(backend.con)
         return SqlGraph(backend.con, SqlWriter(backend.con))
     return GremlinGraph(backend.g, writer)
 

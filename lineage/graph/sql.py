@@ -50,10 +50,20 @@ def props_sql(subject: str) -> str:
             f"JOIN strings pn ON pn.id = pq.p WHERE pq.s = {subject} AND pq.p > 0)")
 
 
-def _props(text: str | None) -> dict[str, Any]:
-    props = json.loads(text) if text else {}
-    props.pop("prop_times", None)
-    return props
+COVERING_INDEX = "lineage_spog"
+_NAMES = sorted({*m.VERTEX_LABELS, *m.EDGE_LABELS, *m.IDENTITY.values()})
+
+
+def ensure_index(con: sqlite3.Connection) -> None:
+    """Add our one index to gremlite's tables: (s, p, o, g) covers every read by
+    subject (a node's edges and properties, an edge's properties) without touching
+    the table. gremlite keeps it up to date like its own four."""
+    if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (COVERING_INDEX,)).fetchone():
+        return
+    in_tx = con.in_transaction
+    con.execute(f"CREATE INDEX IF NOT EXISTS {COVERING_INDEX} ON quads (s, p, o, g)")
+    if not in_tx:
+        con.commit()
 
 
 class SqlGraph(Graph):
@@ -63,9 +73,16 @@ class SqlGraph(Graph):
         self.con = con
         self.writer = writer
         self._sids: dict[str, int] = {}
+        self._texts: dict[int, str] = {}
+        self._names: dict[str, int] | None = None  # the model's names, as of data_version _names_at
+        self._names_at = -1
 
     def sid(self, text: str) -> int | None:
-        """The id of a string, when the graph has it (cached: strings are never deleted)."""
+        """The id of a string, when the graph has it. Cached: strings are never deleted.
+        The model's names (labels, keys) are read together, and read again when one
+        is missing and another connection has committed since."""
+        if text in _NAMES:
+            return self._schema().get(text)
         found = self._sids.get(text)
         if found is None:
             row = self.con.execute("SELECT id FROM strings WHERE v = ?", (text,)).fetchone()
@@ -74,12 +91,64 @@ class SqlGraph(Graph):
             found = self._sids[text] = row[0]
         return found
 
+    def _schema(self) -> dict[str, int]:
+        names = self._names
+        if names is not None and len(names) == len(_NAMES):
+            return names
+        version = self.con.execute("PRAGMA data_version").fetchone()[0]
+        if names is None or version != self._names_at:
+            self._names_at = version
+            names = self._names = dict(self.con.execute(
+                "SELECT v, id FROM strings WHERE v IN (SELECT value FROM json_each(?))", (json.dumps(_NAMES),)))
+        return names
+
+    def _fill(self, codes: Iterable[int]) -> None:
+        """Read the strings behind ``codes`` (names and encoded values) not cached yet.
+        Strings never change once written, so the cache only needs dropping after a
+        rollback of our own writes (:meth:`invalidate`)."""
+        cache = self._texts
+        missing = set(codes) - cache.keys()
+        missing = {c - FLOAT_BASE if c > FLOAT_BASE else c for c in missing if c > 2} - cache.keys()
+        if not missing:
+            return
+        if len(cache) > 500_000:
+            cache.clear()
+        for sid, text in self.con.execute("SELECT id, v FROM strings WHERE id IN (SELECT value FROM json_each(?))",
+                                          (json.dumps(list(missing)),)):
+            cache[sid] = text
+
+    def _decode(self, o: int) -> Any:
+        if o > 2:
+            return self._texts[o] if o <= FLOAT_BASE else float(self._texts[o - FLOAT_BASE])
+        if o < 0:
+            return o + INT_SHIFT
+        return None if o == 2 else bool(o)
+
+    def _nodes(self, rows: list[tuple[Any, int, int]]) -> dict[Any, dict[str, Any]]:
+        """Vertices from their (vertex, p, o) rows: the label row (p = 0) and properties."""
+        self._fill({o for _, _, o in rows} | {p for _, p, _ in rows})
+        texts, decode = self._texts, self._decode
+        out: dict[Any, dict[str, Any]] = {}
+        for s, p, o in rows:
+            node = out.get(s)
+            if node is None:
+                node = out[s] = {}
+            if p == 0:
+                node["label"] = texts[o]
+            else:
+                node[texts[p]] = decode(o)
+        for node in out.values():
+            node.pop("prop_times", None)
+        return out
+
     def _edge_codes(self, labels: Sequence[str]) -> list[int]:
-        return [-s for s in (self.sid(label) for label in labels) if s is not None]
+        names = self._schema()
+        return [-names[label] for label in labels if label in names]
 
     def _identity_map(self) -> str:
         """A VALUES list of (label string id, identity key string id) for the labels present."""
-        pairs = [(self.sid(label), self.sid(key)) for label, key in m.IDENTITY.items()]
+        names = self._schema()
+        pairs = [(names.get(label), names.get(key)) for label, key in m.IDENTITY.items()]
         return ", ".join(f"({a}, {b})" for a, b in pairs if a is not None and b is not None) or "(NULL, NULL)"
 
     # -- identities ------------------------------------------------------------
@@ -132,10 +201,9 @@ class SqlGraph(Graph):
         if not ids:
             return {}
         rows = self.con.execute(
-            f"SELECT q.s, ls.v, {props_sql('q.s')} FROM json_each(?) j "
-            "CROSS JOIN quads q ON q.s = j.value AND q.p = 0 JOIN strings ls ON ls.id = q.o",
+            "SELECT q.s, q.p, q.o FROM json_each(?) j CROSS JOIN quads q ON q.s = j.value AND q.p >= 0",
             (json.dumps(ids),)).fetchall()
-        return {s: {"label": label, **_props(props)} for s, label, props in rows}
+        return {s: node for s, node in self._nodes(rows).items() if "label" in node}
 
     def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[Hop]:
         ids = list(dict.fromkeys(vids))
@@ -143,11 +211,25 @@ class SqlGraph(Graph):
         if not ids or not codes:
             return []
         here, there = ("q.s", "q.o") if direction == OUT else ("q.o", "q.s")
+        # edge rows (g < 0), each followed by its property rows (s = g)
         rows = self.con.execute(
-            f"SELECT {here}, el.v, {there}, {props_sql('q.g')} FROM json_each(?) j "
+            f"SELECT {here}, q.p, {there}, q.g, pq.p, pq.o FROM json_each(?) j "
             f"CROSS JOIN quads q ON {here} = j.value AND q.p IN ({','.join('?' * len(codes))}) "
-            "JOIN strings el ON el.id = -q.p", (json.dumps(ids), *codes)).fetchall()
-        return [Hop(s, label, t, _props(props)) for s, label, t, props in rows]
+            "LEFT JOIN quads pq ON pq.s = q.g AND pq.p > 0", (json.dumps(ids), *codes)).fetchall()
+        self._fill(c for r in rows for c in (-r[1], r[4] or 0, r[5] or 0))
+        texts, decode = self._texts, self._decode
+        edges: dict[Any, tuple[Any, str, Any, dict[str, Any]]] = {}
+        for source, p, target, g, name, value in rows:
+            edge = edges.get(g)
+            if edge is None:
+                edge = edges[g] = (source, texts[-p], target, {})
+            if name is not None:
+                edge[3][texts[name]] = decode(value)
+        hops = []
+        for source, label, target, props in edges.values():
+            props.pop("prop_times", None)
+            hops.append(Hop(source, label, target, props))
+        return hops
 
     def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
                paths: bool = True) -> Expansion:
@@ -156,9 +238,10 @@ class SqlGraph(Graph):
         codes = self._edge_codes(LINEAGE_EDGES) or [0]
         marks = ",".join(str(c) for c in codes)
         near, far = ("s", "o") if direction == UP else ("o", "s")
-        # A node's predecessors: the vertices one step before it (their distance is checked below).
-        preds = (f", (SELECT json_group_array(e.{near}) FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}))"
-                 if paths else ", NULL")
+        # The kept nodes' property rows (p >= 0: the label row too), then, for paths,
+        # their predecessors' ids (rows with the edge's negative p).
+        preds = (f" UNION ALL SELECT k.v, k.d, -1, j.value FROM k, json_each((SELECT json_group_array(e.{near}) "
+                 f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}))) j") if paths else ""
         sql = (
             "WITH RECURSIVE r(v, d) AS (SELECT ?, 0 UNION "
             # each step reads a node's edges in a subquery (an index search per node): as a join,
@@ -169,29 +252,32 @@ class SqlGraph(Graph):
             "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
             # CROSS JOIN fixes the loop order: from the nodes reached outwards, never
             # from every identity value in the graph (which statistics can make look cheap)
-            "k(v, d, key, lab) AS (SELECT b.v, b.d, ks.v, ls.v FROM best b "
+            "k(v, d) AS MATERIALIZED (SELECT b.v, b.d FROM best b "
             "CROSS JOIN quads lq ON lq.s = b.v AND lq.p = 0 CROSS JOIN idmap ON idmap.l = lq.o "
             "CROSS JOIN quads kq ON kq.s = b.v AND kq.p = idmap.p "
             "CROSS JOIN strings ls ON ls.id = lq.o CROSS JOIN strings ks ON ks.id = kq.o "
             "ORDER BY b.d, ks.v, ls.v LIMIT ?) "
-            f"SELECT k.v, k.d, k.lab, {props_sql('k.v')}{preds} FROM k ORDER BY k.d, k.key, k.lab")
+            f"SELECT k.v, k.d, pq.p, pq.o FROM k CROSS JOIN quads pq ON pq.s = k.v AND pq.p >= 0{preds}")
         rows = self.con.execute(sql, (start, max_depth, node_cap + 2)).fetchall()
         result = Expansion(start)
-        if rows and rows[0][0] != start:
+        distance = {v: d for v, d, _, _ in rows}
+        if start not in distance:
             return result  # the start is not a vertex of this graph
-        if len(rows) > node_cap + 1:
-            rows, result.truncated = rows[:node_cap + 1], True
-        before: dict[Any, list[Any]] = {}
-        for vid, d, label, props, pred in rows:
-            result.distance[vid] = d
-            result.info[vid] = {"label": label, **_props(props)}
-            if pred:
-                before[vid] = json.loads(pred)
+        info = self._nodes([(v, p, o) for v, _, p, o in rows if p >= 0])
+        ordered = sorted(distance, key=lambda v: (distance[v], node_key(info[v])))
+        if len(ordered) > node_cap + 1:
+            ordered, result.truncated = ordered[:node_cap + 1], True
+        for v in ordered:
+            result.distance[v] = distance[v]
+            result.info[v] = info[v]
         if paths:
-            for vid, d in result.distance.items():
+            before: dict[Any, list[Any]] = {}
+            for v, d, p, o in rows:
+                if p < 0 and distance.get(o) == d - 1:
+                    before.setdefault(v, []).append(o)
+            for v, d in result.distance.items():
                 if d:
-                    near_ones = [p for p in before.get(vid, ()) if result.distance.get(p) == d - 1]
-                    result.parent[vid] = min(near_ones, key=lambda p: node_key(result.info[p]))
+                    result.parent[v] = min(before[v], key=lambda p: node_key(info[p]))
         return result
 
     def vertices(self, label: str, prop: str | None = None, value: str | None = None) -> list[Any]:
@@ -233,20 +319,33 @@ class SqlGraph(Graph):
     def apply(self, batch: Any, *, fresh: bool) -> Any:
         if self.writer is None:
             raise RuntimeError("this graph was opened for reading only")
+        self._names = None  # our own writes do not move data_version
         return self.writer.apply(batch, fresh=fresh)
 
     def invalidate(self) -> None:
+        self._names = None
         self._sids.clear()
+        self._texts.clear()
         if self.writer is not None:
             self.writer.invalidate()
 
     def snapshot(self) -> dict[str, Any]:
-        vertices = self.con.execute(
-            f"SELECT q.s, ls.v, {props_sql('q.s')} FROM quads q JOIN strings ls ON ls.id = q.o WHERE q.p = 0")
-        out_v = [(s, label, json.loads(p) if p else {}) for s, label, p in vertices]
-        edges = self.con.execute(
-            f"SELECT q.s, el.v, q.o, {props_sql('q.g')} FROM quads q JOIN strings el ON el.id = -q.p WHERE q.p < 0")
-        return snapshot_of(out_v, [(s, label, o, json.loads(p) if p else {}) for s, label, o, p in edges])
+        rows = self.con.execute("SELECT s, p, o FROM quads WHERE s > 0 AND p >= 0 AND g >= 0").fetchall()
+        self._fill(c for _, p, o in rows for c in (p, o))
+        vertices: dict[Any, dict[str, Any]] = {}
+        for s, p, o in rows:
+            node = vertices.setdefault(s, {})
+            node["\0label" if p == 0 else self._texts[p]] = self._decode(o) if p else self._texts[o]
+        edges = self.con.execute("SELECT q.s, -q.p, q.o, q.g, pq.p, pq.o FROM quads q "
+                                 "LEFT JOIN quads pq ON pq.s = q.g AND pq.p > 0 WHERE q.p < 0").fetchall()
+        self._fill(c for r in edges for c in (r[1], r[4] or 0, r[5] or 0))
+        by_edge: dict[tuple[Any, int, Any, int], dict[str, Any]] = {}
+        for s, label, o, g, name, value in edges:
+            props = by_edge.setdefault((s, label, o, g), {})
+            if name is not None:
+                props[self._texts[name]] = self._decode(value)
+        return snapshot_of(((v, props.pop("\0label"), props) for v, props in vertices.items()),
+                           ((s, self._texts[label], o, props) for (s, label, o, _), props in by_edge.items()))
 
     def clear(self) -> None:
         self.con.execute("DELETE FROM quads")
