@@ -243,22 +243,26 @@ class SqlGraph(Graph):
         preds = (f" UNION ALL SELECT k.v, k.d, -1, j.value FROM k, json_each((SELECT json_group_array(e.{near}) "
                  f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}))) j") if paths else ""
         sql = (
-            "WITH RECURSIVE r(v, d) AS (SELECT ?, 0 UNION "
+            "WITH RECURSIVE r(v, d) AS (SELECT ?2, 0 UNION "
             # each step reads a node's edges in a subquery (an index search per node): as a join,
             # ANALYZE statistics lead the planner to a Bloom filter that scans every quad
             f"SELECT j.value, r.d + 1 FROM r, json_each((SELECT json_group_array(q.{far}) FROM quads q "
-            f"WHERE q.{near} = r.v AND q.p IN ({marks}))) j WHERE r.d < ?), "
+            f"WHERE q.{near} = r.v AND q.p IN ({marks}))) j WHERE r.d < ?3), "
             f"idmap(l, p) AS (VALUES {self._identity_map()}), "
             "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
             # CROSS JOIN fixes the loop order: from the nodes reached outwards, never
             # from every identity value in the graph (which statistics can make look cheap)
-            "k(v, d) AS MATERIALIZED (SELECT b.v, b.d FROM best b "
-            "CROSS JOIN quads lq ON lq.s = b.v AND lq.p = 0 CROSS JOIN idmap ON idmap.l = lq.o "
-            "CROSS JOIN quads kq ON kq.s = b.v AND kq.p = idmap.p "
-            "CROSS JOIN strings ls ON ls.id = lq.o CROSS JOIN strings ks ON ks.id = kq.o "
-            "ORDER BY b.d, ks.v, ls.v LIMIT ?) "
+            # when more nodes are reached than kept, the cut follows (distance, key): only then
+            # are the keys read here (the kept nodes are ordered in Python either way)
+            "n(c) AS (SELECT COUNT(*) FROM best), "
+            "k(v, d) AS MATERIALIZED (SELECT v, d FROM best WHERE (SELECT c FROM n) <= ?1 UNION ALL "
+            # (keys in subqueries: as joins, statistics lead the planner to Bloom filters)
+            "SELECT * FROM (SELECT b.v, b.d FROM best b WHERE (SELECT c FROM n) > ?1 ORDER BY b.d, "
+            "(SELECT ks.v FROM quads lq, idmap, quads kq, strings ks WHERE lq.s = b.v AND lq.p = 0 "
+            "AND idmap.l = lq.o AND kq.s = b.v AND kq.p = idmap.p AND ks.id = kq.o), "
+            "(SELECT ls.v FROM quads lq, strings ls WHERE lq.s = b.v AND lq.p = 0 AND ls.id = lq.o) LIMIT ?1)) "
             f"SELECT k.v, k.d, pq.p, pq.o FROM k CROSS JOIN quads pq ON pq.s = k.v AND pq.p >= 0{preds}")
-        rows = self.con.execute(sql, (start, max_depth, node_cap + 2)).fetchall()
+        rows = self.con.execute(sql, (node_cap + 2, start, max_depth)).fetchall()
         result = Expansion(start)
         distance = {v: d for v, d, _, _ in rows}
         if start not in distance:
