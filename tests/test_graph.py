@@ -1,7 +1,10 @@
 """The graph interface: every implementation gives the same answers, ties included,
 and the SQL path writes exactly what gremlite reads."""
 
+import json
+import multiprocessing
 import random
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +166,29 @@ def test_every_read_statement_uses_the_indexes_with_and_without_statistics(tmp_p
             for sql in reads:
                 plan = [row[3] for row in graph.con.execute("EXPLAIN QUERY PLAN " + sql)]
                 assert not bad_steps(plan), (analyzed, sql, plan)
+
+
+def _ingest_in_process(db: str, events: list[dict], rounds: int) -> None:
+    with LineageStore(make_settings("embedded", Path(db).parent)) as store:
+        for i in range(rounds):
+            for j in range(0, len(events), 5):
+                store.ingest(events[j:j + 5])
+
+
+def test_two_processes_on_one_file_serialise_writes_without_duplicates(tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    events = list(EVENTS)  # both send everything, in the same order (a dataset named like a
+    # feature view becomes that Feature only once the view is known: order matters there)
+    db = str(tmp_path / "lineage.db")
+    workers = [ctx.Process(target=_ingest_in_process, args=(db, events, 2)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
+    with LineageStore(make_settings("embedded", tmp_path)) as both, \
+            LineageStore(make_settings("embedded", tmp_path / "single")) as single:
+        single.ingest(events)
+        assert both.event_count() == len({json.dumps(e, sort_keys=True) for e in events})
+        assert both.graph.snapshot() == single.graph.snapshot()
+        assert both.graph.snapshot() == GremlinGraph(both.g).snapshot()
