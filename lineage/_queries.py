@@ -67,16 +67,13 @@ class LineageGraph:
 
 
 def node_dict(vid: Any, info: dict[str, Any], distance: int | None = None) -> dict[str, Any]:
-    label = info["label"]
-    out = {k: v for k, v in info.items() if k != "label"}
-    out.update({"id": str(info.get(m.IDENTITY.get(label, ""), vid)), "label": label})
+    out = dict(info)
+    label = out.pop("label")
+    out["id"] = str(info.get(m.IDENTITY.get(label, ""), vid))
+    out["label"] = label
     if distance is not None:
         out["distance"] = distance
     return out
-
-
-def _sort_key(node: dict[str, Any]) -> tuple[Any, ...]:
-    return (node.get("distance", 0), node["id"], node["label"])
 
 
 class LineageQueries:

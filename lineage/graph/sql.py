@@ -124,19 +124,24 @@ class SqlGraph(Graph):
             return o + INT_SHIFT
         return None if o == 2 else bool(o)
 
-    def _nodes(self, rows: list[tuple[Any, int, int]]) -> dict[Any, dict[str, Any]]:
-        """Vertices from their (vertex, p, o) rows: the label row (p = 0) and properties."""
-        self._fill({o for _, _, o in rows} | {p for _, p, _ in rows})
+    def _nodes(self, rows: list[tuple[Any, ...]]) -> dict[Any, dict[str, Any]]:
+        """Vertices from rows starting (vertex, p, o), grouped by vertex: the label row
+        (p = 0) and the properties (p > 0; other rows are skipped)."""
+        self._fill({r[2] for r in rows if r[1] >= 0} | {r[1] for r in rows if r[1] > 0})
         texts, decode = self._texts, self._decode
         out: dict[Any, dict[str, Any]] = {}
-        for s, p, o in rows:
-            node = out.get(s)
-            if node is None:
-                node = out[s] = {}
-            if p == 0:
+        last, node = None, {}
+        for row in rows:
+            s, p, o = row[0], row[1], row[2]
+            if s != last:
+                node = out.get(s)
+                if node is None:
+                    node = out[s] = {}
+                last = s
+            if p > 0:
+                node[texts[p]] = texts[o] if 2 < o <= FLOAT_BASE else decode(o)
+            elif p == 0:
                 node["label"] = texts[o]
-            else:
-                node[texts[p]] = decode(o)
         for node in out.values():
             node.pop("prop_times", None)
         return out
@@ -240,7 +245,7 @@ class SqlGraph(Graph):
         near, far = ("s", "o") if direction == UP else ("o", "s")
         # The kept nodes' property rows (p >= 0: the label row too), then, for paths,
         # their predecessors' ids (rows with the edge's negative p).
-        preds = (f" UNION ALL SELECT k.v, k.d, -1, j.value FROM k, json_each((SELECT json_group_array(e.{near}) "
+        preds = (f" UNION ALL SELECT k.v, -1, j.value, k.d FROM k, json_each((SELECT json_group_array(e.{near}) "
                  f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}))) j") if paths else ""
         sql = (
             "WITH RECURSIVE r(v, d) AS (SELECT ?2, 0 UNION "
@@ -261,13 +266,13 @@ class SqlGraph(Graph):
             "(SELECT ks.v FROM quads lq, idmap, quads kq, strings ks WHERE lq.s = b.v AND lq.p = 0 "
             "AND idmap.l = lq.o AND kq.s = b.v AND kq.p = idmap.p AND ks.id = kq.o), "
             "(SELECT ls.v FROM quads lq, strings ls WHERE lq.s = b.v AND lq.p = 0 AND ls.id = lq.o) LIMIT ?1)) "
-            f"SELECT k.v, k.d, pq.p, pq.o FROM k CROSS JOIN quads pq ON pq.s = k.v AND pq.p >= 0{preds}")
+            f"SELECT k.v, pq.p, pq.o, k.d FROM k CROSS JOIN quads pq ON pq.s = k.v AND pq.p >= 0{preds}")
         rows = self.con.execute(sql, (node_cap + 2, start, max_depth)).fetchall()
         result = Expansion(start)
-        distance = {v: d for v, d, _, _ in rows}
+        distance = {r[0]: r[3] for r in rows}
         if start not in distance:
             return result  # the start is not a vertex of this graph
-        info = self._nodes([(v, p, o) for v, _, p, o in rows if p >= 0])
+        info = self._nodes(rows)
         ordered = sorted(distance, key=lambda v: (distance[v], node_key(info[v])))
         if len(ordered) > node_cap + 1:
             ordered, result.truncated = ordered[:node_cap + 1], True
@@ -276,7 +281,7 @@ class SqlGraph(Graph):
             result.info[v] = info[v]
         if paths:
             before: dict[Any, list[Any]] = {}
-            for v, d, p, o in rows:
+            for v, p, o, d in rows:
                 if p < 0 and distance.get(o) == d - 1:
                     before.setdefault(v, []).append(o)
             for v, d in result.distance.items():
