@@ -88,6 +88,11 @@ class LineageQueries:
         self.graph: Graph = graph
         self.default_namespace = default_namespace
 
+    @property
+    def g(self) -> Any:
+        """A Gremlin traversal source over the same graph, for code not yet on the interface."""
+        return self.graph.g
+
     # -- finding nodes ---------------------------------------------------------
 
     def resolve(self, node_id: str | NodeKey, label: str | None = None) -> Resolved:

@@ -50,8 +50,7 @@ class Readers:
             with self._lock:
                 self._opened.append(remote)
             engine = self.settings["LINEAGE_EMBEDDED_ENGINE"]
-            graph = self._local.graph = reader(remote.con if engine == "sql" else traversal().with_remote(remote),
-                                               engine)
+            graph = self._local.graph = reader(remote, engine)
         return graph
 
     def analysis(self) -> LineageAnalysis:

@@ -28,10 +28,14 @@ def open_graph(backend: Any, engine: str = "sql", writer: Any = None) -> Graph:
         from .sqlwrite import SqlWriter
 
         ensure_index(backend.con)
-        return SqlGraph(backend.con, SqlWriter(backend.con))
+        return SqlGraph(backend.con, SqlWriter(backend.con), backend.g)
     return GremlinGraph(backend.g, writer)
 
 
-def reader(con_or_g: Any, engine: str) -> Graph:
-    """A read-only graph over a SQLite connection (``sql``) or a traversal source."""
-    return SqlGraph(con_or_g) if engine == "sql" else GremlinGraph(con_or_g)
+def reader(remote: Any, engine: str) -> Graph:
+    """A read-only graph over a gremlite connection to the embedded file: SQL on its
+    SQLite connection (``sql``), or Gremlin through it."""
+    from gremlin_python.process.anonymous_traversal import traversal
+
+    g = traversal().with_remote(remote)
+    return SqlGraph(remote.con, g=g) if engine == "sql" else GremlinGraph(g)

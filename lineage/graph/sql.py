@@ -69,9 +69,10 @@ def ensure_index(con: sqlite3.Connection) -> None:
 class SqlGraph(Graph):
     kind = "sql"
 
-    def __init__(self, con: sqlite3.Connection, writer: Any = None) -> None:
+    def __init__(self, con: sqlite3.Connection, writer: Any = None, g: Any = None) -> None:
         self.con = con
         self.writer = writer
+        self.g = g  # gremlite over the same file, for code that still speaks Gremlin
         self._sids: dict[str, int] = {}
         self._texts: dict[int, str] = {}
         self._names: dict[str, int] | None = None  # the model's names, as of data_version _names_at
