@@ -9,6 +9,7 @@ from ._events import Event, parse_event
 from ._ids import NodeKey
 from ._settings import SETTINGS, Setting, Settings
 from ._store import IngestResult, LineageStore, Rejected
+from .graph import Graph
 from .limits import JsonLimits
 
 
@@ -33,7 +34,7 @@ __all__ = [
     # writing and storing
     "LineageStore", "IngestResult", "Rejected", "Event", "parse_event",
     # asking
-    "JanusGraphClient", "LineageAnalysis", "NodeKey", "DatasetSpec",
+    "JanusGraphClient", "LineageAnalysis", "NodeKey", "DatasetSpec", "Graph",
     # capturing (lineage.capture)
     "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
     "create_versioned_query", "Fingerprint", "fingerprint",

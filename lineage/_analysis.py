@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from gremlin_python.process.graph_traversal import __
-
 from . import _model as m
 from ._errors import InvalidArgument
 from ._ids import NodeKey, model_id
 from ._queries import MAX_NODES, LineageQueries, check_cap, check_depth, node_dict
-from ._traverse import DOWN, UP, describe, expand, per_vertex
+from ._traverse import DOWN, UP, readers, writers
+from .graph.interface import OUT, node_key
 
 CHANGE_TYPES = ("schema", "data", "deprecation")
 HIGH_ABOVE, MEDIUM_ABOVE = 20, 5
@@ -42,33 +41,31 @@ class LineageAnalysis(LineageQueries):
                node_cap: int = MAX_NODES) -> dict[str, Any]:
         """Everything downstream of a node that a change to it would reach: datasets,
         models, features, and the pipelines reading any of them, each with its
-        distance and a shortest path from the changed node."""
+        distance and a shortest path from the changed node (ties go to the smaller id)."""
         if change_type not in CHANGE_TYPES:
             raise InvalidArgument(f"change_type must be one of {', '.join(CHANGE_TYPES)}; got {change_type!r}")
         found = self.resolve(dataset_id)
-        result = expand(self.g, found.vid, DOWN, check_depth(max_depth, "max_depth"), check_cap(node_cap))
-        artifacts = list(result.distance)
-        readers: dict[Any, tuple[int, Any]] = {}
-        for artifact, pipelines in per_vertex(self.g, artifacts, lambda: __.in_(m.CONSUMES).id_()):
-            d = result.distance[artifact] + 1
+        result = self.graph.expand(found.vid, DOWN, check_depth(max_depth, "max_depth"), check_cap(node_cap))
+        info = dict(result.info)
+        reading: dict[Any, tuple[int, tuple[str, str], Any]] = {}
+        for artifact, pipelines in readers(self.graph, result.distance).items():
+            here = (result.distance[artifact] + 1, node_key(info[artifact]), artifact)
             for p in pipelines:
-                if p not in readers or readers[p][0] > d:
-                    readers[p] = (d, artifact)
-        info = describe(self.g, artifacts + list(readers))
+                if p not in reading or reading[p][:2] > here[:2]:
+                    reading[p] = here
+        info.update(self.graph.describe(reading))
         ident = {vid: node_dict(vid, i)["id"] for vid, i in info.items()}
         groups: dict[str, list[dict[str, Any]]] = {m.DATASET: [], m.MODEL: [], m.FEATURE: [], m.PIPELINE: []}
-        for vid in artifacts:
-            if vid == found.vid or vid not in info:
-                continue
+        for vid in result.ordered():
             node = node_dict(vid, info[vid], result.distance[vid])
             node["path"] = [ident[v] for v in result.path(vid)]
-            groups[node["label"]].append(node)
-        for vid, (d, via) in readers.items():
+            groups.setdefault(node["label"], []).append(node)
+        for vid, (d, _key, via) in reading.items():
             node = node_dict(vid, info[vid], d)
             node["path"] = [ident[v] for v in result.path(via)] + [node["id"]]
             groups[m.PIPELINE].append(node)
         for nodes in groups.values():
-            nodes.sort(key=lambda n: (n["distance"], n["id"]))
+            nodes.sort(key=lambda n: (n["distance"], n["id"], n["label"]))
         total = sum(len(nodes) for nodes in groups.values())
         return {
             "dataset_id": found.key, "change_type": change_type, "total_affected": total,
@@ -83,33 +80,32 @@ class LineageAnalysis(LineageQueries):
         mid = model_id(model_name, None if version is None else str(version))
         return self.resolve(mid, m.MODEL)
 
-    def _training(self, model_name: str, version: Any, max_depth: int) -> tuple[Any, dict[str, Any], Any, dict]:
+    def _training(self, model_name: str, version: Any, max_depth: int) -> tuple[Any, list, list, Any, dict]:
         """The model vertex, its TRAINED_ON edges and trainers, its upstream, and their properties."""
         found = self._model(model_name, version)
-        row = (self.g.V(found.vid).project("t", "p")
-               .by(__.out_e(m.TRAINED_ON).project("v", "at").by(__.in_v().id_()).by(__.values("version").fold()).fold())
-               .by(__.out(m.GENERATED_BY).id_().fold()).next())
-        upstream = expand(self.g, found.vid, UP, check_depth(max_depth, "max_depth"), MAX_NODES)
-        info = describe(self.g, list({found.vid, *row["p"], *upstream.distance}))
-        return found, row, upstream, info
+        trained = [(h.target, h.props.get("version")) for h in self.graph.hops([found.vid], OUT, [m.TRAINED_ON])]
+        trainers = sorted({h.target for h in self.graph.hops([found.vid], OUT, [m.GENERATED_BY])}, key=str)
+        upstream = self.graph.expand(found.vid, UP, check_depth(max_depth, "max_depth"), MAX_NODES, paths=False)
+        info = dict(upstream.info)
+        info.update(self.graph.describe(v for v in {found.vid, *trainers, *(t for t, _ in trained)} if v not in info))
+        return found, trained, trainers, upstream, info
 
     def model_training_lineage(self, model_name: str, version: Any = None, max_depth: int = 5) -> dict[str, Any]:
         """A model version, what it was trained on (with the exact version of each
         input), the pipeline that trained it, and the upstream chain behind the inputs."""
-        found, row, upstream, info = self._training(model_name, version, max_depth)
+        found, trained, trainers, upstream, info = self._training(model_name, version, max_depth)
         training = []
-        for edge in row["t"]:
-            node = node_dict(edge["v"], info[edge["v"]], 1)
+        for vid, at in trained:
+            node = node_dict(vid, info[vid], 1)
             node["current_version"] = node.get("version")
-            node["version"] = edge["at"][0] if edge["at"] else None
+            node["version"] = at
             training.append(node)
-        training.sort(key=lambda n: n["id"])
-        chain = [node_dict(v, info[v], d) for v, d in upstream.distance.items() if d > 1]
-        chain.sort(key=lambda n: (n["distance"], n["id"]))
+        training.sort(key=lambda n: (n["id"], n["label"], str(n["version"])))
+        chain = [node_dict(v, info[v], upstream.distance[v]) for v in upstream.ordered() if upstream.distance[v] > 1]
         return {
             "model": node_dict(found.vid, info[found.vid]),
             "training_datasets": training,
-            "pipelines": sorted((node_dict(p, info[p]) for p in row["p"]), key=lambda n: n["id"]),
+            "pipelines": sorted((node_dict(p, info[p]) for p in trainers), key=lambda n: n["id"]),
             "upstream": chain,
             "truncated": upstream.truncated,
         }
@@ -118,31 +114,31 @@ class LineageAnalysis(LineageQueries):
         """Reproducible only when every training input is pinned to a version and
         every pipeline on the path (the trainer and those that made each upstream
         artifact) has a code version. ``missing`` says what is not."""
-        found, row, upstream, info = self._training(model_name, version, max_depth)
+        found, trained, _trainers, upstream, info = self._training(model_name, version, max_depth)
         ident = {vid: node_dict(vid, props)["id"] for vid, props in info.items()}
         model_id = ident[found.vid]
-        pins = sorted((ident[e["v"]], e["at"][0] if e["at"] else None) for e in row["t"])
+        pins = sorted((ident[v], at) for v, at in trained)
         missing: list[str] = []
         if not pins:
             missing.append("no training inputs are recorded for this model version")
         missing += [f"training input {art} is not pinned to a version or snapshot" for art, pin in pins if not pin]
-        artifacts = sorted(upstream.distance, key=lambda v: (upstream.distance[v], ident[v]))
-        writers: dict[str, tuple[str, str | None]] = {}
-        written = per_vertex(self.g, artifacts, lambda: __.union(__.out(m.GENERATED_BY), __.in_(m.PRODUCES))
-                             .project("p", "c").by(__.values("pipeline_id")).by(__.values("code_version").fold()))
-        for artifact, trainers in sorted(written, key=lambda r: (upstream.distance[r[0]], ident[r[0]])):
-            for w in trainers:
-                writers.setdefault(w["p"], (ident[artifact], w["c"][0] if w["c"] else None))
-        if not writers:
+        artifacts = [upstream.start, *upstream.ordered()]
+        written = writers(self.graph, artifacts)
+        pinfo = self.graph.describe({p for ps in written.values() for p in ps})
+        writers_of: dict[str, tuple[str, str | None]] = {}
+        for artifact in artifacts:
+            for p in sorted(written.get(artifact, ()), key=lambda v: str(pinfo[v].get("pipeline_id"))):
+                writers_of.setdefault(pinfo[p]["pipeline_id"], (ident[artifact], pinfo[p].get("code_version")))
+        if not writers_of:
             missing.append(f"no pipeline is recorded as having trained {model_id}")
-        for pipeline, (art, code) in sorted(writers.items()):
+        for pipeline, (art, code) in sorted(writers_of.items()):
             if not code:
                 missing.append(f"pipeline {pipeline} (which wrote {art}) has no code version")
         model = info[found.vid]
         return {
             "model_id": model_id, "model_name": model.get("model_name"), "version": model.get("version"),
             "reproducible": not missing, "missing": missing, "snapshots": dict(pins),
-            "pipelines": {p: c for p, (_, c) in sorted(writers.items())},
+            "pipelines": {p: c for p, (_, c) in sorted(writers_of.items())},
         }
 
     # -- recipes -----------------------------------------------------------------
@@ -150,34 +146,32 @@ class LineageAnalysis(LineageQueries):
     def bronze_to_model_paths(self, limit: int = 10, max_depth: int = 10) -> list[list[str]]:
         """Lineage paths from every bronze dataset to every model it feeds, shortest first."""
         limit = check_cap(limit, "limit")
+        check_depth(max_depth, "max_depth")
         paths: list[list[str]] = []
-        for vid in self.g.V().has("layer", "bronze").has_label(m.DATASET).id_().to_list():
-            result = expand(self.g, vid, DOWN, check_depth(max_depth, "max_depth"), MAX_NODES)
-            models = [v for v in result.distance if v != vid]
-            info = describe(self.g, models + [vid])
-            ident = {v: node_dict(v, i)["id"] for v, i in info.items()}
-            for target in models:
-                if info[target]["label"] == m.MODEL:
+        for vid in self.graph.vertices(m.DATASET, "layer", "bronze"):
+            result = self.graph.expand(vid, DOWN, max_depth, MAX_NODES)
+            ident = {v: node_dict(v, i)["id"] for v, i in result.info.items()}
+            for target in result.ordered():
+                if result.info[target]["label"] == m.MODEL:
                     paths.append([ident[v] for v in result.path(target)])
         paths.sort(key=lambda p: (len(p), p))
         return paths[:limit]
 
     def orphaned_datasets(self, limit: int = 1000) -> list[str]:
         """Datasets nothing reads: no pipeline consumes them, no model trains on them,
-        no dataset derives from them."""
-        return sorted(self.g.V().has_label(m.DATASET)
-                      .not_(__.in_(m.CONSUMES)).not_(__.in_(m.TRAINED_ON)).not_(__.in_(m.DERIVED_FROM))
-                      .limit(check_cap(limit, "limit")).values("dataset_id").to_list())
+        no dataset derives from them (the first ``limit`` by id)."""
+        return self.graph.unread(m.DATASET, [m.CONSUMES, m.TRAINED_ON, m.DERIVED_FROM], check_cap(limit, "limit"))
 
     def unreproducible_models(self) -> list[dict[str, Any]]:
         """Model versions with no training input, or an input not pinned to a snapshot."""
-        rows = (self.g.V().has_label(m.MODEL).project("id", "edges", "pinned")
-                .by(__.values("model_id"))
-                .by(__.out_e(m.TRAINED_ON).count())
-                .by(__.out_e(m.TRAINED_ON).values("version").fold()).to_list())
+        models = self.graph.vertices(m.MODEL)
+        edges: dict[Any, list[Any]] = {vid: [] for vid in models}
+        for hop in self.graph.hops(models, OUT, [m.TRAINED_ON]):
+            edges[hop.source].append(hop.props.get("version"))
+        info = self.graph.describe(models)
         out = []
-        for row in rows:
-            unpinned = row["edges"] - len(row["pinned"])
-            if row["edges"] == 0 or unpinned:
-                out.append({"model_id": row["id"], "training_inputs": row["edges"], "unpinned": unpinned})
+        for vid, versions in edges.items():
+            unpinned = sum(1 for v in versions if v is None)
+            if not versions or unpinned:
+                out.append({"model_id": info[vid]["model_id"], "training_inputs": len(versions), "unpinned": unpinned})
         return sorted(out, key=lambda r: r["model_id"])

@@ -59,7 +59,7 @@ class JanusGraphClient:
 
     @property
     def queries(self) -> LineageAnalysis:
-        return LineageAnalysis(self.store.g, self.settings.default_namespace)
+        return LineageAnalysis(self.store.graph, self.settings.default_namespace)
 
     def _emit(self, events: list[dict[str, Any]]) -> dict[str, Any]:
         result = self.store.ingest(events)

@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from gremlin_python.process.graph_traversal import GraphTraversalSource, __
-from gremlin_python.process.traversal import Direction, T, TextP
-
 from . import _model as m
 from ._errors import Ambiguous, InvalidArgument, NotFound
 from ._ids import NodeKey, id_hint, split_model_id
-from ._traverse import DOWN, UP, Expansion, describe, expand, neighbours, per_vertex
+from ._traverse import DOWN, UP, readers, writers
+from .graph.interface import IN, LINEAGE_EDGES, OUT, Expansion, Graph, node_key
 
 MAX_DEPTH = 50
 MAX_NODES = 10_000
@@ -69,25 +67,33 @@ class LineageGraph:
 
 
 def node_dict(vid: Any, info: dict[str, Any], distance: int | None = None) -> dict[str, Any]:
-    label = info["label"]
-    out = {k: v for k, v in info.items() if k != "label"}
-    out.update({"id": str(info.get(m.IDENTITY.get(label, ""), vid)), "label": label})
+    out = dict(info)
+    label = out.pop("label")
+    out["id"] = str(info.get(m.IDENTITY.get(label, ""), vid))
+    out["label"] = label
     if distance is not None:
         out["distance"] = distance
     return out
 
 
 class LineageQueries:
-    """Read-only questions over a traversal source ``g``."""
+    """Read-only questions over a :class:`lineage.graph.Graph` (a gremlinpython
+    traversal source is accepted too, and read with portable Gremlin)."""
 
-    def __init__(self, g: GraphTraversalSource, default_namespace: str = "default") -> None:
-        self.g = g
+    def __init__(self, graph: Any, default_namespace: str = "default") -> None:
+        if not isinstance(graph, Graph):
+            from .graph.gremlin import GremlinGraph
+
+            graph = GremlinGraph(graph)
+        self.graph: Graph = graph
         self.default_namespace = default_namespace
 
-    # -- finding nodes ---------------------------------------------------------
+    @property
+    def g(self) -> Any:
+        """A Gremlin traversal source over the same graph, for code not yet on the interface."""
+        return self.graph.g
 
-    def _lookup(self, label: str, key: str) -> list[Any]:
-        return self.g.V().has(m.IDENTITY[label], key).has_label(label).id_().to_list()
+    # -- finding nodes ---------------------------------------------------------
 
     def resolve(self, node_id: str | NodeKey, label: str | None = None) -> Resolved:
         """Find one node by its id (short form, ``namespace/name`` or a NodeKey), its
@@ -99,26 +105,23 @@ class LineageQueries:
             raise InvalidArgument("an id is required, e.g. 'gold/customers'")
         labels = (label,) if label else _RESOLVE_ORDER
         for candidate in labels:
-            found = self._lookup(candidate, text)
-            if found:
-                return Resolved(found[0], candidate, text)
+            found = self.graph.lookup(candidate, [text])
+            if text in found:
+                return Resolved(found[text], candidate, text)
         if m.MODEL in labels and "@" not in text:
-            versions = (self.g.V().has("model_name", text).has_label(m.MODEL)
-                        .project("v", "k").by(__.id_()).by(__.values("model_id")).to_list())
+            versions = self.graph.find("model_name", text, [m.MODEL])
             if len(versions) == 1:
-                return Resolved(versions[0]["v"], m.MODEL, versions[0]["k"])
+                return Resolved(versions[0][0], m.MODEL, versions[0][2])
             if versions:
-                ids = sorted(v["k"] for v in versions)
+                ids = sorted(key for _, _, key in versions)
                 raise Ambiguous(f"model {text!r} has {len(ids)} versions ({', '.join(ids)}); "
                                 f"name one, e.g. {ids[-1]!r}", candidates=ids)
-        by_name = self.g.V().has("name", text).project("v", "l", "p").by(__.id_()).by(__.label()) \
-            .by(__.value_map()).to_list()
-        by_name = [r for r in by_name if r["l"] in labels]
+        by_name = self.graph.find("name", text, labels)
         if len(by_name) == 1:
-            row = by_name[0]
-            return Resolved(row["v"], row["l"], str(row["p"][m.IDENTITY[row["l"]]][0]))
+            vid, found_label, key = by_name[0]
+            return Resolved(vid, found_label, key)
         if by_name:
-            ids = sorted(str(r["p"][m.IDENTITY[r["l"]]][0]) for r in by_name)
+            ids = sorted(key for _, _, key in by_name)
             raise Ambiguous(f"{text!r} names {len(ids)} nodes ({', '.join(ids[:10])}); use the full id",
                             candidates=ids)
         raise self._not_found(text, label)
@@ -128,7 +131,7 @@ class LineageQueries:
         or how ids of that kind are written."""
         if label == m.MODEL or (label is None and "@" in text and "://" not in text):
             name, _ = split_model_id(text)
-            versions = sorted(self.g.V().has("model_name", name).has_label(m.MODEL).values("model_id").to_list())
+            versions = sorted(key for _, _, key in self.graph.find("model_name", name, [m.MODEL]))
             if versions:
                 return NotFound(f"no model version {text!r}; {name} has {', '.join(versions)}", id=text,
                                 candidates=versions)
@@ -146,32 +149,29 @@ class LineageQueries:
             raise InvalidArgument("search needs a prefix of at least one character")
         ids: list[Any] = []
         for label in wanted:
-            ids += self.g.V().has(m.IDENTITY[label], TextP.starting_with(prefix)).has_label(label) \
-                .limit(limit).id_().to_list()
-        ids += self.g.V().has("name", TextP.starting_with(prefix)).limit(limit).id_().to_list()
-        info = describe(self.g, list(dict.fromkeys(ids)))
+            ids += self.graph.search(m.IDENTITY[label], prefix, label, limit)
+        ids += self.graph.search("name", prefix, None, limit)
+        info = self.graph.describe(ids)
         nodes = [node_dict(vid, i) for vid, i in info.items() if i["label"] in wanted]
-        nodes.sort(key=lambda n: (not n["id"].startswith(prefix), len(n["id"]), n["id"]))
+        nodes.sort(key=lambda n: (not n["id"].startswith(prefix), len(n["id"]), n["id"], n["label"]))
         return nodes[:limit]
 
     def node(self, node_id: str | NodeKey, label: str | None = None) -> dict[str, Any]:
         found = self.resolve(node_id, label)
-        return node_dict(found.vid, describe(self.g, [found.vid])[found.vid])
+        return node_dict(found.vid, self.graph.describe([found.vid])[found.vid])
 
     def runs(self, pipeline_id: str, limit: int = 10) -> list[dict[str, Any]]:
         """The newest runs of a pipeline (by start, else first event)."""
         found = self.resolve(pipeline_id, m.PIPELINE)
-        rows = self.g.V(found.vid).in_(m.RUN_OF).element_map().to_list()
-        runs = [node_dict(None, {"label": m.RUN, **{k: v for k, v in r.items() if isinstance(k, str)}}) for r in rows]
-        for run in runs:
-            run.pop("prop_times", None)
-        runs.sort(key=lambda r: r.get("started_at") or r.get("first_seen") or "", reverse=True)
+        info = self.graph.describe(h.target for h in self.graph.hops([found.vid], IN, [m.RUN_OF]))
+        runs = [node_dict(vid, i) for vid, i in info.items()]
+        runs.sort(key=lambda r: (r.get("started_at") or r.get("first_seen") or "", r["id"]), reverse=True)
         return runs[:check_cap(limit, "limit")]
 
     # -- lineage ---------------------------------------------------------------
 
-    def _expand(self, found: Resolved, direction: str, depth: int, cap: int) -> Expansion:
-        return expand(self.g, found.vid, direction, check_depth(depth), check_cap(cap), paths=False)
+    def _expand(self, found: Resolved, direction: str, depth: int, cap: int, paths: bool = False) -> Expansion:
+        return self.graph.expand(found.vid, direction, check_depth(depth), check_cap(cap), paths=paths)
 
     def lineage(self, node_id: str | NodeKey, direction: str, max_depth: int = 5,
                 labels: Iterable[str] | None = None, node_cap: int = MAX_NODES,
@@ -182,12 +182,9 @@ class LineageQueries:
         wanted = _labels(labels)
         found = self.resolve(node_id, label)
         result = self._expand(found, direction, max_depth, node_cap)
-        ids = [vid for vid in result.distance if vid != found.vid]
-        info = describe(self.g, ids)
-        nodes = [node_dict(vid, info[vid], result.distance[vid]) for vid in ids if vid in info]
+        nodes = [node_dict(vid, result.info[vid], result.distance[vid]) for vid in result.ordered()]
         if wanted:
             nodes = [n for n in nodes if n["label"] in wanted]
-        nodes.sort(key=lambda n: (n["distance"], n["id"]))
         return nodes
 
     def upstream(self, node_id: str | NodeKey, max_depth: int = 5, **kw: Any) -> list[dict[str, Any]]:
@@ -199,23 +196,18 @@ class LineageQueries:
     def consumers(self, dataset_id: str | NodeKey) -> dict[str, list[dict[str, Any]]]:
         """Pipelines that read a dataset, models trained on it, features produced from it."""
         found = self.resolve(dataset_id)
-        rows = (self.g.V(found.vid).project("p", "m", "f")
-                .by(__.in_(m.CONSUMES).id_().fold())
-                .by(__.in_e(m.TRAINED_ON).project("v", "at").by(__.out_v().id_())
-                    .by(__.values("version").fold()).fold())
-                .by(__.in_(m.CONSUMES).out(m.PRODUCES).id_().fold()).next())
-        trained = {r["v"]: (r["at"][0] if r["at"] else None) for r in rows["m"]}
-        info = describe(self.g, list({*rows["p"], *trained, *rows["f"]}))
+        pipelines, trained, features = self.graph.consumers(found.vid)
+        info = self.graph.describe([*pipelines, *trained, *features])
         models = []
         for vid, version in trained.items():
             node = node_dict(vid, info[vid])
             node["trained_on_version"] = version
             models.append(node)
-        key = lambda n: n["id"]  # noqa: E731
+        key = lambda n: (n["id"], n["label"])  # noqa: E731
         return {
-            "pipelines": sorted((node_dict(v, info[v]) for v in set(rows["p"])), key=key),
+            "pipelines": sorted((node_dict(v, info[v]) for v in set(pipelines)), key=key),
             "models": sorted(models, key=key),
-            "features": sorted((node_dict(v, info[v]) for v in set(rows["f"])), key=key),
+            "features": sorted((node_dict(v, info[v]) for v in set(features)), key=key),
         }
 
     # -- the graph around a node, for drawing ------------------------------------
@@ -226,7 +218,7 @@ class LineageQueries:
 
         ``depth`` counts artifact hops; a pipeline sits between the artifacts it
         reads and writes. At most ``node_cap`` nodes come back; ``truncated``
-        says some were left out (the farthest first)."""
+        says some were left out (the farthest first, ties by id)."""
         if direction not in DIRECTIONS:
             raise InvalidArgument(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
         check_depth(depth)
@@ -234,19 +226,22 @@ class LineageQueries:
         found = self.resolve(node_id, node_type)
         seeds = [found.vid]
         if found.label in (m.PIPELINE, m.RUN):
-            hop = self.g.V(found.vid)
+            pipes = [found.vid]
             if found.label == m.RUN:
-                hop = hop.out(m.RUN_OF)
-            seeds = hop.union(__.out(m.CONSUMES, m.PRODUCES), __.in_(m.GENERATED_BY)).id_().to_list()
+                pipes = [h.target for h in self.graph.hops(pipes, OUT, [m.RUN_OF])]
+            seeds = sorted({h.target for h in self.graph.hops(pipes, OUT, [m.CONSUMES, m.PRODUCES])}
+                           | {h.target for h in self.graph.hops(pipes, IN, [m.GENERATED_BY])}, key=str)
         distance: dict[Any, int] = {found.vid: 0}
         side: dict[Any, set[str]] = {found.vid: {UP, DOWN}}
+        info: dict[Any, dict[str, Any]] = {}
         truncated = False
         for seed in seeds:
             distance.setdefault(seed, 1 if seed != found.vid else 0)
             side[seed] = {UP, DOWN}
             for way in ((UP, DOWN) if direction == "both" else (direction,)):
-                result = expand(self.g, seed, way, depth, node_cap, paths=False)
+                result = self.graph.expand(seed, way, depth, node_cap, paths=False)
                 truncated |= result.truncated
+                info.update(result.info)
                 for vid, d in result.distance.items():
                     d += distance[seed]
                     if d <= depth:
@@ -256,32 +251,31 @@ class LineageQueries:
         # a pipeline that wrote an upstream artifact on the edge of the view (or read a
         # downstream one) lies beyond the depth asked for
         inside = {v for v in distance if distance[v] < depth}
-        writers = [v for v in distance if v in inside or DOWN in side[v]]
-        readers = [v for v in distance if v in inside or UP in side[v]] if direction != UP else []
-        self._add_pipelines(writers, readers, distance)
-        ordered = sorted(distance, key=lambda v: distance[v])
+        wrote = [v for v in distance if v in inside or DOWN in side[v]]
+        read = [v for v in distance if v in inside or UP in side[v]] if direction != UP else []
+        self._add_pipelines(wrote, read, distance, info)
+        info.update(self.graph.describe(v for v in distance if v not in info))
+        ordered = sorted((v for v in distance if v in info), key=lambda v: (distance[v], v != found.vid, node_key(info[v])))
         if len(ordered) > node_cap:
             ordered, truncated = ordered[:node_cap], True
         keep = set(ordered)
-        info = describe(self.g, ordered)
-        nodes = [node_dict(v, info[v], distance[v]) for v in ordered if v in info]
-        ident = {v: n["id"] for v, n in zip([v for v in ordered if v in info], nodes)}
+        nodes = [node_dict(v, info[v], distance[v]) for v in ordered]
+        ident = {v: n["id"] for v, n in zip(ordered, nodes)}
         edges = []
-        for i in range(0, len(ordered), 500):
-            for row in self.g.V(*ordered[i:i + 500]).out_e(*_GRAPH_EDGES).element_map().to_list():
-                source, target = row[Direction.OUT][T.id], row[Direction.IN][T.id]
-                if source in keep and target in keep:
-                    edges.append({"label": row[T.label], "source": ident[source], "target": ident[target],
-                                  "version": row.get("version")})
+        for hop in self.graph.hops(ordered, OUT, _GRAPH_EDGES):
+            if hop.target in keep:
+                edges.append({"label": hop.label, "source": ident[hop.source], "target": ident[hop.target],
+                              "version": hop.props.get("version")})
+        edges.sort(key=lambda e: (e["source"], e["label"], e["target"], str(e["version"])))
         unique = {(e["label"], e["source"], e["target"]): e for e in edges}
         return LineageGraph(nodes, sorted(unique.values(), key=lambda e: (e["source"], e["label"], e["target"])),
                             truncated, found.key)
 
-    def _add_pipelines(self, writers_of: list[Any], readers_of: list[Any], distance: dict[Any, int]) -> None:
+    def _add_pipelines(self, writers_of: list[Any], readers_of: list[Any], distance: dict[Any, int],
+                       info: dict[Any, dict[str, Any]]) -> None:
         """Add to ``distance`` the pipelines that wrote ``writers_of`` and read ``readers_of``."""
-        for artifacts, branch in ((writers_of, lambda: __.union(__.out(m.GENERATED_BY), __.in_(m.PRODUCES)).id_()),
-                                  (readers_of, lambda: __.in_(m.CONSUMES).id_())):
-            for artifact, pipelines in per_vertex(self.g, artifacts, branch):
+        for found in (writers(self.graph, writers_of), readers(self.graph, readers_of)):
+            for artifact, pipelines in found.items():
                 for p in pipelines:
                     if p not in distance or distance[p] > distance[artifact]:
                         distance[p] = distance[artifact]
@@ -294,15 +288,16 @@ class LineageQueries:
         check_depth(max_depth, "max_depth")
         limit = check_cap(limit, "limit")
         source, target = self.resolve(from_id), self.resolve(to_id)
-        forward = expand(self.g, source.vid, DOWN, max_depth, MAX_NODES)
+        forward = self.graph.expand(source.vid, DOWN, max_depth, MAX_NODES, paths=False)
         if target.vid not in forward.distance:
             return []
-        backward = expand(self.g, target.vid, UP, max_depth, MAX_NODES)
+        backward = self.graph.expand(target.vid, UP, max_depth, MAX_NODES, paths=False)
         useful = {v for v in forward.distance if v in backward.distance
                   and forward.distance[v] + backward.distance[v] <= max_depth}
+        ident = {v: node_dict(v, forward.info[v])["id"] for v in useful}
         nxt: dict[Any, list[Any]] = {}
-        for a, b in neighbours(self.g, sorted(useful, key=str), DOWN, MAX_NODES * 4):
-            nxt.setdefault(a, []).append(b)
+        for hop in self.graph.hops(sorted(useful, key=ident.get), IN, LINEAGE_EDGES):
+            nxt.setdefault(hop.source, []).append(hop.target)
         found: list[list[Any]] = []
         stack: list[list[Any]] = [[source.vid]]
         while stack:
@@ -316,7 +311,5 @@ class LineageQueries:
             for step in nxt.get(here, []):
                 if step in useful and step not in path:
                     stack.append(path + [step])
-        found.sort(key=lambda p: (len(p), [str(v) for v in p]))
-        found = found[:limit]
-        info = describe(self.g, list({v for p in found for v in p}))
-        return [[node_dict(v, info[v])["id"] for v in p] for p in found]
+        named = sorted({tuple(ident[v] for v in p) for p in found}, key=lambda p: (len(p), p))
+        return [list(p) for p in named[:limit]]

@@ -52,6 +52,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _engine(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("sql", "gremlin"):
+        raise ValueError("use sql or gremlin")
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_DB", "./lineage.db",
             "SQLite file of the embedded graph and its event log (used when LINEAGE_GREMLIN_URL is unset)."),
@@ -143,6 +150,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_RETENTION_INTERVAL_SECONDS", 3600,
             "How often `lineage serve` applies retention; 0 turns the schedule off (run "
             "`lineage retention --apply` instead).", _non_negative_int),
+    Setting("LINEAGE_EMBEDDED_ENGINE", "sql",
+            "How the embedded file is read and written: sql (recursive CTEs and batched writes on "
+            "gremlite's tables, the fast default) or gremlin (portable Gremlin through gremlite, the "
+            "reference implementation, much slower). Both see the same data, e.g. LINEAGE_EMBEDDED_ENGINE=gremlin.",
+            _engine),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -19,16 +19,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from gremlin_python.process.graph_traversal import __
-
-from . import _model as m
-from ._backends import GraphBackend, first, open_backend
+from ._backends import GraphBackend, open_backend
 from ._errors import BackendError, InvalidEvent, LineageError
 from ._events import Event, parse_event
 from ._settings import Settings
 from ._sql import resolve_sql, shared_parser
 from ._translate import Translator
 from ._writer import GraphWriter, WriteStats
+from .graph import open_graph
 
 logger = logging.getLogger("lineage.store")
 
@@ -70,8 +68,10 @@ class LineageStore:
         self.sql_parser = shared_parser(self.settings["LINEAGE_SQL_MAX_BYTES"], self.settings["LINEAGE_SQL_TIMEOUT"])
         self.translator = Translator(self.settings.default_namespace, self.settings["LINEAGE_MAX_DERIVED_EDGES"],
                                      self.sql_parser)
-        self.writer = GraphWriter(self.backend.g, chunk=self.settings["LINEAGE_WRITE_CHUNK"] or self.backend.write_chunk,
-                                  new_vertex_cardinality=self.backend.new_vertex_cardinality)
+        gremlin_writer = GraphWriter(self.backend.g, chunk=self.settings["LINEAGE_WRITE_CHUNK"] or self.backend.write_chunk,
+                                     new_vertex_cardinality=self.backend.new_vertex_cardinality)
+        self.graph = open_graph(self.backend, self.settings["LINEAGE_EMBEDDED_ENGINE"], gremlin_writer)
+        self.writer = self.graph  # applies translated batches (SQL on the embedded file, else Gremlin)
         self._lock = threading.RLock()
         self._closed = False
         # called with the newly accepted events after each commit (never inside the transaction)
@@ -185,25 +185,13 @@ class LineageStore:
 
     def snapshot(self) -> dict[str, Any]:
         """The whole graph as plain, id-free data (for tests, rebuild checks, export)."""
-        vertices = self.g.V().project("id", "label", "p").by(__.id_()).by(__.label()).by(__.value_map()).to_list()
-        names: dict[Any, tuple[str, str]] = {}
-        out_v = []
-        for v in vertices:
-            props = {k: first(val) for k, val in v["p"].items()}
-            names[v["id"]] = (v["label"], str(props.get(m.IDENTITY.get(v["label"], ""), v["id"])))
-            out_v.append((v["label"], sorted(props.items())))
-        edges = self.g.E().project("o", "l", "i", "p").by(__.out_v().id_()).by(__.label()) \
-            .by(__.in_v().id_()).by(__.value_map()).to_list()
-        out_e = [(e["l"], names[e["o"]], names[e["i"]], sorted((k, first(v)) for k, v in e["p"].items()))
-                 for e in edges]
-        return {"vertices": sorted(out_v, key=repr), "edges": sorted(out_e, key=repr)}
+        return self.graph.snapshot()
 
     def clear_graph(self) -> None:
         """Drop every vertex and edge (the event log is kept)."""
         with self._lock:
             self.backend.begin()
-            while self.g.V().limit(1).count().next():
-                self.g.V().limit(5000).drop().iterate()
+            self.graph.clear()
             self.backend.commit()
             self.writer.invalidate()
 

@@ -36,7 +36,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ingest import generate  # noqa: E402
-from bench_query import LAYERS, build  # noqa: E402
+from bench_query import LAYERS, build, graph_path  # noqa: E402
 
 from lineage import LineageAnalysis, LineageStore, Settings  # noqa: E402
 
@@ -135,7 +135,7 @@ def main() -> int:
 
         cache = Path(args.cache)
         cache.mkdir(parents=True, exist_ok=True)
-        source = cache / f"dag-{args.graph_size}.db"
+        source = graph_path(cache, args.graph_size)
         build(source, args.graph_size)
         graph_db = tmp / "graph.db"
         shutil.copy(source, graph_db)
@@ -156,9 +156,10 @@ def main() -> int:
                     sizes.append(r["data"]["lineageGraph"]["nodeCount"])
         finally:
             server.stop()
-        from gremlin_python.process.anonymous_traversal import traversal
-        from gremlite import SQLiteConnection
-        q = LineageAnalysis(traversal().with_remote(SQLiteConnection(graph_db, autocommit=False)))
+        import sqlite3
+
+        from lineage.graph import SqlGraph
+        q = LineageAnalysis(SqlGraph(sqlite3.connect(graph_db)))
         local_lat = []
         for node in ids:
             t0 = time.perf_counter()

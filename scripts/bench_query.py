@@ -1,19 +1,21 @@
 #!/usr/bin/env python
-"""Query latency on the embedded default, beside an in-memory graph.
+"""Query latency on the embedded default, beside two anchors, in one run.
 
-Builds (or reuses, under --cache) a generated lineage DAG per size: datasets
-in layers, each derived from 1-4 datasets near it in the layer before,
-a pipeline per two datasets, a few hub datasets read by 1% of the next layer,
-and models trained on the last layer. Then, for a sample of datasets, times
+Builds (or reuses, under --cache) a generated lineage DAG per size, written by
+the SQL writer: datasets in layers, each derived from 1-4 datasets near it in
+the layer before, a pipeline per two datasets, a few hub datasets read by 1% of
+the next layer, and models trained on the last layer. Then, for a sample of
+datasets, times
 
-* upstream depth 5 and depth 10,
+* upstream depth 5 and depth 10, downstream depth 5,
 * impact analysis (depth 10),
 * the lineage graph around the node (depth 3, node cap 200),
 
-through ``LineageAnalysis`` on the SQLite file, and the same level-by-level
-traversals on a networkx DiGraph of the same edges. Prints p50/p95 ms, the
-answer sizes, the ratio to the in-memory baseline, and how p50 grows between
-the smallest and largest size.
+through ``LineageAnalysis`` on the SQLite file (the SQL graph), interleaved with
+the same questions on two anchors: level-by-level traversal of an in-memory
+networkx DiGraph, and one recursive CTE on a plain indexed SQLite edge table
+(in memory). Prints p50/p95 ms, answer sizes, how many answers differ from ours
+(set of (node, distance)), the ratios, and how p50 grows between sizes.
 
     python scripts/bench_query.py --sizes 10000,100000
 """
@@ -22,15 +24,16 @@ from __future__ import annotations
 
 import argparse
 import random
+import sqlite3
 import statistics
 import sys
 import time
 from pathlib import Path
 
 import networkx as nx
-from gremlin_python.process.anonymous_traversal import traversal
 
 from lineage import LineageAnalysis
+from lineage.graph import SqlGraph
 
 LAYERS = 12
 
@@ -66,61 +69,90 @@ def build(path: Path, n: int, seed: int = 7) -> nx.DiGraph:
     if path.exists():
         return graph
 
-    from gremlite import SQLiteConnection
+    from lineage import LineageStore, Settings
+    from lineage._translate import Assertions, EdgeAssert, VertexAssert
 
     tmp = path.with_suffix(".building")
-    tmp.unlink(missing_ok=True)
-    remote = SQLiteConnection(tmp, autocommit=False)
-    g = traversal().with_remote(remote)
-    ids: dict[tuple[str, str], int] = {}
+    for stale in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    at = "2026-01-01T00:00:00Z"
     started = time.perf_counter()
-    count = 0
+    batch = Assertions()
+    with LineageStore(Settings.from_env({}, db=str(tmp))) as store:
+        def flush(force: bool = False) -> None:
+            nonlocal batch
+            if force or len(batch.vertices) + len(batch.edges) >= 20_000:
+                store.backend.begin()
+                store.graph.apply(batch, fresh=False)
+                store.backend.commit()
+                batch = Assertions()
 
-    def commit_every(k: int = 2000) -> None:
-        nonlocal count
-        count += 1
-        if count % k == 0:
-            remote.commit()
+        def vertex(label: str, props: dict) -> None:
+            key = props[{"Dataset": "dataset_id", "Pipeline": "pipeline_id", "Model": "model_id"}[label]]
+            batch.vertices.append(VertexAssert(label, key, props, at))
+            flush()
 
-    for layer, names in enumerate(layers):
-        for ds in names:
-            ids[("Dataset", ds)] = (g.add_v("Dataset").property("dataset_id", ds).property("namespace", f"l{layer}")
-                                    .property("name", ds.split("/")[1]).property("layer", "bronze" if layer == 0 else "silver")
-                                    .property("version", "v1").id_().next())
-            commit_every()
-    for job in sorted(set(pipelines.values())):
-        ids[("Pipeline", job)] = (g.add_v("Pipeline").property("pipeline_id", job).property("name", job)
-                                  .property("code_version", "1").id_().next())
-        commit_every()
-    for mid, _ in models:
-        ids[("Model", mid)] = (g.add_v("Model").property("model_id", mid).property("model_name", mid[:-2])
-                               .property("version", "1").id_().next())
-        commit_every()
+        def edge(label: str, a: tuple[str, str], b: tuple[str, str], job: str, **props: str) -> None:
+            batch.edges.append(EdgeAssert(label, a, b, job, props, at))
+            batch.vertices.extend(VertexAssert(lab, key, {}, at) for lab, key in (a, b))
+            flush()
 
-    def edge(label: str, a: tuple[str, str], b: tuple[str, str], **props: str) -> None:
-        t = g.V(ids[a]).as_("a").V(ids[b]).add_e(label).from_("a")
-        for k, v in props.items():
-            t = t.property(k, v)
-        t.iterate()
-        commit_every()
-
-    consumed = set()
-    for src, dst in derived:
-        job = pipelines[dst]
-        edge("DERIVED_FROM", ("Dataset", dst), ("Dataset", src), pipeline_id=job, version="v1")
-        if (job, src) not in consumed:
-            consumed.add((job, src))
-            edge("CONSUMES", ("Pipeline", job), ("Dataset", src), pipeline_id=job)
-    for dst, job in pipelines.items():
-        edge("GENERATED_BY", ("Dataset", dst), ("Pipeline", job), pipeline_id=job)
-    for mid, inputs in models:
-        for src in inputs:
-            edge("TRAINED_ON", ("Model", mid), ("Dataset", src), pipeline_id="train", version="v1")
-    remote.commit()
-    remote.close()
+        for layer, names in enumerate(layers):
+            for ds in names:
+                vertex("Dataset", {"dataset_id": ds, "namespace": f"l{layer}", "name": ds.split("/")[1],
+                                   "layer": "bronze" if layer == 0 else "silver", "version": "v1"})
+        for job in sorted(set(pipelines.values())):
+            vertex("Pipeline", {"pipeline_id": job, "name": job, "code_version": "1"})
+        for mid, _ in models:
+            vertex("Model", {"model_id": mid, "model_name": mid[:-2], "version": "1"})
+        flush(True)
+        consumed = set()
+        for src, dst in derived:
+            job = pipelines[dst]
+            edge("DERIVED_FROM", ("Dataset", dst), ("Dataset", src), job, version="v1")
+            if (job, src) not in consumed:
+                consumed.add((job, src))
+                edge("CONSUMES", ("Pipeline", job), ("Dataset", src), job)
+        for dst, job in pipelines.items():
+            edge("GENERATED_BY", ("Dataset", dst), ("Pipeline", job), job)
+        for mid, inputs in models:
+            for src in inputs:
+                edge("TRAINED_ON", ("Model", mid), ("Dataset", src), "train", version="v1")
+        flush(True)
+        store.backend.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     tmp.rename(path)
-    print(f"  built {path.name}: {len(ids)} vertices in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    print(f"  built {path.name} through the SQL writer in {time.perf_counter() - started:.0f}s", file=sys.stderr)
     return graph
+
+
+class EdgeTable(sqlite3.Connection):
+    ids: dict
+
+
+def edge_table(graph: nx.DiGraph) -> EdgeTable:
+    """The anchor: the same lineage edges in a plain SQLite edge table, indexed both ways."""
+    con = sqlite3.connect(":memory:", factory=EdgeTable)
+    con.execute("CREATE TABLE nodes (id INTEGER PRIMARY KEY, label TEXT, key TEXT)")
+    con.execute("CREATE TABLE edges (src INTEGER, dst INTEGER)")
+    ids = {node: i for i, node in enumerate(graph.nodes)}
+    con.executemany("INSERT INTO nodes VALUES (?, ?, ?)", ((i, n[0], n[1]) for n, i in ids.items()))
+    con.executemany("INSERT INTO edges VALUES (?, ?)", ((ids[a], ids[b]) for a, b in graph.edges))
+    con.execute("CREATE INDEX edges_src ON edges (src, dst)")
+    con.execute("CREATE INDEX edges_dst ON edges (dst, src)")
+    con.execute("ANALYZE")
+    con.ids = ids
+    return con
+
+
+def cte_levels(con: EdgeTable, start: tuple[str, str], depth: int, reverse: bool) -> dict:
+    """Nodes within ``depth`` of ``start`` with their distance: one recursive CTE."""
+    near, far = ("dst", "src") if reverse else ("src", "dst")
+    rows = con.execute(
+        f"WITH RECURSIVE r(v, d) AS (SELECT ?, 0 UNION SELECT e.{far}, r.d + 1 FROM r "
+        f"JOIN edges e ON e.{near} = r.v WHERE r.d < ?) "
+        "SELECT n.label, n.key, MIN(r.d) FROM r JOIN nodes n ON n.id = r.v GROUP BY r.v",
+        (con.ids[start], depth)).fetchall()
+    return {(label, key): d for label, key, d in rows}
 
 
 def nx_levels(graph: nx.DiGraph, start: tuple[str, str], depth: int, reverse: bool) -> dict:
@@ -146,50 +178,76 @@ def nx_graph(graph: nx.DiGraph, start: tuple[str, str], depth: int, cap: int) ->
     return min(cap, len(nodes) + len(pipes - {None}))
 
 
-def timed(fn, samples):
-    times, sizes = [], []
-    for s in samples:
-        t0 = time.perf_counter()
-        size = fn(s)
-        times.append((time.perf_counter() - t0) * 1000)
-        sizes.append(size)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1], statistics.median(sizes)
-
-
 def run_size(path: Path, n: int, samples: int) -> dict:
-    from gremlite import SQLiteConnection
-
     graph = build(path, n)
-    g = traversal().with_remote(SQLiteConnection(path, autocommit=False))
-    q = LineageAnalysis(g)
+    con = sqlite3.connect(path)
+    q = LineageAnalysis(SqlGraph(con))
+    anchor = edge_table(graph)
     rng = random.Random(1)
     per_layer = n // LAYERS
     deep = [f"l{LAYERS - 1}/ds_{rng.randrange(per_layer)}" for _ in range(samples)]
     mid = [f"l{LAYERS // 2}/ds_{rng.randrange(per_layer)}" for _ in range(samples)]
+
+    def found(nodes: list[dict]) -> set:
+        return {((n["label"], n["id"]), n["distance"]) for n in nodes}
+
+    def impact(d: str) -> set:
+        r = q.impact(d, "schema", 10)
+        return found(r["datasets"] + r["models"] + r["features"])
+
+    def levels(d: str, depth: int, reverse: bool, fn) -> set:
+        return {(k, v) for k, v in fn(("Dataset", d), depth, reverse).items() if v > 0}
+
+    nxl = lambda s, d, r: nx_levels(graph, s, d, r)  # noqa: E731
+    ctel = lambda s, d, r: cte_levels(anchor, s, d, r)  # noqa: E731
     cases = {
-        "upstream depth 5": (lambda d: len(q.upstream(d, 5)), deep,
-                             lambda d: len(nx_levels(graph, ("Dataset", d), 5, True)) - 1),
-        "upstream depth 10": (lambda d: len(q.upstream(d, 10)), deep,
-                              lambda d: len(nx_levels(graph, ("Dataset", d), 10, True)) - 1),
-        "impact analysis": (lambda d: q.impact(d, "schema", 10)["total_affected"], mid,
-                            lambda d: len(nx_levels(graph, ("Dataset", d), 10, False)) - 1),
-        "lineage graph depth 3": (lambda d: len(q.lineage_graph(d, "Dataset", 3).nodes), mid,
-                                  lambda d: nx_graph(graph, ("Dataset", d), 3, 200)),
+        "upstream depth 5": (deep, lambda d: found(q.upstream(d, 5)), lambda d: levels(d, 5, True, nxl),
+                             lambda d: levels(d, 5, True, ctel)),
+        "upstream depth 10": (deep, lambda d: found(q.upstream(d, 10)), lambda d: levels(d, 10, True, nxl),
+                              lambda d: levels(d, 10, True, ctel)),
+        "downstream depth 5": (mid, lambda d: found(q.downstream(d, 5)), lambda d: levels(d, 5, False, nxl),
+                               lambda d: levels(d, 5, False, ctel)),
+        "impact depth 10": (mid, impact, lambda d: levels(d, 10, False, nxl), lambda d: levels(d, 10, False, ctel)),
+        "lineage graph depth 3": (mid, lambda d: len(q.lineage_graph(d, "Dataset", 3).nodes),
+                                  lambda d: nx_graph(graph, ("Dataset", d), 3, 200), None),
     }
     out = {}
-    for name, (ours, sample, base) in cases.items():
-        ours(sample[0])  # warm the page cache
-        p50, p95, size = timed(ours, sample)
-        b50, b95, bsize = timed(base, sample)
-        out[name] = (p50, p95, size, b50, b95, bsize)
+    for name, (sample, *fns) in cases.items():
+        for fn in fns:  # warm the page cache
+            if fn:
+                fn(sample[0])
+        times: list[list[float]] = [[], [], []]
+        cpu: list[list[float]] = [[], [], []]
+        sizes: list[int] = []
+        mismatches = 0
+        for s in sample:  # interleaved: the three engines share whatever noise there is
+            answers = []
+            for i, fn in enumerate(fns):
+                if fn is None:
+                    continue
+                t0, c0 = time.perf_counter(), time.process_time()
+                answers.append(fn(s))
+                cpu[i].append((time.process_time() - c0) * 1000)
+                times[i].append((time.perf_counter() - t0) * 1000)
+            sizes.append(answers[0] if isinstance(answers[0], int) else len(answers[0]))
+            if not isinstance(answers[0], int):
+                mismatches += any(a != answers[0] for a in answers[1:])
+        out[name] = ([(*stats(t), stats(c)[0]) for t, c in zip(times, cpu)], statistics.median(sizes), mismatches)
+    con.close()
     return out
+
+
+def stats(times: list[float]) -> tuple[float, float]:
+    if not times:
+        return (float("nan"), float("nan"))
+    times = sorted(times)
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000", help="dataset counts, comma-separated")
-    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--samples", type=int, default=50)
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "lineage-bench"))
     args = parser.parse_args()
     cache = Path(args.cache)
@@ -197,17 +255,28 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     results = {}
     for n in sizes:
-        results[n] = run_size(cache / f"dag-{n}.db", n, args.samples)
-        print(f"\n{n} datasets")
-        print(f"{'query':24} {'p50 ms':>8} {'p95 ms':>8} {'answer':>7} | {'networkx p50':>12} {'p95':>7} {'answer':>7} | {'ratio p50':>9}")
-        for name, (p50, p95, size, b50, b95, bsize) in results[n].items():
-            print(f"{name:24} {p50:8.1f} {p95:8.1f} {size:7.0f} | {b50:12.2f} {b95:7.2f} {bsize:7.0f} | {p50 / max(b50, 1e-3):9.0f}x")
+        results[n] = run_size(graph_path(cache, n), n, args.samples)
+        print(f"\n{n} datasets ({args.samples} starts per query, engines interleaved)")
+        print("ms: wall-clock p50 and p95, and p50 of the process's CPU time (what a query costs when the\n"
+              "machine is busy: waiting for a core is not counted); ratios are ours / anchor on CPU p50 (wall p50)")
+        print(f"{'query':22} {'ours p50':>8} {'p95':>6} {'cpu':>6} | {'networkx':>8} {'p95':>6} {'cpu':>6} |"
+              f" {'edge CTE':>8} {'p95':>6} {'cpu':>6} | {'answer':>6} {'differ':>6} | {'/networkx':>15} {'/CTE':>13}")
+        for name, ((ours, nxs, cte), size, mismatches) in results[n].items():
+            print(f"{name:22} {ours[0]:8.2f} {ours[1]:6.2f} {ours[2]:6.2f} | {nxs[0]:8.2f} {nxs[1]:6.2f} {nxs[2]:6.2f} |"
+                  f" {cte[0]:8.2f} {cte[1]:6.2f} {cte[2]:6.2f} | {size:6.0f} {mismatches:6d} |"
+                  f" {ours[2] / nxs[2]:6.1f}x ({ours[0] / nxs[0]:5.1f}x) {ours[2] / cte[2]:5.1f}x ({ours[0] / cte[0]:5.1f}x)")
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]
-        print(f"\ngrowth of p50 from {lo} to {hi} datasets:")
+        print(f"\ngrowth of our p50 from {lo} to {hi} datasets (CPU, wall):")
         for name in results[lo]:
-            print(f"  {name:24} {results[hi][name][0] / results[lo][name][0]:.2f}x")
+            hi_ours, lo_ours = results[hi][name][0][0], results[lo][name][0][0]
+            print(f"  {name:22} {hi_ours[2] / lo_ours[2]:.2f}x  {hi_ours[0] / lo_ours[0]:.2f}x")
     return 0
+
+
+def graph_path(cache: Path, n: int) -> Path:
+    """The cached benchmark graph of ``n`` datasets (written by the SQL writer)."""
+    return cache / f"sqldag-{n}.db"
 
 
 if __name__ == "__main__":

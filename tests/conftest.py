@@ -1,6 +1,7 @@
 """Shared fixtures: every graph test runs on each backend.
 
-The embedded leg always runs, on a SQLite file in ``tmp_path``. The JanusGraph
+The embedded leg always runs, on a SQLite file in ``tmp_path``, twice: through
+the SQL implementation and through Gremlin on gremlite (the reference). The JanusGraph
 leg runs when ``LINEAGE_TEST_GREMLIN_URL`` points at a Gremlin Server (it wipes
 that graph before each test) and is skipped otherwise.
 """
@@ -20,8 +21,11 @@ DATA = REPO / "tests" / "data"
 CORPUS = DATA / "corpus"  # real events by others; origin and licence in tests/data/README.md
 GREMLIN_URL = os.environ.get("LINEAGE_TEST_GREMLIN_URL", "")
 
+# embedded: SQL on the SQLite file (the default); gremlite: the same file read and
+# written in portable Gremlin through gremlite, the reference every answer must match.
 BACKENDS = [
     "embedded",
+    "gremlite",
     pytest.param("janusgraph", marks=pytest.mark.skipif(
         not GREMLIN_URL,
         reason="JanusGraph leg: set LINEAGE_TEST_GREMLIN_URL=ws://127.0.0.1:8182/gremlin to run it")),
@@ -29,8 +33,9 @@ BACKENDS = [
 
 
 def make_settings(backend: str, tmp_path: Path, **overrides) -> Settings:
-    if backend == "embedded":
-        return Settings.from_env({}, db=str(tmp_path / "lineage.db"), **overrides)
+    if backend in ("embedded", "gremlite"):
+        engine = "sql" if backend == "embedded" else "gremlin"
+        return Settings.from_env({}, db=str(tmp_path / "lineage.db"), embedded_engine=engine, **overrides)
     return Settings.from_env({}, gremlin_url=GREMLIN_URL, event_log=str(tmp_path / "events.db"), **overrides)
 
 

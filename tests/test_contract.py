@@ -10,7 +10,7 @@ from lineage._settings import SETTINGS
 PUBLIC = [
     "Ambiguous", "BackendError", "ConfigurationError", "DatasetSpec", "create_app", "Event", "Forbidden", "IngestResult", "InvalidArgument",
     "InvalidEvent", "JanusGraphClient", "LineageAnalysis", "LineageError", "LineageStore", "NodeKey", "NotFound", "PayloadTooLarge", "Rejected", "SETTINGS", "Unauthorized",
-    "Setting", "Settings", "parse_event", "UnsupportedMediaType", "JsonLimits",
+    "Setting", "Settings", "parse_event", "UnsupportedMediaType", "JsonLimits", "Graph",
     "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
     "create_versioned_query", "Fingerprint", "fingerprint",
     "ProvenanceRecorder", "LineageMetadataRepository", "LineageQueryEngine", "LineageVisualizer",

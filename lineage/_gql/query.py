@@ -76,7 +76,7 @@ def _model_lineage(q: Any, model_name: str, version: Optional[str]) -> ModelLine
 class Query:
     @strawberry.field(description="True once the graph holds any lineage (the web page's empty state).")
     async def has_lineage(self, info: Info) -> bool:
-        return await info.context.read("hasLineage", lambda q: bool(q.g.V().limit(1).count().next()))
+        return await info.context.read("hasLineage", lambda q: q.graph.has_vertices())
 
     @strawberry.field(description="Totals, the latest runs (failed first), recently written datasets and "
                                   "model verdicts: the explorer's home page.")

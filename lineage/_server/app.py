@@ -134,8 +134,8 @@ class AppState:
                                        self.provenance_metrics)
 
     def _count_vertices(self) -> dict[str, int]:
-        g = self.readers.g()
-        return {label: g.V().has_label(label).count().next() for label in m.VERTEX_LABELS}
+        graph = self.readers.graph()
+        return {label: graph.count(label) for label in m.VERTEX_LABELS}
 
     async def read(self, fn: Callable[[LineageAnalysis], T]) -> T:
         return await anyio.to_thread.run_sync(lambda: fn(self.readers.analysis()))
@@ -224,7 +224,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
         try:
-            await state.read(lambda q: q.g.V().limit(1).count().next())
+            await state.read(lambda q: q.graph.has_vertices())
         except Exception as exc:  # any failure means not ready; say why
             return JSONResponse({"status": "unavailable", "message": f"the graph is not reachable: {exc}"},
                                 status_code=503)

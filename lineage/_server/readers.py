@@ -16,6 +16,7 @@ from gremlin_python.process.anonymous_traversal import traversal
 from .._analysis import LineageAnalysis
 from .._eventlog import EventLog
 from .._settings import Settings
+from ..graph import Graph, GremlinGraph, reader
 from ..limits import deadline
 
 
@@ -34,11 +35,13 @@ class Readers:
                                                   message_serializer=JanusGraphSONSerializersV3d0())
             self._opened.append(self._shared)
 
-    def g(self) -> Any:
+    def graph(self) -> Graph:
+        """This thread's read-only graph: SQL on its own connection to the embedded file,
+        or Gremlin over the shared server connection."""
         if self._shared is not None:
-            return traversal().with_remote(self._shared)
-        g = getattr(self._local, "g", None)
-        if g is None:
+            return GremlinGraph(traversal().with_remote(self._shared))
+        graph = getattr(self._local, "graph", None)
+        if graph is None:
             from gremlite import SQLiteConnection
 
             remote = SQLiteConnection(self.settings.db_path, autocommit=False, timeout=30.0)
@@ -46,11 +49,12 @@ class Readers:
             remote.con.set_progress_handler(deadline.progress_handler, deadline.PROGRESS_STEPS)
             with self._lock:
                 self._opened.append(remote)
-            g = self._local.g = traversal().with_remote(remote)
-        return g
+            engine = self.settings["LINEAGE_EMBEDDED_ENGINE"]
+            graph = self._local.graph = reader(remote, engine)
+        return graph
 
     def analysis(self) -> LineageAnalysis:
-        return LineageAnalysis(self.g(), self.settings.default_namespace)
+        return LineageAnalysis(self.graph(), self.settings.default_namespace)
 
     def event_log(self) -> EventLog:
         """This thread's read connection to the event log (inside LINEAGE_DB when embedded)."""

@@ -1,0 +1,170 @@
+"""The one graph interface the product needs, and the rules every implementation keeps.
+
+A :class:`Graph` answers what the query layer asks of storage (find nodes by
+identity or property, expand a frontier, describe nodes, read the edges at a
+node, consumers) and applies a translated write batch. Two implementations:
+
+* :class:`lineage.graph.sql.SqlGraph`: SQL on the embedded SQLite file, in
+  gremlite's own tables (so ``lineage gremlin`` sees the same data);
+* :class:`lineage.graph.gremlin.GremlinGraph`: Gremlin bytecode for any
+  TinkerPop server (JanusGraph), and for gremlite as the reference.
+
+Vertex handles (``vid``) are the engine's own ids: opaque, valid for one graph.
+Wherever an order matters, nodes are ordered by a stable key, never by handle:
+``(identity value, label)``. So every implementation returns the same answers,
+the same shortest path and the same node-cap cut, ties included:
+
+* an expansion reaches every node within ``max_depth`` lineage hops, at its
+  breadth-first distance;
+* it keeps the start and the first ``node_cap`` others in ``(distance, key)``
+  order; ``truncated`` says there were more;
+* the parent of a node (one shortest path back to the start) is the
+  predecessor one hop nearer with the smallest key.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from .. import _model as m
+
+UP, DOWN = "upstream", "downstream"
+OUT, IN = "out", "in"
+# Lineage between artifacts is one edge step: out along these is upstream.
+LINEAGE_EDGES = (m.DERIVED_FROM, m.TRAINED_ON)
+
+
+def node_key(info: dict[str, Any]) -> tuple[str, str]:
+    """The stable sort key of a described node: (identity value, label)."""
+    label = info["label"]
+    return (str(info.get(m.IDENTITY.get(label, ""), "")), label)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One edge seen from ``source``: its label, the vertex at the other end, its properties."""
+
+    source: Any
+    label: str
+    target: Any
+    props: dict[str, Any]
+
+
+@dataclass
+class Expansion:
+    """Breadth-first expansion: distances, one shortest-path parent per node, and
+    the description of every node kept (the start included)."""
+
+    start: Any
+    distance: dict[Any, int] = field(default_factory=dict)
+    parent: dict[Any, Any] = field(default_factory=dict)
+    info: dict[Any, dict[str, Any]] = field(default_factory=dict)
+    truncated: bool = False
+
+    def path(self, node: Any) -> list[Any]:
+        out = [node]
+        while out[-1] != self.start:
+            out.append(self.parent[out[-1]])
+        return out[::-1]
+
+    def ordered(self) -> list[Any]:
+        """Nodes other than the start, nearest first, ties by key."""
+        return sorted((v for v in self.distance if v != self.start),
+                      key=lambda v: (self.distance[v], node_key(self.info[v])))
+
+
+class Graph(ABC):
+    """What the product does with a graph. Reads are safe on a read-only connection;
+    :meth:`apply` runs inside the caller's transaction."""
+
+    kind = "abstract"
+
+    # -- identities ------------------------------------------------------------
+
+    @abstractmethod
+    def lookup(self, label: str, keys: Sequence[str]) -> dict[str, Any]:
+        """Vertices of ``label`` by identity value: {key: vid} for those that exist."""
+
+    @abstractmethod
+    def find(self, prop: str, value: str, labels: Sequence[str]) -> list[tuple[Any, str, str]]:
+        """Vertices of ``labels`` whose ``prop`` equals ``value``: (vid, label, key), by key."""
+
+    @abstractmethod
+    def search(self, prop: str, prefix: str, label: str | None, limit: int) -> list[Any]:
+        """Up to ``limit`` vertices (of ``label``, or any) whose ``prop`` starts with
+        ``prefix`` (case-sensitive), smallest value first."""
+
+    # -- reading ---------------------------------------------------------------
+
+    @abstractmethod
+    def describe(self, vids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+        """Label and properties (``prop_times`` left out) of each vertex that exists."""
+
+    @abstractmethod
+    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[Hop]:
+        """Every edge of ``labels`` leaving (``out``) or entering (``in``) each vertex."""
+
+    @abstractmethod
+    def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
+               paths: bool = True) -> Expansion:
+        """Artifacts within ``max_depth`` lineage hops of ``start`` (see the module rules).
+        Without ``paths`` no parents are computed."""
+
+    @abstractmethod
+    def vertices(self, label: str, prop: str | None = None, value: str | None = None) -> list[Any]:
+        """Every vertex of ``label`` (whose ``prop`` equals ``value`` when given)."""
+
+    @abstractmethod
+    def unread(self, label: str, edge_labels: Sequence[str], limit: int) -> list[str]:
+        """Identity values of vertices of ``label`` with no incoming edge of
+        ``edge_labels``: the ``limit`` smallest."""
+
+    @abstractmethod
+    def count(self, label: str | None = None) -> int:
+        """Vertices (of ``label``) in the graph."""
+
+    @abstractmethod
+    def has_vertices(self) -> bool:
+        """Whether the graph holds anything at all (cheap at any size)."""
+
+    def consumers(self, vid: Any) -> tuple[list[Any], dict[Any, Any], list[Any]]:
+        """Who uses a node: pipelines that read it, models trained on it (with the
+        version each was trained on) and features produced by those pipelines."""
+        readers = sorted({h.target for h in self.hops([vid], IN, [m.CONSUMES])}, key=str)
+        trained = {h.target: h.props.get("version") for h in self.hops([vid], IN, [m.TRAINED_ON])}
+        features = sorted({h.target for h in self.hops(readers, OUT, [m.PRODUCES])}, key=str)
+        return readers, trained, features
+
+    # -- writing and maintenance -------------------------------------------------
+
+    @abstractmethod
+    def apply(self, batch: Any, *, fresh: bool) -> Any:
+        """Write a translated batch (:class:`lineage._translate.Assertions`) in the
+        caller's transaction; ``fresh`` says cached state may be stale. Returns WriteStats."""
+
+    @abstractmethod
+    def invalidate(self) -> None:
+        """Forget cached state (after a rollback)."""
+
+    @abstractmethod
+    def snapshot(self) -> dict[str, Any]:
+        """The whole graph as plain, id-free data: sorted vertices and edges with properties."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Drop every vertex and edge (in the caller's transaction)."""
+
+
+def snapshot_of(vertices: Iterable[tuple[Any, str, dict[str, Any]]],
+                edges: Iterable[tuple[Any, str, Any, dict[str, Any]]]) -> dict[str, Any]:
+    """The id-free snapshot every implementation returns, from (vid, label, props) and
+    (out vid, label, in vid, props)."""
+    names: dict[Any, tuple[str, str]] = {}
+    out_v = []
+    for vid, label, props in vertices:
+        names[vid] = (label, str(props.get(m.IDENTITY.get(label, ""), vid)))
+        out_v.append((label, sorted(props.items())))
+    out_e = [(label, names[o], names[i], sorted(props.items())) for o, label, i, props in edges]
+    return {"vertices": sorted(out_v, key=repr), "edges": sorted(out_e, key=repr)}

@@ -1,0 +1,363 @@
+"""The graph interface in SQL, on the embedded SQLite file.
+
+The file keeps gremlite's own storage layout (gremlite ==0.1.2, pinned), so
+``lineage gremlin`` and any gremlite traversal read and write the same graph:
+
+* ``strings(id, v)``: every label, property name and string value, once;
+* ``graphelts(id)``: the id counter shared by vertices, edges and vertex properties;
+* ``quads(s, p, o, g)``, indexed on (o,p,s), (s,p), (p,g) and (g):
+
+  ======================  ===========  ==============  ==================  ===========
+  row                     s            p               o                   g
+  ======================  ===========  ==============  ==================  ===========
+  vertex                  vertex id    0               label string id     0
+  edge                    out vertex   -label str. id  in vertex           -edge id
+  vertex property         vertex id    name string id  encoded value       property id
+  edge property           -edge id     name string id  encoded value       0
+  ======================  ===========  ==============  ==================  ===========
+
+  Encoded values: 0/1 false/true, 2 null, a string's id, ``int - 2**62``
+  (negative), ``2**62 - 1 + id`` of a float's text.
+
+Every query is one statement: an expansion is a recursive CTE over the edge
+rows (``sp`` index upstream, ``ops`` downstream) that also returns each kept
+node's label and properties as JSON. Writes are :mod:`lineage.graph.sqlwrite`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, Iterable, Sequence
+
+from .. import _model as m
+from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
+
+INT_SHIFT = 2 ** 62
+FLOAT_BASE = 2 ** 62 - 1
+
+
+def _value(o: str) -> str:
+    return (f"CASE WHEN {o} < 0 THEN {o} + {INT_SHIFT} WHEN {o} = 2 THEN NULL "
+            f"WHEN {o} = 0 THEN json('false') WHEN {o} = 1 THEN json('true') "
+            f"WHEN {o} > {FLOAT_BASE} THEN (SELECT CAST(v AS REAL) FROM strings WHERE id = {o} - {FLOAT_BASE}) "
+            f"ELSE (SELECT v FROM strings WHERE id = {o}) END")
+
+
+def props_sql(subject: str) -> str:
+    """A JSON object of the properties of the vertex (or ``-edge id``) ``subject``."""
+    return (f"(SELECT json_group_object(pn.v, {_value('pq.o')}) FROM quads pq "
+            f"JOIN strings pn ON pn.id = pq.p WHERE pq.s = {subject} AND pq.p > 0)")
+
+
+COVERING_INDEX = "lineage_spog"
+_NAMES = sorted({*m.VERTEX_LABELS, *m.EDGE_LABELS, *m.IDENTITY.values()})
+
+
+def ensure_index(con: sqlite3.Connection) -> None:
+    """Add our one index to gremlite's tables: (s, p, o, g) covers every read by
+    subject (a node's edges and properties, an edge's properties) without touching
+    the table. gremlite keeps it up to date like its own four."""
+    if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (COVERING_INDEX,)).fetchone():
+        return
+    in_tx = con.in_transaction
+    con.execute(f"CREATE INDEX IF NOT EXISTS {COVERING_INDEX} ON quads (s, p, o, g)")
+    if not in_tx:
+        con.commit()
+
+
+class SqlGraph(Graph):
+    kind = "sql"
+
+    def __init__(self, con: sqlite3.Connection, writer: Any = None, g: Any = None) -> None:
+        self.con = con
+        self.writer = writer
+        self.g = g  # gremlite over the same file, for code that still speaks Gremlin
+        self._sids: dict[str, int] = {}
+        self._texts: dict[int, str] = {}
+        self._names: dict[str, int] | None = None  # the model's names, as of data_version _names_at
+        self._names_at = -1
+
+    def sid(self, text: str) -> int | None:
+        """The id of a string, when the graph has it. Cached: strings are never deleted.
+        The model's names (labels, keys) are read together, and read again when one
+        is missing and another connection has committed since."""
+        if text in _NAMES:
+            return self._schema().get(text)
+        found = self._sids.get(text)
+        if found is None:
+            row = self.con.execute("SELECT id FROM strings WHERE v = ?", (text,)).fetchone()
+            if row is None:
+                return None
+            found = self._sids[text] = row[0]
+        return found
+
+    def _schema(self) -> dict[str, int]:
+        names = self._names
+        if names is not None and len(names) == len(_NAMES):
+            return names
+        version = self.con.execute("PRAGMA data_version").fetchone()[0]
+        if names is None or version != self._names_at:
+            self._names_at = version
+            names = self._names = dict(self.con.execute(
+                "SELECT v, id FROM strings WHERE v IN (SELECT value FROM json_each(?))", (json.dumps(_NAMES),)))
+        return names
+
+    def _fill(self, codes: Iterable[int]) -> None:
+        """Read the strings behind ``codes`` (names and encoded values) not cached yet.
+        Strings never change once written, so the cache only needs dropping after a
+        rollback of our own writes (:meth:`invalidate`)."""
+        cache = self._texts
+        missing = set(codes) - cache.keys()
+        missing = {c - FLOAT_BASE if c > FLOAT_BASE else c for c in missing if c > 2} - cache.keys()
+        if not missing:
+            return
+        if len(cache) > 500_000:
+            cache.clear()
+        for sid, text in self.con.execute("SELECT id, v FROM strings WHERE id IN (SELECT value FROM json_each(?))",
+                                          (json.dumps(list(missing)),)):
+            cache[sid] = text
+
+    def _decode(self, o: int) -> Any:
+        if o > 2:
+            return self._texts[o] if o <= FLOAT_BASE else float(self._texts[o - FLOAT_BASE])
+        if o < 0:
+            return o + INT_SHIFT
+        return None if o == 2 else bool(o)
+
+    def _nodes(self, rows: list[tuple[Any, ...]]) -> dict[Any, dict[str, Any]]:
+        """Vertices from rows starting (vertex, p, o), grouped by vertex: the label row
+        (p = 0) and the properties (p > 0; other rows are skipped)."""
+        self._fill({r[2] for r in rows if r[1] >= 0} | {r[1] for r in rows if r[1] > 0})
+        texts, decode = self._texts, self._decode
+        out: dict[Any, dict[str, Any]] = {}
+        last, node = None, {}
+        for row in rows:
+            s, p, o = row[0], row[1], row[2]
+            if s != last:
+                node = out.get(s)
+                if node is None:
+                    node = out[s] = {}
+                last = s
+            if p > 0:
+                node[texts[p]] = texts[o] if 2 < o <= FLOAT_BASE else decode(o)
+            elif p == 0:
+                node["label"] = texts[o]
+        for node in out.values():
+            node.pop("prop_times", None)
+        return out
+
+    def _edge_codes(self, labels: Sequence[str]) -> list[int]:
+        names = self._schema()
+        return [-names[label] for label in labels if label in names]
+
+    def _identity_map(self) -> str:
+        """A VALUES list of (label string id, identity key string id) for the labels present."""
+        names = self._schema()
+        pairs = [(names.get(label), names.get(key)) for label, key in m.IDENTITY.items()]
+        return ", ".join(f"({a}, {b})" for a, b in pairs if a is not None and b is not None) or "(NULL, NULL)"
+
+    # -- identities ------------------------------------------------------------
+
+    def lookup(self, label: str, keys: Sequence[str]) -> dict[str, Any]:
+        lab, prop = self.sid(label), self.sid(m.IDENTITY[label])
+        if lab is None or prop is None or not keys:
+            return {}
+        rows = self.con.execute(
+            "SELECT ks.v, q.s FROM strings ks CROSS JOIN quads q ON q.o = ks.id AND q.p = ? "
+            "CROSS JOIN quads lq ON lq.s = q.s AND lq.p = 0 AND lq.o = ? "
+            "WHERE ks.v IN (SELECT value FROM json_each(?)) ORDER BY q.s",
+            (prop, lab, json.dumps(list(keys)))).fetchall()
+        out: dict[str, Any] = {}
+        for key, vid in rows:
+            out.setdefault(key, vid)
+        return out
+
+    def find(self, prop: str, value: str, labels: Sequence[str]) -> list[tuple[Any, str, str]]:
+        p, v = self.sid(prop), self.sid(value)
+        if p is None or v is None:
+            return []
+        rows = self.con.execute(
+            f"WITH idmap(l, p) AS (VALUES {self._identity_map()}) "
+            "SELECT q.s, ls.v, ks.v FROM quads q CROSS JOIN quads lq ON lq.s = q.s AND lq.p = 0 "
+            "CROSS JOIN strings ls ON ls.id = lq.o CROSS JOIN idmap ON idmap.l = lq.o "
+            "CROSS JOIN quads kq ON kq.s = q.s AND kq.p = idmap.p CROSS JOIN strings ks ON ks.id = kq.o "
+            "WHERE q.o = ? AND q.p = ? AND q.g > 0", (v, p)).fetchall()
+        return sorted(((s, lab, key) for s, lab, key in rows if lab in labels), key=lambda r: (r[2], r[1]))
+
+    def search(self, prop: str, prefix: str, label: str | None, limit: int) -> list[Any]:
+        p = self.sid(prop)
+        lab = self.sid(label) if label else None
+        if p is None or (label and lab is None) or not prefix:
+            return []
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        sql = ("SELECT q.s FROM strings ks CROSS JOIN quads q ON q.o = ks.id AND q.p = ? AND q.g > 0 "
+               "WHERE ks.v >= ? AND ks.v < ?")
+        args: list[Any] = [p, prefix, upper]
+        if lab is not None:
+            sql += " AND EXISTS (SELECT 1 FROM quads lq WHERE lq.s = q.s AND lq.p = 0 AND lq.o = ?)"
+            args.append(lab)
+        sql += " ORDER BY ks.v, q.s LIMIT ?"
+        return [r[0] for r in self.con.execute(sql, (*args, limit))]
+
+    # -- reading ---------------------------------------------------------------
+
+    def describe(self, vids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+        ids = list(dict.fromkeys(vids))
+        if not ids:
+            return {}
+        rows = self.con.execute(
+            "SELECT q.s, q.p, q.o FROM json_each(?) j CROSS JOIN quads q ON q.s = j.value AND q.p >= 0",
+            (json.dumps(ids),)).fetchall()
+        return {s: node for s, node in self._nodes(rows).items() if "label" in node}
+
+    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[Hop]:
+        ids = list(dict.fromkeys(vids))
+        codes = self._edge_codes(labels)
+        if not ids or not codes:
+            return []
+        here, there = ("q.s", "q.o") if direction == OUT else ("q.o", "q.s")
+        # edge rows (g < 0), each followed by its property rows (s = g)
+        rows = self.con.execute(
+            f"SELECT {here}, q.p, {there}, q.g, pq.p, pq.o FROM json_each(?) j "
+            f"CROSS JOIN quads q ON {here} = j.value AND q.p IN ({','.join('?' * len(codes))}) "
+            "LEFT JOIN quads pq ON pq.s = q.g AND pq.p > 0", (json.dumps(ids), *codes)).fetchall()
+        self._fill(c for r in rows for c in (-r[1], r[4] or 0, r[5] or 0))
+        texts, decode = self._texts, self._decode
+        edges: dict[Any, tuple[Any, str, Any, dict[str, Any]]] = {}
+        for source, p, target, g, name, value in rows:
+            edge = edges.get(g)
+            if edge is None:
+                edge = edges[g] = (source, texts[-p], target, {})
+            if name is not None:
+                edge[3][texts[name]] = decode(value)
+        hops = []
+        for source, label, target, props in edges.values():
+            props.pop("prop_times", None)
+            hops.append(Hop(source, label, target, props))
+        return hops
+
+    def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
+               paths: bool = True) -> Expansion:
+        if direction not in (UP, DOWN):
+            raise ValueError(f"direction must be {UP!r} or {DOWN!r}")
+        codes = self._edge_codes(LINEAGE_EDGES) or [0]
+        marks = ",".join(str(c) for c in codes)
+        near, far = ("s", "o") if direction == UP else ("o", "s")
+        # The kept nodes' property rows (p >= 0: the label row too), then, for paths,
+        # their predecessors' ids (rows with the edge's negative p).
+        preds = (f" UNION ALL SELECT k.v, -1, j.value, k.d FROM k, json_each((SELECT json_group_array(e.{near}) "
+                 f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}))) j") if paths else ""
+        sql = (
+            "WITH RECURSIVE r(v, d) AS (SELECT ?2, 0 UNION "
+            # each step reads a node's edges in a subquery (an index search per node): as a join,
+            # ANALYZE statistics lead the planner to a Bloom filter that scans every quad
+            f"SELECT j.value, r.d + 1 FROM r, json_each((SELECT json_group_array(q.{far}) FROM quads q "
+            f"WHERE q.{near} = r.v AND q.p IN ({marks}))) j WHERE r.d < ?3), "
+            f"idmap(l, p) AS (VALUES {self._identity_map()}), "
+            "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
+            # CROSS JOIN fixes the loop order: from the nodes reached outwards, never
+            # from every identity value in the graph (which statistics can make look cheap)
+            # when more nodes are reached than kept, the cut follows (distance, key): only then
+            # are the keys read here (the kept nodes are ordered in Python either way)
+            "n(c) AS (SELECT COUNT(*) FROM best), "
+            "k(v, d) AS MATERIALIZED (SELECT v, d FROM best WHERE (SELECT c FROM n) <= ?1 UNION ALL "
+            # (keys in subqueries: as joins, statistics lead the planner to Bloom filters)
+            "SELECT * FROM (SELECT b.v, b.d FROM best b WHERE (SELECT c FROM n) > ?1 ORDER BY b.d, "
+            "(SELECT ks.v FROM quads lq, idmap, quads kq, strings ks WHERE lq.s = b.v AND lq.p = 0 "
+            "AND idmap.l = lq.o AND kq.s = b.v AND kq.p = idmap.p AND ks.id = kq.o), "
+            "(SELECT ls.v FROM quads lq, strings ls WHERE lq.s = b.v AND lq.p = 0 AND ls.id = lq.o) LIMIT ?1)) "
+            f"SELECT k.v, pq.p, pq.o, k.d FROM k CROSS JOIN quads pq ON pq.s = k.v AND pq.p >= 0{preds}")
+        rows = self.con.execute(sql, (node_cap + 2, start, max_depth)).fetchall()
+        result = Expansion(start)
+        distance = {r[0]: r[3] for r in rows}
+        if start not in distance:
+            return result  # the start is not a vertex of this graph
+        info = self._nodes(rows)
+        ordered = sorted(distance, key=lambda v: (distance[v], node_key(info[v])))
+        if len(ordered) > node_cap + 1:
+            ordered, result.truncated = ordered[:node_cap + 1], True
+        for v in ordered:
+            result.distance[v] = distance[v]
+            result.info[v] = info[v]
+        if paths:
+            before: dict[Any, list[Any]] = {}
+            for v, p, o, d in rows:
+                if p < 0 and distance.get(o) == d - 1:
+                    before.setdefault(v, []).append(o)
+            for v, d in result.distance.items():
+                if d:
+                    result.parent[v] = min(before[v], key=lambda p: node_key(info[p]))
+        return result
+
+    def vertices(self, label: str, prop: str | None = None, value: str | None = None) -> list[Any]:
+        lab = self.sid(label)
+        if lab is None:
+            return []
+        if prop is None:
+            return [r[0] for r in self.con.execute("SELECT s FROM quads WHERE o = ? AND p = 0", (lab,))]
+        p, v = self.sid(prop), self.sid(value) if value is not None else None
+        if p is None or v is None:
+            return []
+        return [r[0] for r in self.con.execute(
+            "SELECT q.s FROM quads q CROSS JOIN quads lq ON lq.s = q.s AND lq.p = 0 AND lq.o = ? "
+            "WHERE q.o = ? AND q.p = ? AND q.g > 0", (lab, v, p))]
+
+    def unread(self, label: str, edge_labels: Sequence[str], limit: int) -> list[str]:
+        lab, key = self.sid(label), self.sid(m.IDENTITY[label])
+        if lab is None or key is None:
+            return []
+        codes = self._edge_codes(edge_labels) or [0]
+        return [r[0] for r in self.con.execute(
+            "SELECT ks.v FROM quads lq CROSS JOIN quads kq ON kq.s = lq.s AND kq.p = ? CROSS JOIN strings ks ON ks.id = kq.o "
+            "WHERE lq.o = ? AND lq.p = 0 AND NOT EXISTS (SELECT 1 FROM quads e WHERE e.o = lq.s "
+            f"AND e.p IN ({','.join(str(c) for c in codes)})) ORDER BY ks.v LIMIT ?", (key, lab, limit))]
+
+    def count(self, label: str | None = None) -> int:
+        if label is None:
+            return self.con.execute("SELECT COUNT(*) FROM quads WHERE p = 0").fetchone()[0]
+        lab = self.sid(label)
+        if lab is None:
+            return 0
+        return self.con.execute("SELECT COUNT(*) FROM quads WHERE o = ? AND p = 0", (lab,)).fetchone()[0]
+
+    def has_vertices(self) -> bool:
+        return self.con.execute("SELECT 1 FROM quads WHERE p = 0 LIMIT 1").fetchone() is not None
+
+    # -- writing and maintenance -------------------------------------------------
+
+    def apply(self, batch: Any, *, fresh: bool) -> Any:
+        if self.writer is None:
+            raise RuntimeError("this graph was opened for reading only")
+        self._names = None  # our own writes do not move data_version
+        return self.writer.apply(batch, fresh=fresh)
+
+    def invalidate(self) -> None:
+        self._names = None
+        self._sids.clear()
+        self._texts.clear()
+        if self.writer is not None:
+            self.writer.invalidate()
+
+    def snapshot(self) -> dict[str, Any]:
+        rows = self.con.execute("SELECT s, p, o FROM quads WHERE s > 0 AND p >= 0 AND g >= 0").fetchall()
+        self._fill(c for _, p, o in rows for c in (p, o))
+        vertices: dict[Any, dict[str, Any]] = {}
+        for s, p, o in rows:
+            node = vertices.setdefault(s, {})
+            node["\0label" if p == 0 else self._texts[p]] = self._decode(o) if p else self._texts[o]
+        edges = self.con.execute("SELECT q.s, -q.p, q.o, q.g, pq.p, pq.o FROM quads q "
+                                 "LEFT JOIN quads pq ON pq.s = q.g AND pq.p > 0 WHERE q.p < 0").fetchall()
+        self._fill(c for r in edges for c in (r[1], r[4] or 0, r[5] or 0))
+        by_edge: dict[tuple[Any, int, Any, int], dict[str, Any]] = {}
+        for s, label, o, g, name, value in edges:
+            props = by_edge.setdefault((s, label, o, g), {})
+            if name is not None:
+                props[self._texts[name]] = self._decode(value)
+        return snapshot_of(((v, props.pop("\0label"), props) for v, props in vertices.items()),
+                           ((s, self._texts[label], o, props) for (s, label, o, _), props in by_edge.items()))
+
+    def clear(self) -> None:
+        self.con.execute("DELETE FROM quads")
+        self.con.execute("DELETE FROM graphelts")
+        self.invalidate()
