@@ -164,7 +164,8 @@ class LineageQueries:
         rows = self.g.V(found.vid).in_(m.RUN_OF).element_map().to_list()
         runs = [node_dict(None, {"label": m.RUN, **{k: v for k, v in r.items() if isinstance(k, str)}}) for r in rows]
         for run in runs:
-            run.pop("prop_times", None)
+            for key in m.INTERNAL_KEYS:
+                run.pop(key, None)
         runs.sort(key=lambda r: r.get("started_at") or r.get("first_seen") or "", reverse=True)
         return runs[:check_cap(limit, "limit")]
 

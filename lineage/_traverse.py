@@ -113,13 +113,14 @@ def expand(g: GraphTraversalSource, start: Any, direction: str, max_depth: int, 
 
 
 def describe(g: GraphTraversalSource, ids: list[Any]) -> dict[Any, dict[str, Any]]:
-    """Label and properties of each vertex id (``prop_times`` left out)."""
+    """Label and properties of each vertex id (``prop_times`` and ``rev`` left out)."""
     out: dict[Any, dict[str, Any]] = {}
     for i in range(0, len(ids), _CHUNK):
         deadline.check()
         for row in g.V(*ids[i:i + _CHUNK]).element_map().to_list():
             ident = row.pop(T.id)
             label = row.pop(T.label)
-            row.pop("prop_times", None)
+            for key in m.INTERNAL_KEYS:
+                row.pop(key, None)
             out[ident] = {"label": label, **row}
     return out

@@ -166,6 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if isinstance(exc, BackendError):
             state.metrics.backend_errors.labels(_route(request)).inc()
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if getattr(exc, "retry_after", None):
+            headers = {"Retry-After": str(exc.retry_after)}
         return AsciiJSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
