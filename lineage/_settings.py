@@ -113,6 +113,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_WEB_ASSETS", "",
             "Folder of the browser libraries the explorer and GraphiQL load (the node_modules that `npm ci` "
             "fills); empty means the node_modules beside the source checkout."),
+    Setting("LINEAGE_WRITE_THREADS", 4,
+            "Writer threads of `lineage serve` on a Gremlin Server, each committing its own group of "
+            "requests (the embedded file takes one writer at a time and always gets one).", _positive_int),
     Setting("LINEAGE_WRITE_ATTEMPTS", 8,
             "Tries of a write that lost a race with another writer (lock contention, a concurrent update, "
             "a temporary backend failure, a timeout), with jittered backoff, before answering 503.",

@@ -117,7 +117,8 @@ class AppState:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.writer = WriteWorker(lambda: LineageStore(settings), settings["LINEAGE_BATCH_SIZE"])
+        threads = settings["LINEAGE_WRITE_THREADS"] if settings.gremlin_url else 1
+        self.writer = WriteWorker(lambda: LineageStore(settings), settings["LINEAGE_BATCH_SIZE"], threads)
         self.readers = Readers(settings)
         self.sql_parser = shared_parser(settings["LINEAGE_SQL_MAX_BYTES"], settings["LINEAGE_SQL_TIMEOUT"])
         self.metrics = Metrics(self._count_vertices)
