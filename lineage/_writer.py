@@ -187,6 +187,12 @@ class GraphWriter:
         # vertices whose out-edges are held) it starts again, so the server's memory stays flat
         if fresh or len(self._vertices) > self.cache_limit or len(self._edges) > self.cache_limit:
             self.invalidate()
+        if self.atomic:   # every identity the group touches, features named like its datasets too: one read
+            wanted = {(a.label, a.key) for a in batch.vertices}
+            wanted.update(e.out for e in batch.edges)
+            wanted.update(e.in_ for e in batch.edges)
+            wanted.update((m.FEATURE, a.key) for a in batch.vertices if a.label == m.DATASET and a.untyped)
+            self._load_vertices(wanted, stats)
         batch = self._features_by_name(batch, stats)
         wanted = {(a.label, a.key) for a in batch.vertices}
         wanted.update(e.out for e in batch.edges)
