@@ -17,9 +17,11 @@ server as **one** traversal, which
    creator) and the new edges, finding a vertex created by the same traversal
    by its identity key (a transaction sees its own writes).
 
-The steps are nested in blocks of :data:`BLOCK` side effects: a flat chain of
-thousands of steps overflows the server's stack, step labels and ``union`` over
-hundreds of branches are quadratic there.
+The steps form chains (an existing vertex is passed by reference, a new vertex
+is created together with its new edges), nested in blocks of at most
+:data:`BLOCK_STEPS` steps: a flat chain of thousands of steps overflows the
+server's stack, and step labels, ``union`` over hundreds of branches or a
+child traversal per write are slow there.
 
 A failed traversal rolls back as a whole. ``rev`` has LOCK consistency in the
 schema, so JanusGraph also refuses the commit if another transaction changed a
@@ -35,13 +37,16 @@ import uuid
 from typing import Any, Callable
 
 from gremlin_python.process.graph_traversal import GraphTraversalSource, __
+from gremlin_python.structure.graph import Vertex
 
 from . import _model as m
 from ._retry import CONFLICT
 from ._translate import EdgeAssert
 
 
-BLOCK = 40
+# Steps per nested block: a flat chain of thousands of steps overflows the
+# server's stack; side effects as many small child traversals are slow.
+BLOCK_STEPS = 120
 
 
 class Pending:
@@ -107,57 +112,83 @@ def write(g: GraphTraversalSource, touched: dict[tuple[str, str], Any], edge_ass
     for vid, diff in updates.items():
         vertex_updates.setdefault(tuple(sorted({**diff, m.REV: token}.items())), []).append(vid)
 
-    ops: list[Callable[[Any], Any]] = []
+    units: list[tuple[int, Callable[[Any], Any]]] = []
     by_rev: dict[str | None, list[Any]] = {}
     for vid, rev in guards.items():
         by_rev.setdefault(rev, []).append(vid)
     for rev, ids in by_rev.items():
         for i in range(0, len(ids), 200):
-            ops.append(_guard(ids[i:i + 200], rev))
-    ops.extend(also)
-    ops.extend(op for _anchor, op in _grouped("V", vertex_updates))
-    ops.extend(op for _anchor, op in _grouped("E", edge_updates))
-    for (label, _key), el in new:
-        ops.append(_add_vertex(label, {**el.changes(), m.REV: token}))
-        stats.vertices_created += 1
+            units.append((1, _guard(ids[i:i + 200], rev)))
+    units.extend((2, op) for op in also)
+    units.extend((3, op) for _anchor, op in _grouped("V", vertex_updates))
+    units.extend((3, op) for _anchor, op in _grouped("E", edge_updates))
+    # Each new vertex is created with the new edges between it and existing vertices
+    # or vertices created before it, walking back to it after each edge.
+    order = {id(el.id): n for n, (_key, el) in enumerate(new)}
+    attached: dict[int, list[tuple[str, Any, str, Any, dict[str, Any]]]] = {n: [] for n in range(len(new))}
+    loose = []
     for out_id, label, in_id, props in new_edges:
-        ops.append(_add_edge(out_id, label, in_id, props))
+        n_out, n_in = order.get(id(out_id), -1), order.get(id(in_id), -1)
+        if n_out == n_in == -1 or n_out == n_in:
+            loose.append((out_id, label, in_id, props))
+        elif n_out > n_in:
+            attached[n_out].append(("out", out_id, label, in_id, props))
+        else:
+            attached[n_in].append(("in", in_id, label, out_id, props))
+    for n, ((label, _key), el) in enumerate(new):
+        edges_here = attached[n]
+        units.append((1 + 2 * len(edges_here), _add_vertex(label, {**el.changes(), m.REV: token}, edges_here)))
+        stats.vertices_created += 1
+    units.extend((2, _add_edge(out_id, label, in_id, props)) for out_id, label, in_id, props in loose)
+
     t: Any = g.inject(0)
-    for i in range(0, len(ops), BLOCK):
-        block: Any = __.identity()
-        for op in ops[i:i + BLOCK]:
-            block = block.side_effect(op(__))
+    block: Any = None
+    size = 0
+    for steps, unit in units:
+        if block is not None and size + steps > BLOCK_STEPS:
+            t, block, size = t.side_effect(block), None, 0
+        block = unit(__.identity() if block is None else block)
+        size += steps
+    if block is not None:
         t = t.side_effect(block)
     t.iterate()
     stats.traversals += 1
 
 
 def _guard(ids: list[Any], rev: str | None) -> Callable[[Any], Any]:
-    def op(source: Any) -> Any:
-        check = source.V(*ids).has(m.REV, rev) if rev is not None else source.V(*ids).not_(__.has(m.REV))
-        return check.count().is_(len(ids)).fold().coalesce(__.unfold(), __.fail(CONFLICT))
-    return op
+    def unit(t: Any) -> Any:
+        check = __.V(*ids).has(m.REV, rev) if rev is not None else __.V(*ids).not_(__.has(m.REV))
+        return t.side_effect(check.count().is_(len(ids)).fold().coalesce(__.unfold(), __.fail(CONFLICT)))
+    return unit
 
 
-def _add_vertex(label: str, props: dict[str, Any]) -> Callable[[Any], Any]:
-    def op(source: Any) -> Any:
-        t = source.add_v(label)
+def _add_vertex(label: str, props: dict[str, Any],
+                edges: list[tuple[str, Any, str, Any, dict[str, Any]]]) -> Callable[[Any], Any]:
+    def unit(t: Any) -> Any:
+        t = t.add_v(label)
         for k, v in props.items():
             t = t.property(k, v)
+        for side, _here, edge_label, other, edge_props in edges:
+            t = t.add_e(edge_label).to(_ref(other)) if side == "out" else t.add_e(edge_label).from_(_ref(other))
+            for k, v in edge_props.items():
+                t = t.property(k, v)
+            t = t.out_v() if side == "out" else t.in_v()
         return t
-    return op
+    return unit
 
 
 def _add_edge(out_id: Any, label: str, in_id: Any, props: dict[str, Any]) -> Callable[[Any], Any]:
-    def op(source: Any) -> Any:
-        t = source.add_e(label).from_(_end(out_id)).to(_end(in_id))
+    def unit(t: Any) -> Any:
+        t = t.add_e(label).from_(_ref(out_id)).to(_ref(in_id))
         for k, v in props.items():
             t = t.property(k, v)
         return t
-    return op
+    return unit
 
 
-def _end(vid: Any) -> Any:
+def _ref(vid: Any) -> Any:
+    """An existing vertex by reference (no lookup); one created earlier in this
+    transaction by its identity key."""
     if isinstance(vid, Pending):
         return __.V().has(m.IDENTITY[vid.label], vid.key).has_label(vid.label)
-    return __.V(vid)
+    return Vertex(vid)

@@ -10,7 +10,10 @@ durable.
 The embedded file takes one writer at a time, so it gets one thread. A
 Gremlin Server gets ``LINEAGE_WRITE_THREADS`` (each with its own connection):
 a JanusGraph commit that takes locks waits ``storage.lock.wait-time`` on the
-server, and meanwhile the next group can already be read and sent.
+server, and meanwhile the next group can already be read and sent. Threads of
+one process never write groups that name the same job, run or dataset at the
+same time (they would only refuse each other's commits); other processes are
+kept in step by the guarded writes themselves.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -32,6 +37,39 @@ log = logging.getLogger("lineage.writer")
 @dataclass
 class Outcome:
     fresh: list[bool]            # per event: newly accepted (False: already logged)
+
+
+def _touches(events: list[Event]) -> set[str]:
+    """The jobs, runs and datasets a group of events names."""
+    keys: set[str] = set()
+    for ev in events:
+        if ev.job_name:
+            keys.add(f"job {ev.job_namespace}/{ev.job_name}")
+        if ev.run_id:
+            keys.add(f"run {ev.run_id}")
+        for ds in (*ev.inputs, *ev.outputs, *((ev.dataset,) if ev.dataset else ())):
+            keys.add(f"dataset {ds.namespace}/{ds.name}")
+    return keys
+
+
+class _Claims:
+    """Which keys the writer threads of this process are writing right now."""
+
+    def __init__(self) -> None:
+        self._held: set[str] = set()
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def hold(self, keys: set[str]) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: self._held.isdisjoint(keys))
+            self._held |= keys
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._held -= keys
+                self._changed.notify_all()
 
 
 @dataclass
@@ -51,7 +89,8 @@ class WriteWorker:
         self._open_store = open_store
         self._batch_size = batch_size
         self._queue: "queue.Queue[_Job | None]" = queue.Queue()
-        self._threads = []
+        self._claims = _Claims()
+        self._threads: list[threading.Thread] = []
         for n in range(max(1, threads)):
             ready = _Ready()
             thread = threading.Thread(target=self._run, args=(ready,), name=f"lineage-writer-{n}", daemon=True)
@@ -114,7 +153,11 @@ class WriteWorker:
     def _commit(self, store: LineageStore, group: list[_Job]) -> None:
         events = [e for job in group for e in job.events]
         try:
-            fresh, _ = store.project(events)
+            if len(self._threads) > 1:
+                with self._claims.hold(_touches(events)):
+                    fresh, _ = store.project(events)
+            else:
+                fresh, _ = store.project(events)
         except BaseException as exc:
             log.error("projection failed for %d events: %s", len(events), exc)
             for job in group:
