@@ -143,7 +143,7 @@ def open_store(backend: str, tmp_path: Path) -> LineageStore:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_two_processes_agree_with_one_writer(backend, tmp_path):
-    events = overlapping_events(160)
+    events = overlapping_events(96)
     with LineageStore(Settings.from_env({}, db=str(tmp_path / "single.db"))) as single:
         single.ingest(events)
         expected = single.snapshot()
