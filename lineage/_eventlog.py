@@ -149,8 +149,12 @@ def _pack(raw: Any) -> str:
     return base64.b64encode(zlib.compress(canonical_json(raw).encode("utf-8"), 6)).decode("ascii")
 
 
+def _inflate(text: str) -> str:
+    return zlib.decompress(base64.b64decode(text)).decode("utf-8")
+
+
 def _unpack(text: str) -> dict[str, Any]:
-    return json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8"))
+    return json.loads(_inflate(text))
 
 
 class GraphEventLog:
@@ -224,7 +228,7 @@ class GraphEventLog:
             t = t.has("event_seq", P.lt(before))
         rows = t.order().by("event_seq", Order.desc).limit(limit) \
             .project("s", "r", "p").by("event_seq").by("event_received").by("event_payload").to_list()
-        return [LoggedEvent(r["s"], r["r"], _unpack(r["p"])) for r in rows]
+        return [_strict(r["s"], r["r"], _inflate(r["p"])) for r in rows]
 
     def replay(self, batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
         """Every logged event in ``event_seq`` order, in lists of ``batch``."""
