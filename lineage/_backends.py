@@ -5,8 +5,9 @@
   transaction.
 * :class:`RemoteBackend`: any TinkerPop 3.7 Gremlin Server, JanusGraph first
   (``LINEAGE_GREMLIN_URL``), spoken to with the JanusGraph GraphSON
-  serializers. Every traversal is its own transaction on the server; the event
-  log is a SQLite file (``LINEAGE_EVENT_LOG``) committed after the projection.
+  serializers. Every traversal is its own transaction on the server, so the
+  writer sends each group of events as one guarded write traversal; the event
+  log is ``Event`` vertices in the same graph, written by that traversal.
 
 Both expose ``g``, a gremlinpython traversal source: all graph access is the
 same bytecode on either.
@@ -23,7 +24,7 @@ from gremlin_python.process.graph_traversal import GraphTraversalSource
 from gremlin_python.process.traversal import Cardinality
 
 from ._errors import BackendError, ConfigurationError
-from ._eventlog import EventLog
+from ._eventlog import EventLog, GraphEventLog
 from ._settings import Settings
 
 
@@ -32,7 +33,7 @@ class GraphBackend:
 
     kind = "abstract"
     g: GraphTraversalSource
-    log: EventLog
+    log: EventLog | GraphEventLog
     # Cardinality for the properties of a vertex created in the same traversal. A
     # new vertex has no properties, so every cardinality stores the same value;
     # gremlite skips a read per property for ``list``, JanusGraph insists on the
@@ -41,6 +42,9 @@ class GraphBackend:
     # Updates per traversal when LINEAGE_WRITE_CHUNK is 0: round trips cost on a
     # server; on gremlite a lone traversal is cheaper than a side effect.
     write_chunk = 60
+    # Whether a write group must go to the server as one guarded traversal (its
+    # own transaction), rather than many traversals inside a local transaction.
+    atomic_writes = False
 
     def begin(self) -> bool:
         """Start a write transaction; return True when another writer changed the
@@ -116,8 +120,9 @@ class EmbeddedBackend(GraphBackend):
 
 class RemoteBackend(GraphBackend):
     kind = "remote"
+    atomic_writes = True
 
-    def __init__(self, url: str, source: str = "g", log_path: str = "./lineage-events.db") -> None:
+    def __init__(self, url: str, source: str = "g") -> None:
         from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
         from janusgraph_python.driver.serializer import JanusGraphSONSerializersV3d0
 
@@ -130,24 +135,19 @@ class RemoteBackend(GraphBackend):
                 f"cannot connect to the Gremlin Server at LINEAGE_GREMLIN_URL={url!r} ({exc}); "
                 "check that the server is up and the URL ends with /gremlin") from None
         self.g = traversal().with_remote(self.connection)
-        self.log_con = sqlite3.connect(log_path, timeout=30.0, check_same_thread=False)
-        self.log_con.execute("PRAGMA journal_mode=WAL")
-        self.log = EventLog(self.log_con)
+        self.log = GraphEventLog(self.g)
 
     def begin(self) -> bool:
         return True  # other replicas may write at any time: never trust cached state
 
     def commit(self) -> None:
-        self.log_con.commit()
+        """Nothing to do: the writer's one traversal committed on the server."""
 
     def rollback(self) -> None:
-        self.log_con.rollback()
+        self.log.discard()
 
     def close(self) -> None:
-        try:
-            self.connection.close()
-        finally:
-            self.log_con.close()
+        self.connection.close()
 
     def describe(self) -> str:
         return f"Gremlin Server at {self.url}"
@@ -155,8 +155,7 @@ class RemoteBackend(GraphBackend):
 
 def open_backend(settings: Settings) -> GraphBackend:
     if settings.gremlin_url:
-        return RemoteBackend(settings.gremlin_url, settings["LINEAGE_GREMLIN_TRAVERSAL_SOURCE"],
-                             settings["LINEAGE_EVENT_LOG"])
+        return RemoteBackend(settings.gremlin_url, settings["LINEAGE_GREMLIN_TRAVERSAL_SOURCE"])
     return EmbeddedBackend(settings.db_path)
 
 

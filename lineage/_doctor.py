@@ -24,7 +24,7 @@ from typing import Any, Callable, TextIO
 from . import _model as m
 from ._settings import Settings
 
-EXPECTED_INDEXES = [f"by_{key}_unique" for key in m.IDENTITY.values()]
+EXPECTED_INDEXES = [f"by_{key}_unique" for key in (*m.IDENTITY.values(), "event_fp")]
 
 
 @dataclass

@@ -111,10 +111,15 @@ class Ambiguous(LineageError):
 
 
 class BackendError(LineageError):
-    """The graph store failed or could not be reached."""
+    """The graph store failed or could not be reached. ``retry_after`` (seconds), when
+    set, says the failure is transient: the API sends it as ``Retry-After``."""
 
     status = 503
     code = "backend"
+
+    def __init__(self, message: str, retry_after: int | None = None, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.retry_after = retry_after
 
 
 class QueryTimeout(LineageError):

@@ -1,20 +1,32 @@
 """The append-only log of accepted OpenLineage events.
 
-It lives in SQLite: inside the embedded graph's own file (so an event and its
-projection commit in one transaction), or in ``LINEAGE_EVENT_LOG`` beside a
-remote graph (committed after the projection succeeds, so a failed projection
-leaves no log entry and the producer's retry is projected again). Events are
-identified by the fingerprint of their JSON; a re-sent event is recognised and
-not projected twice. ``lineage rebuild`` replays the log in arrival order.
+* :class:`EventLog`, embedded: a table inside the graph's own SQLite file, so an
+  event and its projection commit in one transaction.
+* :class:`GraphEventLog`, on a Gremlin Server: ``Event`` vertices in the graph
+  store itself, one per event, unique (under a locked index) by fingerprint,
+  the raw JSON zlib-compressed. Every API replica and ``lineage ingest`` run
+  logs to and replays from the same place, and the new ``Event`` vertices are
+  written by the same traversal (the same JanusGraph transaction) as the
+  projection, so an event is logged exactly when its projection commits.
+
+Events are identified by the fingerprint of their JSON; a re-sent event is
+recognised and not projected twice. ``lineage rebuild`` replays the log.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import random
 import sqlite3
+import time
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
+
+from gremlin_python.process.graph_traversal import GraphTraversalSource, __
+from gremlin_python.process.traversal import Order, P
 
 from ._events import Event, canonical_json
 
@@ -65,6 +77,17 @@ class EventLog:
         con.execute("CREATE INDEX IF NOT EXISTS lineage_events_run ON lineage_events (run_id)")
         if not in_tx:
             con.commit()
+
+    def pending_writes(self) -> list[Callable[[Any], Any]]:
+        """Log writes still to be made by the graph transaction (none: SQL inserts at once)."""
+        return []
+
+    def discard(self) -> None:
+        """Forget staged writes after a rollback (nothing is staged here)."""
+
+    def clear(self) -> None:
+        """Delete every logged event (inside the caller's transaction)."""
+        self.con.execute("DELETE FROM lineage_events")
 
     def append(self, events: list[Event]) -> list[Event]:
         """Insert events not yet logged; return those that were new, in order."""
@@ -168,3 +191,109 @@ WHERE event_time < ? AND kind != 'DatasetEvent'
   AND seq NOT IN (
       SELECT MAX(seq) FROM lineage_event_signatures WHERE kind = 'JobEvent' GROUP BY job, signature)
 """
+
+EVENT = "Event"
+_WITHIN = 200
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _pack(raw: Any) -> str:
+    return base64.b64encode(zlib.compress(canonical_json(raw).encode("utf-8"), 6)).decode("ascii")
+
+
+def _inflate(text: str) -> str:
+    return zlib.decompress(base64.b64decode(text)).decode("utf-8")
+
+
+def _unpack(text: str) -> dict[str, Any]:
+    return json.loads(_inflate(text))
+
+
+class GraphEventLog:
+    """The event log as ``Event`` vertices of a remote graph.
+
+    :meth:`append` only reads (which fingerprints are logged already) and stages
+    an ``addV`` per new event; the writer runs the staged steps inside the
+    group's one write traversal. ``event_seq`` (microseconds since the epoch,
+    times 1000, plus a random tie-breaker) orders the log across replicas.
+    """
+
+    def __init__(self, g: GraphTraversalSource) -> None:
+        self.g = g
+        self._staged: list[Callable[[Any], Any]] = []
+
+    def known(self, fingerprints: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(fingerprints), _WITHIN):
+            part = fingerprints[i:i + _WITHIN]
+            found.update(self.g.V().has("event_fp", P.within(part)).has_label(EVENT).values("event_fp").to_list())
+        return found
+
+    def append(self, events: list[Event]) -> list[Event]:
+        """Return the events not logged yet (in order) and stage their log entries."""
+        known = self.known(sorted({e.fingerprint for e in events}))
+        received = _now()
+        fresh: list[Event] = []
+        for ev in events:
+            if ev.fingerprint in known:
+                continue
+            known.add(ev.fingerprint)
+            fresh.append(ev)
+            self._staged.append(self._writer(ev, received))
+        return fresh
+
+    @staticmethod
+    def _writer(ev: Event, received: str) -> Callable[[Any], Any]:
+        seq = time.time_ns() // 1000 * 1000 + random.randrange(1000)
+        props = {"event_fp": ev.fingerprint, "event_seq": seq, "event_kind": ev.kind,
+                 "event_type": ev.event_type, "event_time": ev.event_time, "event_run": ev.run_id,
+                 "event_job": f"{ev.job_namespace}/{ev.job_name}" if ev.job_name else None,
+                 "event_received": received, "event_payload": _pack(dict(ev.raw))}
+
+        def op(source: Any) -> Any:
+            t = source.add_v(EVENT)
+            for k, v in props.items():
+                if v is not None:
+                    t = t.property(k, v)
+            return t
+        return op
+
+    def pending_writes(self) -> list[Callable[[Any], Any]]:
+        staged, self._staged = self._staged, []
+        return staged
+
+    def discard(self) -> None:
+        self._staged = []
+
+    def clear(self) -> None:
+        while self.g.V().has_label(EVENT).limit(1).count().next():
+            self.g.V().has_label(EVENT).limit(2000).drop().iterate()
+
+    def count(self) -> int:
+        return self.g.V().has_label(EVENT).count().next()
+
+    def page(self, limit: int = 50, before: int | None = None) -> list[LoggedEvent]:
+        """Newest first; pass the last ``seq`` seen as ``before`` for the next page.
+        (This scans the Event vertices: it is for operators, not for hot paths.)"""
+        t = self.g.V().has_label(EVENT)
+        if before is not None:
+            t = t.has("event_seq", P.lt(before))
+        rows = t.order().by("event_seq", Order.desc).limit(limit) \
+            .project("s", "r", "p").by("event_seq").by("event_received").by("event_payload").to_list()
+        return [_strict(r["s"], r["r"], _inflate(r["p"])) for r in rows]
+
+    def replay(self, batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
+        """Every logged event in ``event_seq`` order, in lists of ``batch``."""
+        ids = self.g.V().has_label(EVENT).project("i", "s").by(__.id_()).by("event_seq").to_list()
+        ids.sort(key=lambda r: r["s"])
+        for i in range(0, len(ids), batch):
+            part = [r["i"] for r in ids[i:i + batch]]
+            rows = []
+            for j in range(0, len(part), _WITHIN):
+                rows.extend(self.g.V(*part[j:j + _WITHIN]).project("s", "p")
+                            .by("event_seq").by("event_payload").to_list())
+            rows.sort(key=lambda r: r["s"])
+            yield [_unpack(r["p"]) for r in rows]

@@ -48,11 +48,15 @@ VERTEX_KEYS: dict[str, tuple[str, ...]] = {
 COMMON_KEYS = ("first_seen", "last_seen", "prop_times")
 EDGE_KEYS = ("pipeline_id", "version", "first_seen", "last_seen", "prop_times")
 INT_KEYS: tuple[str, ...] = ()
+# A vertex's revision on a Gremlin Server: a token each write replaces, checked
+# by the next writer (see lineage/_guarded.py). Like prop_times, never shown.
+REV = "rev"
+INTERNAL_KEYS = ("prop_times", REV)
 
 
 def all_property_keys() -> list[str]:
     keys: list[str] = []
-    for names in (*VERTEX_KEYS.values(), COMMON_KEYS, EDGE_KEYS):
+    for names in (*VERTEX_KEYS.values(), COMMON_KEYS, EDGE_KEYS, (REV,)):
         for name in names:
             if name not in keys:
                 keys.append(name)

@@ -67,9 +67,6 @@ SETTINGS: tuple[Setting, ...] = (
             "instead of the embedded store."),
     Setting("LINEAGE_GREMLIN_TRAVERSAL_SOURCE", "g",
             "Name of the traversal source bound on the Gremlin Server."),
-    Setting("LINEAGE_EVENT_LOG", "./lineage-events.db",
-            "SQLite file of the append-only event log when the graph is remote (the embedded store keeps "
-            "its log inside LINEAGE_DB)."),
     Setting("LINEAGE_DEFAULT_NAMESPACE", "default",
             "OpenLineage namespace given to short ids without one, e.g. 'churn_predictor'."),
     Setting("LINEAGE_BATCH_SIZE", 500,
@@ -107,8 +104,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a GraphQL request may read for; past it (or when the client leaves) its reads are stopped.",
             _positive_float),
     Setting("LINEAGE_WRITE_CHUNK", 0,
-            "Graph updates sent in one traversal (one round trip to a remote server); 0 picks per backend: "
-            "1 on the embedded store, where separate traversals are cheapest, 60 on a Gremlin Server.",
+            "Graph updates sent in one traversal on the embedded store; 0 picks 1 (separate traversals are "
+            "cheapest there). A Gremlin Server always gets one traversal per write transaction.",
             _non_negative_int),
     Setting("LINEAGE_CAPTURE_ENABLED", True,
             "When false, @track_lineage and tracker operations run the code without capturing or emitting.",
@@ -155,6 +152,13 @@ SETTINGS: tuple[Setting, ...] = (
             "gremlite's tables, the fast default) or gremlin (portable Gremlin through gremlite, the "
             "reference implementation, much slower). Both see the same data, e.g. LINEAGE_EMBEDDED_ENGINE=gremlin.",
             _engine),
+    Setting("LINEAGE_WRITE_THREADS", 4,
+            "Writer threads of `lineage serve` on a Gremlin Server, each committing its own group of "
+            "requests (the embedded file takes one writer at a time and always gets one).", _positive_int),
+    Setting("LINEAGE_WRITE_ATTEMPTS", 8,
+            "Tries of a write that lost a race with another writer (lock contention, a concurrent update, "
+            "a temporary backend failure, a timeout), with jittered backoff, before answering 503.",
+            _positive_int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -2,13 +2,19 @@
 
 :meth:`LineageStore.ingest` is the single write path. Events are validated,
 appended to the log (re-sent events are recognised and skipped), translated,
-and projected; the log entry and the projection commit together on the
-embedded store, and the log commits after the projection on a remote server.
-Only then does ``ingest`` return, after handing the new events to the
-``observers`` (the provenance recorder is one).
+and projected; the log entry and the projection commit together: in one SQLite
+transaction on the embedded store, in one write traversal (one JanusGraph
+transaction) on a Gremlin Server. Only then does ``ingest`` return.
 
-Retention goes through two small methods, :meth:`LineageStore.expire_runs`
-and :meth:`LineageStore.expire_events`.
+A write that loses a race with another writer (lock contention, a vertex that
+changed since it was read, a concurrent create, a temporary backend failure, a
+timeout; see :mod:`lineage._retry`) is retried with fresh state, with bounded,
+jittered backoff; only when the attempts run out does it fail with a
+:class:`~lineage.BackendError` (HTTP 503 with ``Retry-After``).
+
+After the commit the new events go to the ``observers`` (the provenance
+recorder is one). Retention goes through two small methods,
+:meth:`LineageStore.expire_runs` and :meth:`LineageStore.expire_events`.
 """
 
 from __future__ import annotations
@@ -19,9 +25,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from gremlin_python.process.graph_traversal import __
+
+from . import _model as m
 from ._backends import GraphBackend, open_backend
 from ._errors import BackendError, InvalidEvent, LineageError
 from ._events import Event, parse_event
+from ._retry import Backoff, retriable
 from ._settings import Settings
 from ._sql import resolve_sql, shared_parser
 from ._translate import Translator
@@ -29,6 +39,9 @@ from ._writer import GraphWriter, WriteStats
 from .graph import open_graph
 
 logger = logging.getLogger("lineage.store")
+# Events per write transaction on a Gremlin Server: each is one traversal, which
+# the server must evaluate within its evaluationTimeout even on a busy machine.
+SERVER_TX_EVENTS = 100
 
 
 @dataclass
@@ -69,9 +82,11 @@ class LineageStore:
         self.translator = Translator(self.settings.default_namespace, self.settings["LINEAGE_MAX_DERIVED_EDGES"],
                                      self.sql_parser)
         gremlin_writer = GraphWriter(self.backend.g, chunk=self.settings["LINEAGE_WRITE_CHUNK"] or self.backend.write_chunk,
-                                     new_vertex_cardinality=self.backend.new_vertex_cardinality)
+                                     new_vertex_cardinality=self.backend.new_vertex_cardinality,
+                                     atomic=self.backend.atomic_writes)
         self.graph = open_graph(self.backend, self.settings["LINEAGE_EMBEDDED_ENGINE"], gremlin_writer)
         self.writer = self.graph  # applies translated batches (SQL on the embedded file, else Gremlin)
+        self.backoff = Backoff(attempts=self.settings["LINEAGE_WRITE_ATTEMPTS"])
         self._lock = threading.RLock()
         self._closed = False
         # called with the newly accepted events after each commit (never inside the transaction)
@@ -134,8 +149,11 @@ class LineageStore:
         return resolve_sql(event, self.sql_parser)
 
     def project(self, events: list[Event]) -> tuple[list[Event], WriteStats]:
-        """Log and project parsed events in one transaction; return those that were new."""
-        fresh, writes = self._transaction(events, log=True)
+        """Log and project parsed events; return those that were new. One transaction on
+        the embedded store; on a server, one per :data:`SERVER_TX_EVENTS` events (a
+        traversal the server evaluates within its timeout). The observers see the new
+        events after the commit."""
+        fresh, writes = self._write(events, log=True)
         for observer in self.observers:
             try:
                 observer(fresh)
@@ -143,16 +161,28 @@ class LineageStore:
                 logger.exception("observer %r failed", observer)
         return fresh, writes
 
-    def _transaction(self, events: list[Event], *, log: bool, attempts: int = 3) -> tuple[list[Event], WriteStats]:
+    def _write(self, events: list[Event], *, log: bool) -> tuple[list[Event], WriteStats]:
+        step = SERVER_TX_EVENTS if self.backend.atomic_writes else max(1, len(events))
+        fresh: list[Event] = []
+        writes = IngestResult()
+        for i in range(0, len(events), step):
+            part_fresh, part_writes = self._transaction(events[i:i + step], log=log)
+            fresh.extend(part_fresh)
+            writes.merge(IngestResult(writes=part_writes), 0)
+        return fresh, writes.writes
+
+    def _transaction(self, events: list[Event], *, log: bool) -> tuple[list[Event], WriteStats]:
         """Project ``events`` (appending the new ones to the log first when ``log``) in one
-        transaction. Conflicts with another writer are retried; other failures roll back
+        transaction. Lost races are retried with fresh state; other failures roll back
         and raise."""
         with self._lock:
+            attempts = self.backoff.attempts
             for attempt in range(1, attempts + 1):
                 try:
                     stale = self.backend.begin()
                     fresh = self.backend.log.append(events) if log else events
-                    writes = self.writer.apply(self.translator.translate_all(fresh), fresh=stale)
+                    writes = self.writer.apply(self.translator.translate_all(fresh), fresh=stale,
+                                               also=self.backend.log.pending_writes())
                     self.backend.commit()
                     return fresh, writes
                 except LineageError:
@@ -160,23 +190,26 @@ class LineageStore:
                     raise
                 except Exception as exc:
                     self._abort()
-                    if attempt == attempts or not self._retriable(exc):
+                    reason = retriable(exc)
+                    if reason is None:
                         raise BackendError(
-                            f"the graph store rejected the write ({type(exc).__name__}: {exc}); "
-                            f"{self.backend.describe()} may be down or locked, retry later") from exc
-                    logger.warning("write conflict, retrying (%s/%s): %s", attempt, attempts, exc)
-                    time.sleep(0.05 * attempt)
+                            f"the graph store rejected the write ({type(exc).__name__}: {_short(exc)}); "
+                            f"check that {self.backend.describe()} is up and its schema is loaded") from exc
+                    if attempt == attempts:
+                        raise BackendError(
+                            f"the write lost {attempts} races with other writers ({reason}: {_short(exc)}); "
+                            f"{self.backend.describe()} is busy, retry later", retry_after=1) from exc
+                    delay = self.backoff.delay(attempt)
+                    logger.info("write retried (%s/%s, %s) in %.0f ms", attempt, attempts, reason, delay * 1000)
+                    time.sleep(delay)
         raise AssertionError("unreachable")
 
     def _abort(self) -> None:
         try:
             self.backend.rollback()
         finally:
+            self.backend.log.discard()
             self.writer.invalidate()
-
-    def _retriable(self, exc: Exception) -> bool:
-        text = f"{type(exc).__name__} {exc}".lower()
-        return any(word in text for word in ("lock", "conflict", "uniqueness", "temporar", "timeout"))
 
     # -- maintenance -------------------------------------------------------------
 
@@ -184,14 +217,18 @@ class LineageStore:
         return self.backend.log.count()
 
     def snapshot(self) -> dict[str, Any]:
-        """The whole graph as plain, id-free data (for tests, rebuild checks, export)."""
+        """The whole graph as plain, id-free data (for tests, rebuild checks, export);
+        the event log and each vertex's write revision are left out."""
         return self.graph.snapshot()
 
-    def clear_graph(self) -> None:
-        """Drop every vertex and edge (the event log is kept)."""
+    def clear_graph(self, *, events: bool = False) -> None:
+        """Drop every vertex and edge of the lineage graph; the event log is kept
+        unless ``events`` (which empties it too)."""
         with self._lock:
             self.backend.begin()
             self.graph.clear()
+            if events:
+                self.backend.log.clear()
             self.backend.commit()
             self.writer.invalidate()
 
@@ -255,8 +292,13 @@ class LineageStore:
         offset = 0
         for batch in self.backend.log.replay(self.settings["LINEAGE_BATCH_SIZE"]):
             events = [self.prepare(parse_event(raw)) for raw in batch]
-            _, writes = self._transaction(events, log=False)
+            _, writes = self._write(events, log=False)
             result.merge(IngestResult(received=len(events), accepted=len(events), writes=writes), offset)
             offset += len(events)
         return result
 
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "..."

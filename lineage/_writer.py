@@ -14,6 +14,10 @@ For a batch of assertions the writer
 Known state is cached between batches; the backend says when another writer
 may have changed the graph, and the cache is dropped then (always, on a remote
 server; on SQLite when another connection committed).
+
+On a remote server (``atomic``) step 3 is a single guarded traversal instead,
+built by :mod:`lineage._guarded`: one JanusGraph transaction per group that
+writes only if nothing it read has changed meanwhile.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any, Callable
 from gremlin_python.process.graph_traversal import GraphTraversalSource, __
 from gremlin_python.process.traversal import Cardinality, Direction, P, T
 
+from . import _guarded
 from . import _model as m
 from ._backends import first
 from ._translate import Assertions, EdgeAssert, VertexAssert
@@ -45,14 +50,16 @@ class _Element:
     times: dict[str, str] = field(default_factory=dict)
     orig_props: dict[str, Any] = field(default_factory=dict)
     orig_times: dict[str, str] = field(default_factory=dict)
+    rev: str | None = None       # the revision read (remote vertices; see _guarded)
 
     @classmethod
     def loaded(cls, ident: Any, raw: dict[str, Any], rules: dict[str, str]) -> "_Element":
         props = {k: first(v) for k, v in raw.items()}
         stored = json.loads(props.pop("prop_times", None) or "{}")
+        rev = props.pop(m.REV, None)
         last = props.get("last_seen", "")
         times = {k: stored.get(k, last) for k in props if rules.get(k, "latest") == "latest"}
-        element = cls(ident, rules, props, times)
+        element = cls(ident, rules, props, times, rev=rev)
         element.settle()
         return element
 
@@ -94,8 +101,9 @@ class WriteStats:
 
 class GraphWriter:
     def __init__(self, g: GraphTraversalSource, chunk: int = 60, cache_limit: int = 20_000,
-                 new_vertex_cardinality: Cardinality | None = None) -> None:
+                 new_vertex_cardinality: Cardinality | None = None, atomic: bool = False) -> None:
         self.g = g
+        self.atomic = atomic
         self.new_vertex_cardinality = new_vertex_cardinality
         self.chunk = chunk
         self.cache_limit = cache_limit
@@ -113,9 +121,11 @@ class GraphWriter:
         for label, key in wanted:
             if (label, key) not in self._vertices:
                 by_label.setdefault(label, []).append(key)
+        if self.atomic and by_label:
+            self._load_with_edges(by_label, stats)
         for label, keys in by_label.items():
             prop = m.IDENTITY[label]
-            for i in range(0, len(keys), _WITHIN):
+            for i in range(0, len(keys), _WITHIN) if not self.atomic else ():
                 rows = self.g.V().has(prop, P.within(keys[i:i + _WITHIN])).has_label(label).element_map().to_list()
                 stats.traversals += 1
                 for row in rows:
@@ -125,6 +135,29 @@ class GraphWriter:
                     self._vertices[(label, str(element.props[prop]))] = element
             for key in keys:
                 self._vertices.setdefault((label, key), _Element(_NEW, m.MERGE))
+
+    def _load_with_edges(self, by_label: dict[str, list[str]], stats: WriteStats) -> None:
+        """Every wanted vertex of every label with all its out-edges, in one round trip."""
+        branches = []
+        for label, keys in by_label.items():
+            prop = m.IDENTITY[label]
+            branches.extend(__.V().has(prop, P.within(keys[i:i + _WITHIN])).has_label(label)
+                            for i in range(0, len(keys), _WITHIN))
+        rows = self.g.inject(0).union(*branches).project("v", "e") \
+            .by(__.element_map()).by(__.out_e(*m.EDGE_LABELS).element_map().fold()).to_list()
+        stats.traversals += 1
+        for row in rows:
+            vrow = row["v"]
+            ident, label = vrow.pop(T.id), vrow.pop(T.label)
+            element = _Element.loaded(ident, vrow, m.MERGE)
+            self._vertices[(label, str(element.props[m.IDENTITY[label]]))] = element
+            edges = self._edges[ident] = {}
+            for erow in row["e"]:
+                eid, elabel = erow.pop(T.id), erow.pop(T.label)
+                erow.pop(Direction.OUT)
+                in_id = erow.pop(Direction.IN)[T.id]
+                edge = _Element.loaded(eid, erow, m.EDGE_MERGE)
+                edges[(elabel, in_id, str(edge.props.get("pipeline_id")))] = edge
 
     def _load_edges(self, out_ids: list[Any], stats: WriteStats) -> None:
         """Every out-edge of each vertex not known yet (all labels: a vertex is then
@@ -144,13 +177,22 @@ class GraphWriter:
 
     # -- writing ---------------------------------------------------------------
 
-    def apply(self, batch: Assertions, *, fresh: bool) -> WriteStats:
-        """Write ``batch``. ``fresh`` says cached state may be stale and must be reloaded."""
+    def apply(self, batch: Assertions, *, fresh: bool, also: list[Callable[[Any], Any]] | None = None
+              ) -> WriteStats:
+        """Write ``batch``. ``fresh`` says cached state may be stale and must be reloaded.
+        ``also``: further steps (event log entries) for the same transaction; only an
+        atomic writer takes them, the embedded log writes through SQL itself."""
         stats = WriteStats()
         # the cache is a speed-up, not a copy of the graph: past the limit (vertices, or
         # vertices whose out-edges are held) it starts again, so the server's memory stays flat
         if fresh or len(self._vertices) > self.cache_limit or len(self._edges) > self.cache_limit:
             self.invalidate()
+        if self.atomic:   # every identity the group touches, features named like its datasets too: one read
+            wanted = {(a.label, a.key) for a in batch.vertices}
+            wanted.update(e.out for e in batch.edges)
+            wanted.update(e.in_ for e in batch.edges)
+            wanted.update((m.FEATURE, a.key) for a in batch.vertices if a.label == m.DATASET and a.untyped)
+            self._load_vertices(wanted, stats)
         batch = self._features_by_name(batch, stats)
         wanted = {(a.label, a.key) for a in batch.vertices}
         wanted.update(e.out for e in batch.edges)
@@ -162,6 +204,10 @@ class GraphWriter:
             element = self._vertices[(a.label, a.key)]
             element.merge(a.props, a.time, a.weak)
             touched[(a.label, a.key)] = element
+        if self.atomic:
+            _guarded.write(self.g, touched, batch.edges, self._vertices, self._edges, also or [], stats)
+            self.invalidate()
+            return stats
         self._create_vertices([(k, e) for k, e in touched.items() if e.id is _NEW], stats)
 
         ops: list[tuple[Any, Callable[[Any], Any]]] = []

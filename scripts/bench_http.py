@@ -1,20 +1,24 @@
 #!/usr/bin/env python
 """HTTP throughput and latency of `lineage serve` over loopback.
 
-Starts the real server in its own process on a fresh SQLite file, then
+Starts --processes real servers (separate processes, as API replicas) on a
+fresh SQLite file, and with --gremlin-url on a Gremlin Server too (its graph is
+wiped first), then on each backend
 
 * posts a generated event stream one event per request from --clients
-  concurrent clients (POST /api/v1/lineage),
+  concurrent clients, spread over the processes (POST /api/v1/lineage),
 * posts the same kind of stream in arrays of --batch (POST /api/v1/lineage/batch),
-* times GraphQL lineageGraph (depth 3) on the generated 100k-dataset graph of
-  bench_query.py (built there first if missing),
 
-and prints each beside the in-process figure measured in the same run
-(LineageStore.ingest of the same events; LineageAnalysis.lineage_graph on the
-same file): the HTTP overhead ratio. Traffic goes to 127.0.0.1 only and every
-loop is bounded.
+printing events/s and p50/p95 per request, the server figures beside the
+embedded ones of the same run; then (unless --graph-size 0) times GraphQL
+lineageGraph (depth 3) on the generated 100k-dataset graph of bench_query.py
+(built there first if missing) beside LineageAnalysis.lineage_graph on the same
+file, and in-process ingestion (LineageStore.ingest) as the baseline of the
+embedded ingest figures. Traffic goes to 127.0.0.1 only and every loop is bounded.
 
     python scripts/bench_http.py --runs 1500 --clients 8
+    python scripts/bench_http.py --runs 600 --processes 2 --graph-size 0 \\
+        --gremlin-url ws://127.0.0.1:8182/gremlin
 """
 
 from __future__ import annotations
@@ -48,10 +52,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, gremlin_url: str = "") -> None:
         self.port = free_port()
         env = {**os.environ, "LINEAGE_DB": str(db), "LINEAGE_PORT": str(self.port), "LINEAGE_LOG_LEVEL": "WARNING"}
         env.pop("LINEAGE_GREMLIN_URL", None)
+        if gremlin_url:
+            env["LINEAGE_GREMLIN_URL"] = gremlin_url
         self.proc = subprocess.Popen([sys.executable, "-m", "lineage._cli", "serve"], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -75,14 +81,16 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
 
-def post_all(url: str, bodies: list, clients: int, path: str) -> tuple[float, list[float]]:
+def post_all(urls: str | list[str], bodies: list, clients: int, path: str) -> tuple[float, list[float]]:
+    """Client i posts every clients-th body to process i % len(urls)."""
+    urls = [urls] if isinstance(urls, str) else urls
     chunks = [bodies[i::clients] for i in range(clients)]
     latencies: list[float] = []
     lock = threading.Lock()
     failures: list[str] = []
 
-    def worker(items: list) -> None:
-        with httpx.Client(base_url=url, timeout=60) as client:
+    def worker(index: int, items: list) -> None:
+        with httpx.Client(base_url=urls[index % len(urls)], timeout=120) as client:
             for body in items:
                 t0 = time.perf_counter()
                 r = client.post(path, json=body)
@@ -90,7 +98,7 @@ def post_all(url: str, bodies: list, clients: int, path: str) -> tuple[float, li
                     latencies.append((time.perf_counter() - t0) * 1000)
                     if r.status_code not in (200, 201):
                         failures.append(f"{r.status_code} {r.text[:200]}")
-    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(chunks)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -101,12 +109,38 @@ def post_all(url: str, bodies: list, clients: int, path: str) -> tuple[float, li
     return time.perf_counter() - started, latencies
 
 
+def ingest_over_http(db: Path, gremlin_url: str, processes: int, single_events: list, batch_events: list,
+                     clients: int, batch: int) -> dict[str, float]:
+    if gremlin_url:
+        with LineageStore(Settings.from_env({}, gremlin_url=gremlin_url)) as store:
+            store.clear_graph(events=True)
+    servers = []
+    try:
+        for _ in range(processes):
+            servers.append(Server(db, gremlin_url))
+        urls = [s.url for s in servers]
+        secs, lat = post_all(urls, single_events, clients, "/api/v1/lineage")
+        out = {"single": len(single_events) / secs, "single_p50": statistics.median(lat),
+               "single_p95": pct(lat, 0.95)}
+        batches = [batch_events[i:i + batch] for i in range(0, len(batch_events), batch)]
+        secs, lat = post_all(urls, batches, min(clients, len(batches)), "/api/v1/lineage/batch")
+        out.update({"batch": len(batch_events) / secs, "batch_p50": statistics.median(lat),
+                    "batch_p95": pct(lat, 0.95)})
+        return out
+    finally:
+        for server in servers:
+            server.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=1500, help="runs per stream (two events each)")
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=1, help="`lineage serve` processes per backend")
+    parser.add_argument("--gremlin-url", default="", help="also measure a Gremlin Server (its graph is wiped)")
     parser.add_argument("--batch", type=int, default=250, help="events per batch request")
-    parser.add_argument("--graph-size", type=int, default=100_000, help="datasets in the lineageGraph test graph")
+    parser.add_argument("--graph-size", type=int, default=100_000,
+                        help="datasets in the lineageGraph test graph; 0 skips that part")
     parser.add_argument("--samples", type=int, default=60)
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "lineage-bench"))
     args = parser.parse_args()
@@ -114,6 +148,7 @@ def main() -> int:
     single_events = generate(args.runs, 400, seed=1)
     batch_events = generate(args.runs, 400, seed=2)
     base_events = generate(args.runs, 400, seed=3)
+    http: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         with LineageStore(Settings.from_env({}, db=str(tmp / "inprocess.db"))) as store:
@@ -122,60 +157,68 @@ def main() -> int:
                 store.ingest(base_events[i:i + 500])
             inprocess = len(base_events) / (time.perf_counter() - t0)
 
-        server = Server(tmp / "served.db")
-        try:
-            secs, lat = post_all(server.url, single_events, args.clients, "/api/v1/lineage")
-            single = len(single_events) / secs
-            single_p50, single_p95 = statistics.median(lat), pct(lat, 0.95)
-            batches = [batch_events[i:i + args.batch] for i in range(0, len(batch_events), args.batch)]
-            secs, _ = post_all(server.url, batches, min(args.clients, 4), "/api/v1/lineage/batch")
-            batch = len(batch_events) / secs
-        finally:
-            server.stop()
+        http["embedded"] = ingest_over_http(tmp / "served.db", "", args.processes, single_events, batch_events,
+                                            args.clients, args.batch)
+        if args.gremlin_url:
+            http["gremlin"] = ingest_over_http(tmp / "unused.db", args.gremlin_url, args.processes,
+                                               single_events, batch_events, args.clients, args.batch)
 
-        cache = Path(args.cache)
-        cache.mkdir(parents=True, exist_ok=True)
-        source = graph_path(cache, args.graph_size)
-        build(source, args.graph_size)
-        graph_db = tmp / "graph.db"
-        shutil.copy(source, graph_db)
-        rng = random.Random(5)
-        per_layer = args.graph_size // LAYERS
-        ids = [f"l{LAYERS // 2}/ds_{rng.randrange(per_layer)}" for _ in range(args.samples)]
-        query = ("query($id: String!) { lineageGraph(nodeId: $id, nodeType: \"Dataset\", depth: 3) "
-                 "{ nodeCount edgeCount truncated nodes { id label name layer } edges { label source target } } }")
-        server = Server(graph_db)
-        try:
-            with httpx.Client(base_url=server.url, timeout=60) as client:
-                client.post("/graphql", json={"query": query, "variables": {"id": ids[0]}})
-                http_lat, sizes = [], []
-                for node in ids:
-                    t0 = time.perf_counter()
-                    r = client.post("/graphql", json={"query": query, "variables": {"id": node}}).json()
-                    http_lat.append((time.perf_counter() - t0) * 1000)
-                    sizes.append(r["data"]["lineageGraph"]["nodeCount"])
-        finally:
-            server.stop()
-        import sqlite3
+        if args.graph_size:
+            http_lat, sizes, local_lat = lineage_graph_latency(tmp, args)
 
-        from lineage.graph import SqlGraph
-        q = LineageAnalysis(SqlGraph(sqlite3.connect(graph_db)))
-        local_lat = []
-        for node in ids:
-            t0 = time.perf_counter()
-            q.lineage_graph(node, "Dataset", 3)
-            local_lat.append((time.perf_counter() - t0) * 1000)
-
-    print(f"in-process ingest (LineageStore, batches of 500): {inprocess:8.0f} events/s")
-    print(f"POST /api/v1/lineage, {args.clients} clients:           {single:8.0f} events/s "
-          f"(p50 {single_p50:.1f} ms, p95 {single_p95:.1f} ms per request; {single / inprocess:.2f} of in-process)")
-    print(f"POST /api/v1/lineage/batch, {args.batch}/request:       {batch:8.0f} events/s "
-          f"({batch / inprocess:.2f} of in-process)")
-    print(f"GraphQL lineageGraph depth 3 on {args.graph_size} datasets: p50 {statistics.median(http_lat):.1f} ms, "
-          f"p95 {pct(http_lat, 0.95):.1f} ms (median {statistics.median(sizes):.0f} nodes); in-process p50 "
-          f"{statistics.median(local_lat):.1f} ms, p95 {pct(local_lat, 0.95):.1f} ms; "
-          f"HTTP overhead p50 {statistics.median(http_lat) / statistics.median(local_lat):.2f}x")
+    print(f"in-process ingest (LineageStore, batches of 500, embedded): {inprocess:8.0f} events/s")
+    base = http["embedded"]
+    for name, r in http.items():
+        where = "embedded file" if name == "embedded" else f"Gremlin Server {args.gremlin_url}"
+        print(f"{where}, {args.processes} process(es), {args.clients} clients:")
+        print(f"  POST /api/v1/lineage:              {r['single']:8.0f} events/s (p50 {r['single_p50']:.1f} ms, "
+              f"p95 {r['single_p95']:.1f} ms per request; {r['single'] / base['single']:.2f} of embedded, "
+              f"{r['single'] / inprocess:.2f} of in-process)")
+        print(f"  POST /api/v1/lineage/batch ({args.batch}/req): {r['batch']:8.0f} events/s (p50 {r['batch_p50']:.1f} ms, "
+              f"p95 {r['batch_p95']:.1f} ms per request; {r['batch'] / base['batch']:.2f} of embedded, "
+              f"{r['batch'] / inprocess:.2f} of in-process)")
+    if args.graph_size:
+        print(f"GraphQL lineageGraph depth 3 on {args.graph_size} datasets: p50 {statistics.median(http_lat):.1f} ms, "
+              f"p95 {pct(http_lat, 0.95):.1f} ms (median {statistics.median(sizes):.0f} nodes); in-process p50 "
+              f"{statistics.median(local_lat):.1f} ms, p95 {pct(local_lat, 0.95):.1f} ms; "
+              f"HTTP overhead p50 {statistics.median(http_lat) / statistics.median(local_lat):.2f}x")
     return 0
+
+
+def lineage_graph_latency(tmp: Path, args: argparse.Namespace) -> tuple[list[float], list[int], list[float]]:
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    source = cache / f"dag-{args.graph_size}.db"
+    build(source, args.graph_size)
+    graph_db = tmp / "graph.db"
+    shutil.copy(source, graph_db)
+    rng = random.Random(5)
+    per_layer = args.graph_size // LAYERS
+    ids = [f"l{LAYERS // 2}/ds_{rng.randrange(per_layer)}" for _ in range(args.samples)]
+    query = ("query($id: String!) { lineageGraph(nodeId: $id, nodeType: \"Dataset\", depth: 3) "
+             "{ nodeCount edgeCount truncated nodes { id label name layer } edges { label source target } } }")
+    server = Server(graph_db)
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            client.post("/graphql", json={"query": query, "variables": {"id": ids[0]}})
+            http_lat, sizes = [], []
+            for node in ids:
+                t0 = time.perf_counter()
+                r = client.post("/graphql", json={"query": query, "variables": {"id": node}}).json()
+                http_lat.append((time.perf_counter() - t0) * 1000)
+                sizes.append(r["data"]["lineageGraph"]["nodeCount"])
+    finally:
+        server.stop()
+    import sqlite3
+
+    from lineage.graph import SqlGraph
+    q = LineageAnalysis(SqlGraph(sqlite3.connect(graph_db)))  # the engine the server reads with
+    local_lat = []
+    for node in ids:
+        t0 = time.perf_counter()
+        q.lineage_graph(node, "Dataset", 3)
+        local_lat.append((time.perf_counter() - t0) * 1000)
+    return http_lat, sizes, local_lat
 
 
 if __name__ == "__main__":

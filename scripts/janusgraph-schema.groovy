@@ -13,6 +13,15 @@
 // Every identity key gets a unique composite index restricted to its label,
 // with LOCK consistency so two API replicas cannot create the same node twice
 // (required on Cassandra, whose writes are otherwise last-writer-wins).
+//
+// `rev` is a vertex's revision: every write to a vertex or its out-edges checks the
+// revision it read and sets a new one, and LOCK consistency on the key makes
+// JanusGraph refuse the commit when another transaction changed it meanwhile, so
+// concurrent replicas never write a merge computed from stale state.
+//
+// `Event` vertices are the shared event log: one per accepted OpenLineage event,
+// unique (and locked) by fingerprint, the raw JSON zlib-compressed in
+// `event_payload`, so every replica logs to and replays from the same place.
 
 import org.janusgraph.core.Cardinality
 import org.janusgraph.core.Multiplicity
@@ -23,7 +32,7 @@ import org.janusgraph.graphdb.database.management.ManagementSystem
 import org.apache.tinkerpop.gremlin.structure.Vertex
 
 def lineageSchema(graph) {
-    def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run']
+    def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run', 'Event']
     def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF']
     // All properties are single-valued strings; lists (schema_fields, feature_names)
     // are stored as JSON text.
@@ -36,11 +45,14 @@ def lineageSchema(graph) {
         'run_id', 'state', 'started_at', 'ended_at', 'pipeline_version', 'nominal_start',
         'nominal_end', 'parent_run_id', 'error_message', 'parameters', 'inputs', 'outputs',
         'sql_parse_error', 'lineage_truncated',
-        'first_seen', 'last_seen', 'prop_times',
+        'first_seen', 'last_seen', 'prop_times', 'rev',
+        'event_fp', 'event_kind', 'event_type', 'event_time', 'event_run', 'event_job',
+        'event_received', 'event_payload',
     ]
+    def longKeys = ['event_seq']
     // label -> identity key (unique per label)
     def identities = [Dataset: 'dataset_id', Pipeline: 'pipeline_id', Model: 'model_id',
-                      Feature: 'feature_view', Run: 'run_id']
+                      Feature: 'feature_view', Run: 'run_id', Event: 'event_fp']
     // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
     def lookups = ['name', 'layer', 'namespace', 'model_name']
 
@@ -50,6 +62,15 @@ def lineageSchema(graph) {
         if (!mgmt.containsPropertyKey(k)) {
             mgmt.makePropertyKey(k).dataType(String.class).cardinality(Cardinality.SINGLE).make()
         }
+    }
+    longKeys.each { k ->
+        if (!mgmt.containsPropertyKey(k)) {
+            mgmt.makePropertyKey(k).dataType(Long.class).cardinality(Cardinality.SINGLE).make()
+        }
+    }
+    def rev = mgmt.getPropertyKey('rev')
+    if (mgmt.getConsistency(rev) != ConsistencyModifier.LOCK) {
+        mgmt.setConsistency(rev, ConsistencyModifier.LOCK)
     }
     vertexLabels.each { l -> if (!mgmt.containsVertexLabel(l)) { mgmt.makeVertexLabel(l).make() } }
     edgeLabels.each { l -> if (!mgmt.containsEdgeLabel(l)) { mgmt.makeEdgeLabel(l).multiplicity(Multiplicity.MULTI).make() } }

@@ -12,11 +12,10 @@ from lineage._demo import demo_events
 def demo_cli(store, monkeypatch):
     """The demo graph in ``store``; ``lineage`` commands run in this test read it."""
     store.ingest(demo_events(store.settings.default_namespace))
-    for name in ("LINEAGE_DB", "LINEAGE_GREMLIN_URL", "LINEAGE_EVENT_LOG", "LINEAGE_DEFAULT_NAMESPACE", "COLUMNS"):
+    for name in ("LINEAGE_DB", "LINEAGE_GREMLIN_URL", "LINEAGE_DEFAULT_NAMESPACE", "COLUMNS"):
         monkeypatch.delenv(name, raising=False)
     if store.settings.gremlin_url:
         monkeypatch.setenv("LINEAGE_GREMLIN_URL", store.settings.gremlin_url)
-        monkeypatch.setenv("LINEAGE_EVENT_LOG", store.settings["LINEAGE_EVENT_LOG"])
     else:
         monkeypatch.setenv("LINEAGE_DB", store.settings.db_path)
     return store

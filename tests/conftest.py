@@ -36,7 +36,7 @@ def make_settings(backend: str, tmp_path: Path, **overrides) -> Settings:
     if backend in ("embedded", "gremlite"):
         engine = "sql" if backend == "embedded" else "gremlin"
         return Settings.from_env({}, db=str(tmp_path / "lineage.db"), embedded_engine=engine, **overrides)
-    return Settings.from_env({}, gremlin_url=GREMLIN_URL, event_log=str(tmp_path / "events.db"), **overrides)
+    return Settings.from_env({}, gremlin_url=GREMLIN_URL, **overrides)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -53,7 +53,7 @@ def settings(backend_name, tmp_path) -> Settings:
 def store(settings):
     with LineageStore(settings) as s:
         if settings.gremlin_url:
-            s.clear_graph()
+            s.clear_graph(events=True)
         yield s
 
 
@@ -67,7 +67,7 @@ def open_store(backend_name, tmp_path):
         base.mkdir(exist_ok=True)
         s = LineageStore(make_settings(backend_name, base))
         if wipe and s.settings.gremlin_url:
-            s.clear_graph()
+            s.clear_graph(events=True)
         opened.append(s)
         return s
 

@@ -9,11 +9,10 @@ from lineage._cli import main
 
 
 def test_runs_show_code_versions_changes_and_fingerprints(store, monkeypatch, capsys, tmp_path):
-    for name in ("LINEAGE_DB", "LINEAGE_GREMLIN_URL", "LINEAGE_EVENT_LOG", "LINEAGE_DEFAULT_NAMESPACE"):
+    for name in ("LINEAGE_DB", "LINEAGE_GREMLIN_URL", "LINEAGE_DEFAULT_NAMESPACE"):
         monkeypatch.delenv(name, raising=False)
     if store.settings.gremlin_url:
         monkeypatch.setenv("LINEAGE_GREMLIN_URL", store.settings.gremlin_url)
-        monkeypatch.setenv("LINEAGE_EVENT_LOG", store.settings["LINEAGE_EVENT_LOG"])
     else:
         monkeypatch.setenv("LINEAGE_DB", store.settings.db_path)
     monkeypatch.setenv("COLUMNS", "250")

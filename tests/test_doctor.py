@@ -19,7 +19,7 @@ def test_healthy_backend(settings, store, monkeypatch, capsys):
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     if settings.gremlin_url:
-        assert "✓ gremlin server" in out and "✓ schema: 5 unique indexes ENABLED" in out
+        assert "✓ gremlin server" in out and "✓ schema: 6 unique indexes ENABLED" in out
     else:
         assert "✓ embedded graph" in out and "events logged" in out
 
@@ -43,7 +43,6 @@ def test_unreachable_cassandra_says_what_to_fix(tmp_path, monkeypatch, capsys):
 
 def test_unreachable_gremlin_server(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LINEAGE_GREMLIN_URL", f"ws://127.0.0.1:{closed_port()}/gremlin")
-    monkeypatch.setenv("LINEAGE_EVENT_LOG", str(tmp_path / "events.db"))
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     assert "✗ gremlin server" in out and "did not answer" in out and "fix:" in out

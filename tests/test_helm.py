@@ -154,3 +154,18 @@ def test_grafana_dashboard_covers_the_metrics():
     for metric in ("lineage_events_ingested_total", "lineage_graphql_resolver_seconds_bucket",
                    "lineage_backend_errors_total", "lineage_graph_vertices"):
         assert metric in exprs
+
+
+def test_api_pods_keep_no_state_of_their_own():
+    """The event log is in the graph store every replica shares: no per-pod journal."""
+    docs, _ = render({})
+    pod = find(docs, "Deployment", "-api")["spec"]["template"]["spec"]
+    assert "volumes" not in pod
+    for container in pod["containers"] + pod.get("initContainers", []):
+        assert "volumeMounts" not in container
+        assert "LINEAGE_EVENT_LOG" not in env(container)
+    janus = find(docs, "Deployment", "-janusgraph")["spec"]["template"]["spec"]["containers"][0]
+    assert env(janus)["janusgraph.storage.lock.wait-time"] == "100"
+    docs, _ = render({"janusgraph": {"lockWaitMs": 20}})
+    janus = find(docs, "Deployment", "-janusgraph")["spec"]["template"]["spec"]["containers"][0]
+    assert env(janus)["janusgraph.storage.lock.wait-time"] == "20"

@@ -124,8 +124,9 @@ class AppState:
         self.sql_parser = shared_parser(settings["LINEAGE_SQL_MAX_BYTES"], settings["LINEAGE_SQL_TIMEOUT"])
         self.provenance = ProvenanceRecorder(settings, self.readers.analysis) \
             if settings["LINEAGE_PROVENANCE_ENABLED"] else None
+        threads = settings["LINEAGE_WRITE_THREADS"] if settings.gremlin_url else 1
         self.writer = WriteWorker(lambda: LineageStore(settings, provenance=self.provenance),
-                                  settings["LINEAGE_BATCH_SIZE"])
+                                  settings["LINEAGE_BATCH_SIZE"], threads)
         self.metrics = Metrics(self._count_vertices)
         self.provenance_metrics = ProvenanceMetrics(self.metrics.registry)
         if self.provenance is not None:
@@ -186,6 +187,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if isinstance(exc, BackendError):
             state.metrics.backend_errors.labels(_route(request)).inc()
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if getattr(exc, "retry_after", None):
+            headers = {"Retry-After": str(exc.retry_after)}
         return AsciiJSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

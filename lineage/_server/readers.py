@@ -14,7 +14,7 @@ from typing import Any
 from gremlin_python.process.anonymous_traversal import traversal
 
 from .._analysis import LineageAnalysis
-from .._eventlog import EventLog
+from .._eventlog import EventLog, GraphEventLog
 from .._settings import Settings
 from ..graph import Graph, GremlinGraph, reader
 from ..limits import deadline
@@ -56,12 +56,14 @@ class Readers:
     def analysis(self) -> LineageAnalysis:
         return LineageAnalysis(self.graph(), self.settings.default_namespace)
 
-    def event_log(self) -> EventLog:
-        """This thread's read connection to the event log (inside LINEAGE_DB when embedded)."""
+    def event_log(self) -> EventLog | GraphEventLog:
+        """This thread's reader of the event log (inside LINEAGE_DB when embedded, Event
+        vertices of the graph on a Gremlin Server)."""
+        if self._shared is not None:
+            return GraphEventLog(self.g())
         log = getattr(self._local, "log", None)
         if log is None:
-            path = self.settings["LINEAGE_EVENT_LOG"] if self.settings.gremlin_url else self.settings.db_path
-            con = sqlite3.connect(path, timeout=30.0)
+            con = sqlite3.connect(self.settings.db_path, timeout=30.0)
             con.set_progress_handler(deadline.progress_handler, deadline.PROGRESS_STEPS)
             with self._lock:
                 self._opened.append(con)

@@ -1,10 +1,19 @@
 """Writes from many requests, committed together.
 
-One thread owns the writing store. Requests hand it parsed events and wait;
-the thread takes everything queued (up to ``LINEAGE_BATCH_SIZE`` events),
-projects it in one transaction, and answers each request with its own share
-of the result. Concurrent single-event POSTs therefore cost one commit per
-group, not one per event, and nothing is acknowledged before it is durable.
+Writer threads own the writing stores. Requests hand them parsed events and
+wait; a free thread takes everything queued (up to ``LINEAGE_BATCH_SIZE``
+events), projects it in one transaction, and answers each request with its
+own share of the result. Concurrent single-event POSTs therefore cost one
+commit per group, not one per event, and nothing is acknowledged before it is
+durable.
+
+The embedded file takes one writer at a time, so it gets one thread. A
+Gremlin Server gets ``LINEAGE_WRITE_THREADS`` (each with its own connection):
+a JanusGraph commit that takes locks waits ``storage.lock.wait-time`` on the
+server, and meanwhile the next group can already be read and sent. Threads of
+one process never write groups that name the same job, run or dataset at the
+same time (they would only refuse each other's commits); other processes are
+kept in step by the guarded writes themselves.
 """
 
 from __future__ import annotations
@@ -13,7 +22,9 @@ import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -28,6 +39,45 @@ class Outcome:
     fresh: list[bool]            # per event: newly accepted (False: already logged)
 
 
+def _touches(events: list[Event]) -> set[str]:
+    """The jobs, runs and datasets a group of events names."""
+    keys: set[str] = set()
+    for ev in events:
+        if ev.job_name:
+            keys.add(f"job {ev.job_namespace}/{ev.job_name}")
+        if ev.run_id:
+            keys.add(f"run {ev.run_id}")
+        for ds in (*ev.inputs, *ev.outputs, *((ev.dataset,) if ev.dataset else ())):
+            keys.add(f"dataset {ds.namespace}/{ds.name}")
+    return keys
+
+
+class _Claims:
+    """Which keys the writer threads of this process are writing right now."""
+
+    def __init__(self) -> None:
+        self._held: set[str] = set()
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def hold(self, keys: set[str]) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: self._held.isdisjoint(keys))
+            self._held |= keys
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._held -= keys
+                self._changed.notify_all()
+
+
+@dataclass
+class _Ready:
+    event: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
 @dataclass
 class _Job:
     future: Future
@@ -35,18 +85,21 @@ class _Job:
 
 
 class WriteWorker:
-    def __init__(self, open_store: Callable[[], LineageStore], batch_size: int) -> None:
+    def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, threads: int = 1) -> None:
         self._open_store = open_store
         self._batch_size = batch_size
         self._queue: "queue.Queue[_Job | None]" = queue.Queue()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self.store: LineageStore | None = None
-        self._thread = threading.Thread(target=self._run, name="lineage-writer", daemon=True)
-        self._thread.start()
-        self._ready.wait()
-        if self._error:
-            raise self._error
+        self._claims = _Claims()
+        self._threads: list[threading.Thread] = []
+        for n in range(max(1, threads)):
+            ready = _Ready()
+            thread = threading.Thread(target=self._run, args=(ready,), name=f"lineage-writer-{n}", daemon=True)
+            thread.start()
+            ready.event.wait()
+            if ready.error:
+                self.close()
+                raise ready.error
+            self._threads.append(thread)
 
     def _put(self, events: list[Event]) -> Future:
         job = _Job(Future(), events)
@@ -61,17 +114,20 @@ class WriteWorker:
         return self._put(events).result()
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=30)
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self._threads = []
 
-    def _run(self) -> None:
+    def _run(self, ready: "_Ready") -> None:
         try:
-            self.store = self._open_store()
+            store = self._open_store()
         except BaseException as exc:  # reported to the constructor
-            self._error = exc
-            self._ready.set()
+            ready.error = exc
+            ready.event.set()
             return
-        self._ready.set()
+        ready.event.set()
         try:
             stopping = False
             while not stopping:
@@ -90,14 +146,18 @@ class WriteWorker:
                         break
                     group.append(nxt)
                     size += len(nxt.events)
-                self._commit(group)
+                self._commit(store, group)
         finally:
-            self.store.close()
+            store.close()
 
-    def _commit(self, group: list[_Job]) -> None:
+    def _commit(self, store: LineageStore, group: list[_Job]) -> None:
         events = [e for job in group for e in job.events]
         try:
-            fresh, _ = self.store.project(events)
+            if len(self._threads) > 1:
+                with self._claims.hold(_touches(events)):
+                    fresh, _ = store.project(events)
+            else:
+                fresh, _ = store.project(events)
         except BaseException as exc:
             log.error("projection failed for %d events: %s", len(events), exc)
             for job in group:

@@ -29,7 +29,7 @@ def open_graph(backend: Any, engine: str = "sql", writer: Any = None) -> Graph:
 
         ensure_index(backend.con)
         return SqlGraph(backend.con, SqlWriter(backend.con), backend.g)
-    return GremlinGraph(backend.g, writer)
+    return GremlinGraph(backend.g, writer, lineage_only=backend.kind != "embedded")
 
 
 def reader(remote: Any, engine: str) -> Graph:

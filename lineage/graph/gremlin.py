@@ -33,9 +33,17 @@ def _first(value: Any) -> Any:
 class GremlinGraph(Graph):
     kind = "gremlin"
 
-    def __init__(self, g: GraphTraversalSource, writer: GraphWriter | None = None) -> None:
+    def __init__(self, g: GraphTraversalSource, writer: GraphWriter | None = None,
+                 lineage_only: bool = False) -> None:
         self.g = g
         self.writer = writer
+        # a server's graph also holds the event log (Event vertices): keep it out of
+        # snapshots and clears; the embedded file holds nothing else (and a label scan
+        # is slow on gremlite)
+        self.lineage_only = lineage_only
+
+    def _vertices(self) -> Any:
+        return self.g.V().has_label(*m.VERTEX_LABELS) if self.lineage_only else self.g.V()
 
     # -- identities ------------------------------------------------------------
 
@@ -75,7 +83,8 @@ class GremlinGraph(Graph):
             for row in self.g.V(*ids[i:i + _CHUNK]).element_map().to_list():
                 ident = row.pop(T.id)
                 label = row.pop(T.label)
-                row.pop("prop_times", None)
+                for key in m.INTERNAL_KEYS:
+                    row.pop(key, None)
                 out[ident] = {"label": label, **{k: _first(v) for k, v in row.items()}}
         return out
 
@@ -91,7 +100,8 @@ class GremlinGraph(Graph):
                 source, target = row.pop(here)[T.id], row.pop(there)[T.id]
                 label = row.pop(T.label)
                 row.pop(T.id, None)
-                row.pop("prop_times", None)
+                for key in m.INTERNAL_KEYS:
+                    row.pop(key, None)
                 out.append(Hop(source, label, target, {k: _first(v) for k, v in row.items()}))
         return out
 
@@ -147,33 +157,33 @@ class GremlinGraph(Graph):
         return sorted(str(v) for v in t.values(m.IDENTITY[label]).to_list())[:limit]
 
     def count(self, label: str | None = None) -> int:
-        t = self.g.V()
-        if label:
-            t = t.has_label(label)
+        t = self.g.V().has_label(label) if label else self._vertices()
         return t.count().next()
 
     def has_vertices(self) -> bool:
-        return bool(self.g.V().limit(1).count().next())
+        return bool(self._vertices().limit(1).count().next())
 
     # -- writing and maintenance -------------------------------------------------
 
-    def apply(self, batch: Any, *, fresh: bool) -> Any:
+    def apply(self, batch: Any, *, fresh: bool, also: list[Any] | None = None) -> Any:
         if self.writer is None:
             raise RuntimeError("this graph was opened for reading only")
-        return self.writer.apply(batch, fresh=fresh)
+        return self.writer.apply(batch, fresh=fresh, also=also)
 
     def invalidate(self) -> None:
         if self.writer is not None:
             self.writer.invalidate()
 
     def snapshot(self) -> dict[str, Any]:
-        vertices = self.g.V().project("id", "label", "p").by(__.id_()).by(__.label()).by(__.value_map()).to_list()
+        vertices = self._vertices().project("id", "label", "p").by(__.id_()).by(__.label()) \
+            .by(__.value_map()).to_list()
         edges = self.g.E().project("o", "l", "i", "p").by(__.out_v().id_()).by(__.label()) \
             .by(__.in_v().id_()).by(__.value_map()).to_list()
-        return snapshot_of(((v["id"], v["label"], {k: _first(x) for k, x in v["p"].items()}) for v in vertices),
+        return snapshot_of(((v["id"], v["label"], {k: _first(x) for k, x in v["p"].items() if k != m.REV})
+                            for v in vertices),
                            ((e["o"], e["l"], e["i"], {k: _first(x) for k, x in e["p"].items()}) for e in edges))
 
     def clear(self) -> None:
-        while self.g.V().limit(1).count().next():
-            self.g.V().limit(5000).drop().iterate()
+        while self._vertices().limit(1).count().next():
+            self._vertices().limit(5000).drop().iterate()
         self.invalidate()

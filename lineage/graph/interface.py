@@ -140,9 +140,11 @@ class Graph(ABC):
     # -- writing and maintenance -------------------------------------------------
 
     @abstractmethod
-    def apply(self, batch: Any, *, fresh: bool) -> Any:
+    def apply(self, batch: Any, *, fresh: bool, also: list[Any] | None = None) -> Any:
         """Write a translated batch (:class:`lineage._translate.Assertions`) in the
-        caller's transaction; ``fresh`` says cached state may be stale. Returns WriteStats."""
+        caller's transaction; ``fresh`` says cached state may be stale; ``also`` holds
+        further steps for the same transaction (the event log's, on a server).
+        Returns WriteStats."""
 
     @abstractmethod
     def invalidate(self) -> None:

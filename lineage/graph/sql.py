@@ -326,9 +326,11 @@ class SqlGraph(Graph):
 
     # -- writing and maintenance -------------------------------------------------
 
-    def apply(self, batch: Any, *, fresh: bool) -> Any:
+    def apply(self, batch: Any, *, fresh: bool, also: list[Any] | None = None) -> Any:
         if self.writer is None:
             raise RuntimeError("this graph was opened for reading only")
+        if also:
+            raise ValueError("the embedded event log writes its rows itself; it stages no graph steps")
         self._names = None  # our own writes do not move data_version
         return self.writer.apply(batch, fresh=fresh)
 

@@ -1,0 +1,170 @@
+"""Two `lineage serve` processes on one graph, as the Helm chart runs them.
+
+Concurrent clients post overlapping events (the same datasets and jobs, in
+shuffled order, some twice and to both processes) through both. No client may
+see a 5xx; the graph must equal what one embedded writer builds from the same
+events, every property included; and `lineage rebuild` run beside either
+process must rebuild exactly that graph from the shared event log.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lineage import LineageStore, Settings
+
+from conftest import BACKENDS, GREMLIN_URL
+
+JOBS = [f"etl_{i}" for i in range(5)]
+DATASETS = [f"warehouse.table_{i}" for i in range(20)]
+
+
+def overlapping_events(count: int, seed: int = 11) -> list[dict]:
+    """Runs of five jobs over twenty shared datasets, with versions, states and
+    times that only merge right if every rule holds under concurrency."""
+    rng = random.Random(seed)
+    events = []
+    for n in range(count // 2):
+        job = JOBS[n % len(JOBS)]
+        run_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        inputs = rng.sample(DATASETS, 3)
+        outputs = rng.sample([d for d in DATASETS if d not in inputs], 2)
+        start = 1_700_000_000 + rng.randrange(100_000)
+        for step, state in enumerate(("START", rng.choice(["COMPLETE", "FAIL", "RUNNING"]))):
+            at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(start + step * 60)) + f".{rng.randrange(10**6):06d}Z"
+            events.append({
+                "eventType": state, "eventTime": at, "producer": "https://example.com/replica-test",
+                "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent",
+                "run": {"runId": run_id}, "job": {"namespace": "replicas", "name": job},
+                "inputs": [{"namespace": "replicas", "name": d} for d in inputs],
+                "outputs": [{"namespace": "replicas", "name": d,
+                             "facets": {"version": {
+                                 "_producer": "https://example.com/replica-test",
+                                 "_schemaURL": "https://openlineage.io/spec/facets/1-0-0/DatasetVersionDatasetFacet.json",
+                                 "datasetVersion": f"v{rng.randrange(1000)}"}}} for d in outputs],
+            })
+    rng.shuffle(events)
+    return events
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def backend_env(backend: str, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")}
+    env["LINEAGE_LOG_LEVEL"] = "WARNING"
+    if backend == "embedded":
+        env["LINEAGE_DB"] = str(tmp_path / "shared.db")
+    else:
+        env["LINEAGE_GREMLIN_URL"] = GREMLIN_URL
+    return env
+
+
+@contextmanager
+def serve_process(env: dict[str, str], log: Path):
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "lineage._cli", "serve", "--port", str(port)],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"lineage serve did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def hammer(urls: list[str], events: list[dict], clients: int) -> list[str]:
+    """Each client posts its share, alternating processes; every fifth request is a
+    small batch, and each client re-sends one event of another client."""
+    problems: list[str] = []
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        mine = events[index::clients] + [events[(index * 7 + 3) % len(events)]]
+        sessions = [httpx.Client(base_url=u, timeout=120) for u in urls]
+        try:
+            i = 0
+            turn = index
+            while i < len(mine):
+                session = sessions[turn % len(sessions)]
+                turn += 1
+                if turn % 5 == 0:
+                    r = session.post("/api/v1/lineage/batch", json=mine[i:i + 3])
+                    i += 3
+                else:
+                    r = session.post("/api/v1/lineage", json=mine[i])
+                    i += 1
+                if r.status_code >= 300 or (r.status_code == 200 and r.json()["failed"]):
+                    with lock:
+                        problems.append(f"{r.status_code} {r.text[:300]}")
+        finally:
+            for s in sessions:
+                s.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return problems
+
+
+def open_store(backend: str, tmp_path: Path) -> LineageStore:
+    if backend == "embedded":
+        return LineageStore(Settings.from_env({}, db=str(tmp_path / "shared.db")))
+    return LineageStore(Settings.from_env({}, gremlin_url=GREMLIN_URL))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_processes_agree_with_one_writer(backend, tmp_path):
+    events = overlapping_events(96)
+    with LineageStore(Settings.from_env({}, db=str(tmp_path / "single.db"))) as single:
+        single.ingest(events)
+        expected = single.snapshot()
+    if backend != "embedded":
+        with open_store(backend, tmp_path) as store:
+            store.clear_graph(events=True)
+    env = backend_env(backend, tmp_path)
+    with serve_process(env, tmp_path / "a.log") as a, serve_process(env, tmp_path / "b.log") as b:
+        problems = hammer([a, b], events, clients=8)
+        assert problems == []
+        listed = httpx.get(b + "/api/v1/events/lineage", params={"limit": 1000}).json()["events"]
+        assert len(listed) == len(events)
+
+    with open_store(backend, tmp_path) as store:
+        assert store.event_count() == len(events)
+        assert store.snapshot() == expected
+
+    for log in ("a", "b"):   # rebuild where either process ran: the log is shared
+        run = subprocess.run([sys.executable, "-m", "lineage._cli", "rebuild"], env=env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr
+        assert f"from {len(events)} logged events" in run.stdout, (log, run.stdout)
+        with open_store(backend, tmp_path) as store:
+            assert store.snapshot() == expected
