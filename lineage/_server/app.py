@@ -117,17 +117,22 @@ class AppState:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.writer = WriteWorker(lambda: LineageStore(settings), settings["LINEAGE_BATCH_SIZE"])
-        self.readers = Readers(settings)
+        self.metrics = Metrics(self._count_vertices, settings=settings)
+        self.writer = WriteWorker(lambda: LineageStore(settings), settings["LINEAGE_BATCH_SIZE"],
+                                  on_error=lambda exc: self.metrics.graph.failed("write", exc))
+        self.readers = Readers(settings, wrap=self.metrics.graph.timed_connection)
         self.sql_parser = shared_parser(settings["LINEAGE_SQL_MAX_BYTES"], settings["LINEAGE_SQL_TIMEOUT"])
-        self.metrics = Metrics(self._count_vertices)
 
     def _count_vertices(self) -> dict[str, int]:
         g = self.readers.g()
         return {label: g.V().has_label(label).count().next() for label in m.VERTEX_LABELS}
 
+    def analysis(self) -> LineageAnalysis:
+        """This thread's query module, each query counted and timed for /metrics."""
+        return self.metrics.graph.instrument(self.readers.analysis())  # type: ignore[return-value]
+
     async def read(self, fn: Callable[[LineageAnalysis], T]) -> T:
-        return await anyio.to_thread.run_sync(lambda: fn(self.readers.analysis()))
+        return await anyio.to_thread.run_sync(lambda: fn(self.analysis()))
 
     def event_page(self, limit: int, before: int | None) -> list[Any]:
         return self.readers.event_log().page(limit, before)
@@ -145,6 +150,7 @@ class AppState:
     def close(self) -> None:
         self.writer.close()
         self.readers.close()
+        self.metrics.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -204,6 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             await state.read(lambda q: q.g.V().limit(1).count().next())
         except Exception as exc:  # any failure means not ready; say why
+            state.metrics.graph.failed("readyz", exc)
             return JSONResponse({"status": "unavailable", "message": f"the graph is not reachable: {exc}"},
                                 status_code=503)
         return JSONResponse({"status": "ready"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from gremlin_python.process.anonymous_traversal import traversal
 
@@ -20,8 +20,9 @@ from ..limits import deadline
 
 
 class Readers:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, wrap: Callable[[Any], Any] = lambda connection: connection) -> None:
         self.settings = settings
+        self._wrap = wrap   # e.g. timing each read round trip for /metrics
         self._local = threading.local()
         self._shared: Any = None
         self._opened: list[Any] = []
@@ -36,7 +37,7 @@ class Readers:
 
     def g(self) -> Any:
         if self._shared is not None:
-            return traversal().with_remote(self._shared)
+            return traversal().with_remote(self._wrap(self._shared))
         g = getattr(self._local, "g", None)
         if g is None:
             from gremlite import SQLiteConnection
@@ -46,7 +47,7 @@ class Readers:
             remote.con.set_progress_handler(deadline.progress_handler, deadline.PROGRESS_STEPS)
             with self._lock:
                 self._opened.append(remote)
-            g = self._local.g = traversal().with_remote(remote)
+            g = self._local.g = traversal().with_remote(self._wrap(remote))
         return g
 
     def analysis(self) -> LineageAnalysis:
