@@ -144,6 +144,7 @@ def test_replica_overrides():
     ({"api": {"replicas": 0}}, "/api/replicas"),
     ({"cassandra": {"readConsistency": "SOMETIMES"}}, "/cassandra/readConsistency"),
     ({"api": {"tokenz": ["x"]}}, "tokenz"),
+    ({"metrics": {"prometheusRule": {"enabled": "yes"}}}, "/metrics/prometheusRule/enabled"),
 ])
 def test_values_schema_rejects_mistakes(values, message):
     errors = helm.lint(CHART, values)["errors"]
