@@ -165,8 +165,10 @@ class _TimedResults:
 
 
 class CassandraRing:
-    """``lineage_cassandra_node_up``: the ring as the driver sees it, looked at no more
-    than every ``ttl`` seconds. The driver's cluster stays open between scrapes."""
+    """``lineage_cassandra_node_up``: the ring as the driver sees it. The first scrape
+    looks; later ones answer at once with the last look and, when it is older than
+    ``ttl`` seconds, start the next in the background (an unreachable node can take
+    the connect timeout, longer than a scrape may). The driver's cluster stays open."""
 
     def __init__(self, settings: Settings, ttl: float = 15.0) -> None:
         self.settings = settings
@@ -174,14 +176,26 @@ class CassandraRing:
         self._ttl = ttl
         self._cluster: Any = None
         self._cached: tuple[float, dict[str, int]] | None = None
+        self._refreshing = False
         self._lock = threading.Lock()
 
     def nodes(self) -> dict[str, int]:
         with self._lock:
-            now = time.monotonic()
-            if self._cached is None or now - self._cached[0] > self._ttl:
-                self._cached = (now, self._look())
+            if self._cached is None:
+                self._cached = (time.monotonic(), self._look())
+            elif time.monotonic() - self._cached[0] > self._ttl and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="lineage-cassandra-ring", daemon=True).start()
             return self._cached[1]
+
+    def _refresh(self) -> None:
+        found: dict[str, int] = {}
+        try:
+            found = self._look()
+        finally:
+            with self._lock:
+                self._cached = (time.monotonic(), found)
+                self._refreshing = False
 
     def _look(self) -> dict[str, int]:
         from cassandra.cluster import Cluster
