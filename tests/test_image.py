@@ -129,6 +129,7 @@ def wheelhouse(src: Path) -> Path:
     key = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:16]
     folder = WHEELHOUSE / key
     if (folder / ".complete").exists():
+        os.utime(folder)                   # in use: kept by the clean-up below
         return folder
     partial = WHEELHOUSE / f"{key}.partial"
     shutil.rmtree(partial, ignore_errors=True)
@@ -143,6 +144,9 @@ def wheelhouse(src: Path) -> Path:
     (partial / ".complete").touch()
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
+    for old in WHEELHOUSE.iterdir():      # wheelhouses of earlier pyproject.toml files, unused for a day
+        if old != folder and time.time() - old.stat().st_mtime > 86400:
+            shutil.rmtree(old, ignore_errors=True)
     return folder
 
 
