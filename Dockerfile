@@ -5,12 +5,20 @@
 #   docker build -t ghcr.io/lineage-graph/lineage:0.1.0 \
 #     --build-arg REVISION="$(git rev-parse HEAD)" --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
 #
-# The build stage installs the package (runtime dependencies only, plus any
-# optional extras named in EXTRAS, e.g. --build-arg EXTRAS=spark) into a virtual
-# environment; the final stage is a fresh slim Python with that environment copied
-# in, so no compiler, pip cache or source tree ships in the image.
+# The assets stage installs the browser libraries the explorer and GraphiQL load
+# (package-lock.json pins them); the build stage installs the package (runtime
+# dependencies only, plus any optional extras named in EXTRAS, e.g.
+# --build-arg EXTRAS=spark) into a virtual environment; the final stage is a fresh
+# slim Python with both copied in, so no compiler, npm, pip cache or source tree
+# ships in the image.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS assets
+WORKDIR /web
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
@@ -39,13 +47,15 @@ RUN groupadd --system --gid 10001 lineage \
     && useradd --system --uid 10001 --gid lineage --home-dir /var/lib/lineage --create-home \
        --shell /usr/sbin/nologin lineage
 COPY --from=build /opt/lineage /opt/lineage
+COPY --from=assets /web/node_modules /opt/lineage-web/node_modules
 ENV PATH=/opt/lineage/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     LINEAGE_HOST=0.0.0.0 \
     LINEAGE_PORT=5000 \
     LINEAGE_DB=/var/lib/lineage/lineage.db \
-    LINEAGE_EVENT_LOG=/var/lib/lineage/events.db
+    LINEAGE_EVENT_LOG=/var/lib/lineage/events.db \
+    LINEAGE_WEB_ASSETS=/opt/lineage-web/node_modules
 USER 10001:10001
 WORKDIR /var/lib/lineage
 VOLUME ["/var/lib/lineage"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -64,6 +65,15 @@ def stages(text: str) -> tuple[dict[str, str], list[list[tuple[str, str]]]]:
     return global_args, found
 
 
+def named(found: list[list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
+    """Stages by their AS name; the last (the image) as "final"."""
+    out = {}
+    for stage in found:
+        words = stage[0][1].split()
+        out[words[2] if len(words) == 3 and words[1].upper() == "AS" else "final"] = stage
+    return out
+
+
 def assignments(rest: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in shlex.split(rest))
 
@@ -84,9 +94,9 @@ class Rootfs:
         return self.root / image_path.lstrip("/")
 
     def rewrite(self, text: str) -> str:
-        for prefix in self.prefixes:
-            text = text.replace(prefix, str(self.path(prefix)))
-        return text
+        """Image paths in a command or value, in one pass (so no rewritten path is rewritten again)."""
+        pattern = "|".join(re.escape(p) for p in self.prefixes)
+        return re.sub(rf"(?<![\w./-])({pattern})(?![\w.-])", lambda m: str(self.path(m.group(1))), text)
 
 
 def test_hadolint_finds_nothing():
@@ -98,7 +108,10 @@ def test_hadolint_finds_nothing():
 
 
 def test_the_dockerfile_is_what_the_chart_and_guide_expect():
-    global_args, (build, final) = stages(DOCKERFILE.read_text())
+    global_args, found = stages(DOCKERFILE.read_text())
+    by_name = named(found)
+    build, final = by_name["build"], by_name["final"]
+    assert list(by_name) == ["assets", "build", "final"] and found[-1] is final
     assert global_args["PYTHON_IMAGE"].startswith("python:3.11-slim")
     assert build[0] == ("FROM", "${PYTHON_IMAGE} AS build") and final[0] == ("FROM", "${PYTHON_IMAGE}")
     final_words = dict(final)
@@ -112,11 +125,14 @@ def test_the_dockerfile_is_what_the_chart_and_guide_expect():
         assert labels[f"org.opencontainers.image.{key}"], key
     # the final stage takes the built environment, not the source or the build tools
     copies = [rest for word, rest in final if word == "COPY"]
-    assert copies == ["--from=build /opt/lineage /opt/lineage"]
-    # the build context is only what the build stage copies
+    assert copies == ["--from=build /opt/lineage /opt/lineage",
+                      "--from=assets /web/node_modules /opt/lineage-web/node_modules"]
+    assert env["LINEAGE_WEB_ASSETS"] == "/opt/lineage-web/node_modules"
+    # the build context is only what the other stages copy
     ignore = [line for line in (REPO / ".dockerignore").read_text().splitlines() if line and line[0] != "#"]
     assert ignore[0] == "*"
-    sources = {src.rstrip("/") for word, rest in build if word == "COPY" for src in rest.split()[:-1]}
+    sources = {src.rstrip("/") for stage in found[:-1] for word, rest in stage if word == "COPY"
+               for src in rest.split()[:-1]}
     assert {line[1:].rstrip("/") for line in ignore if line.startswith("!")} == sources
 
 
@@ -156,19 +172,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_package_installed_as_the_dockerfile_does_serves(tmp_path):
-    global_args, (build, final) = stages(DOCKERFILE.read_text())
-    rootfs = Rootfs(tmp_path / "rootfs", ["/src", "/opt/lineage", "/var/lib/lineage"])
-    shim = tmp_path / "shim"               # the base image's `python`
-    shim.mkdir()
-    (shim / "python").symlink_to(getattr(sys, "_base_executable", sys.executable))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINEAGE_", "VIRTUAL_ENV"))}
-    env["PATH"] = f"{shim}:{env['PATH']}"
-    args = dict(global_args)
+def carry_out(stage: list[tuple[str, str]], rootfs: Rootfs, env: dict[str, str], args: dict[str, str]) -> None:
+    """A build stage's instructions, in order, in the scratch root."""
     workdir = rootfs.path("/")
-
-    started = time.perf_counter()
-    for word, rest in build[1:]:
+    for word, rest in stage[1:]:
         if word == "WORKDIR":
             workdir = rootfs.path(rest)
             workdir.mkdir(parents=True, exist_ok=True)
@@ -177,8 +184,7 @@ def test_the_package_installed_as_the_dockerfile_does_serves(tmp_path):
             args[name] = default.strip('"')
         elif word == "ENV":
             env.update(assignments(rest))
-            # the image keeps no pip cache; here the machine's cache makes the install quick
-            env.pop("PIP_NO_CACHE_DIR", None)
+            env.pop("PIP_NO_CACHE_DIR", None)   # the image keeps no pip cache; nothing here depends on it
         elif word == "COPY":
             *sources, dest = rest.split()
             target = workdir / dest if not dest.startswith("/") else rootfs.path(dest)
@@ -198,7 +204,27 @@ def test_the_package_installed_as_the_dockerfile_does_serves(tmp_path):
                                  env={**env, **args}, timeout=900)
             assert run.returncode == 0, f"RUN {rest}\n{run.stdout[-2000:]}\n{run.stderr[-4000:]}"
         else:
-            pytest.fail(f"the build stage uses {word}, which this test does not carry out")
+            pytest.fail(f"a build stage uses {word}, which this test does not carry out")
+
+
+def test_the_package_installed_as_the_dockerfile_does_serves(tmp_path):
+    global_args, found = stages(DOCKERFILE.read_text())
+    by_name = named(found)
+    final = by_name["final"]
+    rootfs = Rootfs(tmp_path / "rootfs", ["/src", "/web", "/opt/lineage-web", "/opt/lineage", "/var/lib/lineage"])
+    shim = tmp_path / "shim"               # the base image's `python`
+    shim.mkdir()
+    (shim / "python").symlink_to(getattr(sys, "_base_executable", sys.executable))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINEAGE_", "VIRTUAL_ENV"))}
+    env["PATH"] = f"{shim}:{env['PATH']}"
+    args = dict(global_args)
+
+    # the browser libraries, when npm is here to install them (CI installs it)
+    with_assets = shutil.which("npm") is not None
+    if with_assets:
+        carry_out(by_name["assets"], rootfs, dict(env), dict(args))
+    started = time.perf_counter()
+    carry_out(by_name["build"], rootfs, env, args)
     install_seconds = time.perf_counter() - started
     venv = rootfs.path("/opt/lineage")
     print(f"\nbuild stage carried out in {install_seconds:.1f}s")
@@ -213,6 +239,7 @@ def test_the_package_installed_as_the_dockerfile_does_serves(tmp_path):
     assert where.startswith(str(venv)), where   # installed, not the source tree
 
     final_words = dict(final)
+    workdir = rootfs.path("/")
     runtime = {k: v for k, v in env.items() if not k.startswith("PIP_")}
     for word, rest in final:
         if word == "ENV":
@@ -221,6 +248,11 @@ def test_the_package_installed_as_the_dockerfile_does_serves(tmp_path):
         if word == "WORKDIR":
             workdir = rootfs.path(rest)
             workdir.mkdir(parents=True, exist_ok=True)
+        if word == "COPY" and with_assets:
+            source, dest = rest.split()[1:]
+            if source != dest:
+                rootfs.path(dest).parent.mkdir(parents=True, exist_ok=True)
+                rootfs.path(dest).symlink_to(rootfs.path(source), target_is_directory=True)
     port = free_port()
     runtime["LINEAGE_PORT"] = str(port)        # `docker run -p` would map 5000; here it must be free
     assert runtime["LINEAGE_HOST"] == "0.0.0.0"
@@ -242,6 +274,8 @@ def test_the_package_installed_as_the_dockerfile_does_serves(tmp_path):
             assert client.post("/api/v1/lineage", json=food_delivery()[0]).status_code == 201
             assert client.get("/readyz").json() == {"status": "ready"}
             assert b"janusgraph_queries_total" in client.get("/metrics").content
+            if with_assets:     # the explorer's and GraphiQL's libraries are in the image
+                assert client.get("/vendor/react/package.json").json()["name"] == "react"
         health = exec_form(final_words["HEALTHCHECK"].split(" CMD ", 1)[1])
         health[0] = str(venv / "bin" / health[0])
         check = subprocess.run(health, env=runtime, capture_output=True, text=True, timeout=30)
