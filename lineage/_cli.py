@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from ._errors import LineageError
 from ._events import decode_events
 from ._settings import Settings
-from .cli import add_command, gremlin as cli_gremlin, query as cli_query
+from .cli import add_command, gremlin as cli_gremlin, ops as cli_ops, query as cli_query
 from .provenance import cli as provenance_cli
 
 
@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="create the Cassandra keyspace (NetworkTopologyStrategy) if it does not exist, "
                         "e.g. doctor --create-keyspace")
     provenance_cli.register(sub)
+    cli_ops.register(sub)
     return parser
 
 

@@ -18,7 +18,9 @@ CASES = {
     "external-cassandra": {"cassandra": {"external": {"hosts": ["cass-a.db", "cass-b.db", "cass-c.db"]}}},
     "ingress": {"ingress": {"enabled": True, "host": "lineage.example.com", "className": "nginx",
                             "tls": [{"hosts": ["lineage.example.com"], "secretName": "lineage-tls"}]},
-                "api": {"tokens": ["a-long-random-token"]}, "metrics": {"serviceMonitor": {"enabled": True}}},
+                "api": {"tokens": ["a-long-random-token"]},
+                "metrics": {"serviceMonitor": {"enabled": True},
+                            "prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}}}},
     "replicas": {"api": {"replicas": 4}, "janusgraph": {"replicas": 2}, "cassandra": {"replicas": 5}},
 }
 
@@ -52,7 +54,7 @@ def test_chart_lints_and_every_manifest_is_valid(case):
     assert result["errors"] == []
     docs, _ = render(CASES[case])
     for doc in docs:
-        if doc["kind"] == "ServiceMonitor":   # a CRD: not in the core schemas
+        if doc["kind"] in ("ServiceMonitor", "PrometheusRule"):   # CRDs: not in the core schemas
             assert doc["apiVersion"] == "monitoring.coreos.com/v1"
             continue
         kubernetes_validate.validate(doc, KUBE, strict=True)
@@ -142,6 +144,7 @@ def test_replica_overrides():
     ({"api": {"replicas": 0}}, "/api/replicas"),
     ({"cassandra": {"readConsistency": "SOMETIMES"}}, "/cassandra/readConsistency"),
     ({"api": {"tokenz": ["x"]}}, "tokenz"),
+    ({"metrics": {"prometheusRule": {"enabled": "yes"}}}, "/metrics/prometheusRule/enabled"),
 ])
 def test_values_schema_rejects_mistakes(values, message):
     errors = helm.lint(CHART, values)["errors"]
@@ -160,12 +163,53 @@ def test_api_pods_keep_no_state_of_their_own():
     """The event log is in the graph store every replica shares: no per-pod journal."""
     docs, _ = render({})
     pod = find(docs, "Deployment", "-api")["spec"]["template"]["spec"]
-    assert "volumes" not in pod
+    # only a scratch /tmp (the root filesystem is read-only), never an event journal
+    assert [v["name"] for v in pod["volumes"]] == ["tmp"]
     for container in pod["containers"] + pod.get("initContainers", []):
-        assert "volumeMounts" not in container
+        assert {m["mountPath"] for m in container.get("volumeMounts", [])} <= {"/tmp"}
         assert "LINEAGE_EVENT_LOG" not in env(container)
     janus = find(docs, "Deployment", "-janusgraph")["spec"]["template"]["spec"]["containers"][0]
     assert env(janus)["janusgraph.storage.lock.wait-time"] == "100"
     docs, _ = render({"janusgraph": {"lockWaitMs": 20}})
     janus = find(docs, "Deployment", "-janusgraph")["spec"]["template"]["spec"]["containers"][0]
     assert env(janus)["janusgraph.storage.lock.wait-time"] == "20"
+
+
+def test_prometheus_rule_carries_the_rule_file_when_the_operator_is_there():
+    docs, _ = render(CASES["ingress"])
+    rule = find(docs, "PrometheusRule", "lin-lineage")
+    assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert rule["spec"] == yaml.safe_load((REPO / "deploy" / "prometheus" / "lineage-rules.yml").read_text())
+    alerts = {r["alert"] for g in rule["spec"]["groups"] for r in g["rules"] if "alert" in r}
+    assert alerts == {"LineageGraphQueryLatencyHigh", "LineageCassandraNodeDown", "LineageJanusGraphConnectionErrors"}
+    # "auto" (the default) renders it only when the cluster serves the CRD; offline it does not
+    docs, _ = render({})
+    assert not [d for d in docs if d["kind"] == "PrometheusRule"]
+    docs, _ = render({"metrics": {"prometheusRule": {"enabled": False}}})
+    assert not [d for d in docs if d["kind"] == "PrometheusRule"]
+
+
+def test_api_pods_run_as_the_images_user_on_a_read_only_root():
+    docs, _ = render({})
+    pod = find(docs, "Deployment", "-api")["spec"]["template"]["spec"]
+    dockerfile = (REPO / "Dockerfile").read_text()
+    user = dockerfile.split("\nUSER ", 1)[1].split("\n", 1)[0].strip()
+    assert user == f"{pod['securityContext']['runAsUser']}:{pod['securityContext']['runAsGroup']}"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    for container in pod["containers"] + pod["initContainers"]:
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    assert mounts == {"/tmp"}   # the events live in the graph store, so nothing else is written
+
+
+def test_chart_image_is_what_the_dockerfile_builds():
+    values = yaml.safe_load((CHART / "values.yaml").read_text())["api"]["image"]
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    pyproject = (REPO / "pyproject.toml").read_text()
+    version = pyproject.split('\nversion = "', 1)[1].split('"', 1)[0]
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert values["tag"] == chart["appVersion"] == version
+    assert f"ARG VERSION={version}" in dockerfile
+    build = f"docker build -t {values['repository']}:{values['tag']}"
+    assert build in dockerfile and build in (CHART / "README.md").read_text()

@@ -55,7 +55,7 @@ class Context(BaseContext):
         def work() -> T:
             with deadline.bound(budget):
                 deadline.check()
-                return fn(self.state.readers.analysis())
+                return fn(self.state.analysis())
         try:
             return await anyio.to_thread.run_sync(work)
         except LineageError as err:

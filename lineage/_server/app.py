@@ -120,14 +120,16 @@ class AppState:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.readers = Readers(settings)
+        self.metrics = Metrics(self._count_vertices, settings=settings)
+        self.readers = Readers(settings, wrap=self.metrics.graph.timed_connection,
+                               wrap_graph=self.metrics.graph.timed_graph)
         self.sql_parser = shared_parser(settings["LINEAGE_SQL_MAX_BYTES"], settings["LINEAGE_SQL_TIMEOUT"])
         self.provenance = ProvenanceRecorder(settings, self.readers.analysis) \
             if settings["LINEAGE_PROVENANCE_ENABLED"] else None
         threads = settings["LINEAGE_WRITE_THREADS"] if settings.gremlin_url else 1
         self.writer = WriteWorker(lambda: LineageStore(settings, provenance=self.provenance),
-                                  settings["LINEAGE_BATCH_SIZE"], threads)
-        self.metrics = Metrics(self._count_vertices)
+                                  settings["LINEAGE_BATCH_SIZE"], threads,
+                                  on_error=lambda exc: self.metrics.graph.failed("write", exc))
         self.provenance_metrics = ProvenanceMetrics(self.metrics.registry)
         if self.provenance is not None:
             self.provenance.listeners.append(self.provenance_metrics.count)
@@ -138,8 +140,12 @@ class AppState:
         graph = self.readers.graph()
         return {label: graph.count(label) for label in m.VERTEX_LABELS}
 
+    def analysis(self) -> LineageAnalysis:
+        """This thread's query module, each query counted and timed for /metrics."""
+        return self.metrics.graph.instrument(self.readers.analysis())  # type: ignore[return-value]
+
     async def read(self, fn: Callable[[LineageAnalysis], T]) -> T:
-        return await anyio.to_thread.run_sync(lambda: fn(self.readers.analysis()))
+        return await anyio.to_thread.run_sync(lambda: fn(self.analysis()))
 
     def event_page(self, limit: int, before: int | None) -> list[Any]:
         return self.readers.event_log().page(limit, before)
@@ -166,6 +172,7 @@ class AppState:
             log.exception("provenance flush at shutdown failed")
         finally:
             self.readers.close()
+            self.metrics.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -229,6 +236,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             await state.read(lambda q: q.graph.has_vertices())
         except Exception as exc:  # any failure means not ready; say why
+            state.metrics.graph.failed("readyz", exc)
             return JSONResponse({"status": "unavailable", "message": f"the graph is not reachable: {exc}"},
                                 status_code=503)
         return JSONResponse({"status": "ready"})

@@ -9,11 +9,19 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 
 from .. import _model as m
+from .._settings import Settings
+from .graph_metrics import CassandraRing, GraphMetrics, backend_label
 
 
 class Metrics:
-    def __init__(self, count_vertices: Callable[[], dict[str, int]], ttl: float = 300.0) -> None:
+    def __init__(self, count_vertices: Callable[[], dict[str, int]], ttl: float = 300.0,
+                 settings: Settings | None = None) -> None:
         self.registry = CollectorRegistry()
+        settings = settings or Settings.from_env({})
+        self.graph = GraphMetrics(self.registry, backend_label(settings))
+        self.ring = CassandraRing(settings) if settings["LINEAGE_CASSANDRA_HOSTS"] else None
+        if self.ring is not None:
+            self.registry.register(self.ring)
         self.events = Counter("lineage_events_ingested_total", "Events accepted, by event kind and outcome",
                               ["kind", "outcome"], registry=self.registry)
         self.rejected = Counter("lineage_events_rejected_total", "Events rejected, by the field at fault",
@@ -39,8 +47,9 @@ class Metrics:
         if self._cached is None or now - self._cached[0] > self._ttl:
             try:
                 self._cached = (now, self._count())
-            except Exception:
+            except Exception as exc:
                 self.backend_errors.labels("count").inc()
+                self.graph.failed("count", exc)
                 self._cached = (now, {})
         for label in m.VERTEX_LABELS:
             if label in self._cached[1]:
@@ -52,3 +61,7 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+    def close(self) -> None:
+        if self.ring is not None:
+            self.ring.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from gremlin_python.process.anonymous_traversal import traversal
 
@@ -21,8 +21,11 @@ from ..limits import deadline
 
 
 class Readers:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, wrap: Callable[[Any], Any] = lambda connection: connection,
+                 wrap_graph: Callable[[Any], Any] = lambda graph: graph) -> None:
         self.settings = settings
+        self._wrap = wrap   # e.g. timing each read round trip for /metrics
+        self._wrap_graph = wrap_graph   # the same for the SQL engine, which reads without the connection
         self._local = threading.local()
         self._shared: Any = None
         self._opened: list[Any] = []
@@ -39,7 +42,7 @@ class Readers:
         """This thread's read-only graph: SQL on its own connection to the embedded file,
         or Gremlin over the shared server connection."""
         if self._shared is not None:
-            return GremlinGraph(traversal().with_remote(self._shared))
+            return GremlinGraph(traversal().with_remote(self._wrap(self._shared)))
         graph = getattr(self._local, "graph", None)
         if graph is None:
             from gremlite import SQLiteConnection
@@ -50,7 +53,8 @@ class Readers:
             with self._lock:
                 self._opened.append(remote)
             engine = self.settings["LINEAGE_EMBEDDED_ENGINE"]
-            graph = self._local.graph = reader(remote, engine)
+            graph = self._local.graph = (self._wrap_graph(reader(remote, engine)) if engine == "sql"
+                                         else reader(self._wrap(remote), engine))
         return graph
 
     def analysis(self) -> LineageAnalysis:
@@ -60,7 +64,7 @@ class Readers:
         """This thread's reader of the event log (inside LINEAGE_DB when embedded, Event
         vertices of the graph on a Gremlin Server)."""
         if self._shared is not None:
-            return GraphEventLog(self.g())
+            return GraphEventLog(traversal().with_remote(self._shared))
         log = getattr(self._local, "log", None)
         if log is None:
             con = sqlite3.connect(self.settings.db_path, timeout=30.0)

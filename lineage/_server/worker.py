@@ -85,8 +85,10 @@ class _Job:
 
 
 class WriteWorker:
-    def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, threads: int = 1) -> None:
+    def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, threads: int = 1,
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
         self._open_store = open_store
+        self._on_error = on_error
         self._batch_size = batch_size
         self._queue: "queue.Queue[_Job | None]" = queue.Queue()
         self._claims = _Claims()
@@ -160,6 +162,8 @@ class WriteWorker:
                 fresh, _ = store.project(events)
         except BaseException as exc:
             log.error("projection failed for %d events: %s", len(events), exc)
+            if self._on_error is not None:
+                self._on_error(exc)
             for job in group:
                 job.future.set_exception(exc)
             return

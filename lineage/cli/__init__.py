@@ -1,6 +1,7 @@
 """The ``lineage`` command's query and Gremlin commands, one module per command group.
 
 * :mod:`.query`: ``upstream``, ``downstream``, ``impact``, ``search``, ``model``, ``runs``;
+* :mod:`.ops`: ``backup``, ``restore`` and ``healthcheck`` (operating a deployment);
 * :mod:`.gremlin`: the Gremlin shell (``lineage gremlin``), which reads Groovy
   spellings (:mod:`.groovy`) and explains what the embedded engine cannot run
   (:mod:`.compat`).

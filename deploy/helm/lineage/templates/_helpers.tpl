@@ -38,3 +38,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "lineage.tokenSecret" -}}
 {{- default (printf "%s-api-tokens" (include "lineage.fullname" .)) .Values.api.existingSecret -}}
 {{- end -}}
+
+{{- define "lineage.containerSecurity" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+{{- end -}}
