@@ -37,12 +37,16 @@ def lineageSchema(graph) {
         'nominal_end', 'parent_run_id', 'error_message', 'parameters', 'inputs', 'outputs',
         'sql_parse_error', 'lineage_truncated',
         'first_seen', 'last_seen', 'prop_times',
+        // catalog entries, components and the audit trail
+        'title', 'media_type', 'last_updated_at', 'registered_at', 'catalog_fields', 'component_type', 'component_name',
+        'request_id', 'http_request_id', 'principal', 'client_address', 'received_at', 'exec_path',
+        'input_request_ids', 'data_source_name', 'data_source_type', 'instance_id', 'reporting_period',
     ]
     // label -> identity key (unique per label)
     def identities = [Dataset: 'dataset_id', Pipeline: 'pipeline_id', Model: 'model_id',
                       Feature: 'feature_view', Run: 'run_id']
     // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
-    def lookups = ['name', 'layer', 'namespace', 'model_name']
+    def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type']
 
     def mgmt = graph.openManagement()
     def created = []
