@@ -46,7 +46,7 @@ def lineageSchema(graph) {
     def identities = [Dataset: 'dataset_id', Pipeline: 'pipeline_id', Model: 'model_id',
                       Feature: 'feature_view', Run: 'run_id']
     // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
-    def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type']
+    def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type', 'request_id']
 
     def mgmt = graph.openManagement()
     def created = []
