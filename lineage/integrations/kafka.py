@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .._errors import ConfigurationError, InvalidEvent, LineageError
+from .._errors import BackendError, ConfigurationError, InvalidEvent, LineageError
 from .._events import Event, parse_event
 from .._store import LineageStore
 from ..catalog import audit
@@ -115,7 +115,13 @@ def consume(store: LineageStore, topics: list[str], bootstrap_servers: str, grou
                 except InvalidEvent as exc:
                     stats.rejected.append(f"{m.topic()}/{m.partition()}/{m.offset()}: {exc.message}")
                     log.warning("kafka: skipped %s/%s/%s: %s", m.topic(), m.partition(), m.offset(), exc.message)
-            fresh, _ = store.project(events) if events else ([], None)   # durable before the commit
+            try:
+                fresh, _ = store.project(events) if events else ([], None)   # durable before the commit
+            except LineageError:
+                raise
+            except Exception as exc:
+                raise BackendError(f"could not make {len(events)} events durable ({type(exc).__name__}: {exc}); "
+                                   "no offset was committed, so they are read again on the next run") from exc
             consumer.commit(asynchronous=False)
             stats.messages += len(batch)
             stats.accepted += len(fresh)
@@ -123,8 +129,6 @@ def consume(store: LineageStore, topics: list[str], bootstrap_servers: str, grou
             stats.commits += 1
             if on_batch:
                 on_batch(stats)
-    except LineageError:
-        raise   # nothing of this batch was committed: it is read again next time
     finally:
         consumer.close()
     return stats
