@@ -188,3 +188,15 @@ def test_graphql_components_and_prometheus_gauges(server):
     assert 'lineage_component_instances{state="gone"} 0.0' in metrics
     body = server.get("/api/v1/components").json()
     assert body["counts"]["components"] == {"live": 1, "late": 1, "gone": 0}
+
+
+def test_grafana_charts_and_alerts_on_late_components():
+    import yaml
+
+    from conftest import REPO
+    dashboard = json.loads((REPO / "deploy" / "grafana" / "lineage-dashboard.json").read_text())
+    assert any("lineage_components" in t["expr"] for p in dashboard["panels"] for t in p["targets"])
+    rules = yaml.safe_load((REPO / "deploy" / "grafana" / "alerts.yaml").read_text())
+    [rule] = rules["groups"][0]["rules"]
+    assert rule["data"][0]["model"]["expr"] == 'max(lineage_components{state="late"})'
+    assert rule["condition"] == rule["data"][1]["refId"]
