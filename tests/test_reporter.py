@@ -140,3 +140,27 @@ def test_request_ids_chain_through_a_three_step_pipeline(server):
     assert last["audit"]["inputRequestIds"] == [middle["audit"]["requestId"]]
     first = middle["inputRuns"][0]
     assert first["runId"] == run_ids[0] and first["inputRuns"] == []
+
+
+def test_the_capture_sdk_chains_request_ids_through_three_steps(server):
+    from lineage.capture import LineageTracker
+
+    client = OpenLineageClient(transport=HttpTransport(HttpConfig(url=str(server.base_url).rstrip("/"))))
+    with LineageTracker(client=client, background=False) as tracker:
+        steps = [("ingest_orders", [], ["bronze/orders"]), ("clean_orders", ["bronze/orders"], ["silver/orders"]),
+                 ("score_orders", ["silver/orders"], ["gold/scores"])]
+        run_ids = []
+        for name, inputs, outputs in steps:
+            with tracker.operation(name, inputs=inputs, outputs=outputs, version="v1") as op:
+                pass
+            run_ids.append(op.run_id)
+        tracker.flush()
+    query = """query($id: String!) { run(runId: $id) { pipelineId audit { requestId execPath inputRequestIds }
+               inputRuns { runId audit { requestId inputRequestIds } inputRuns { runId inputRuns { runId } } } } }"""
+    last = gql(server, query, id=run_ids[2])["data"]["run"]
+    assert last["audit"]["requestId"].startswith("gold/scores:")
+    assert last["audit"]["execPath"] == "default/score_orders"
+    middle = last["inputRuns"][0]
+    assert middle["runId"] == run_ids[1] and last["audit"]["inputRequestIds"] == [middle["audit"]["requestId"]]
+    assert middle["audit"]["requestId"].startswith("silver/orders:")
+    assert middle["inputRuns"][0]["runId"] == run_ids[0] and middle["inputRuns"][0]["inputRuns"] == []
