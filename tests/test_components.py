@@ -200,3 +200,32 @@ def test_grafana_charts_and_alerts_on_late_components():
     [rule] = rules["groups"][0]["rules"]
     assert rule["data"][0]["model"]["expr"] == 'max(lineage_components{state="late"})'
     assert rule["condition"] == rule["data"][1]["refId"]
+
+
+def test_mutations_are_audited_too(server):
+    result = gql(server, """mutation { recordPipelineExecution(pipelineId: "nightly", pipelineVersion: "1",
+                 inputDatasets: ["bronze/a"], outputDatasets: ["silver/a"]) }""")
+    run_id = result["data"]["recordPipelineExecution"]["runId"]
+    audit = gql(server, "query($id: String!) { run(runId: $id) { audit { principal httpRequestId } } }",
+                id=run_id)["data"]["run"]["audit"]
+    assert audit["principal"] == "alice" and uuid.UUID(audit["httpRequestId"])
+
+
+def test_cli_exports_dcat_and_lists_components(store, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if store.settings.gremlin_url:
+        pytest.skip("the CLI reads LINEAGE_DB; the JanusGraph leg is covered over HTTP")
+    from lineage.catalog.messages import catalog_event, heartbeat_event
+    store.project([catalog_event({"id": "bronze/orders", "title": "Orders", "source_mime_type": "text/csv"},
+                                 "default"), heartbeat_event(beat())])
+    cli = [str(Path(sys.executable).with_name("lineage")), "--db", store.settings.db_path]
+    out = tmp_path / "catalog.ttl"
+    done = subprocess.run([*cli, "export", "dcat", "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    entries = {e["id"]: e for e in dcat.read_catalog(out.read_text())}
+    assert (entries["bronze/orders"]["title"], entries["bronze/orders"]["source_mime_type"]) == ("Orders", "text/csv")
+    listed = subprocess.run([*cli, "components", "--json"], capture_output=True, text=True, timeout=120)
+    assert [c["id"] for c in json.loads(listed.stdout)] == ["orders-mapper"]
