@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import copy
 import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .._events import Event, parse_event
+from .._events import Event
 from .._facets import PRODUCER
 from .facets import AUDIT, AuditFacet
 
@@ -82,28 +81,26 @@ def producer_fields(headers: list[tuple[str, str]]) -> dict[str, Any]:
     return out
 
 
-def _facets_of(raw: dict[str, Any]) -> dict[str, Any]:
-    holder = raw.get("run") if isinstance(raw.get("run"), dict) else \
-        raw.get("job") if isinstance(raw.get("job"), dict) else raw.get("dataset")
-    facets = holder.get("facets")
-    if not isinstance(facets, dict):
-        facets = holder["facets"] = {}
-    return facets
-
-
 def stamp(event: Event, ctx: AuditContext | None = None) -> Event:
-    """``event`` with the audit facet of ``ctx`` (default: the current context) merged in."""
+    """``event`` with the audit facet of ``ctx`` (default: the current context) merged in.
+    Only the dicts on the way to the facet are copied; the producer's JSON is not touched."""
     ctx = ctx or current()
     if ctx is None:
         return event
-    raw = copy.deepcopy(dict(event.raw))
-    facets = _facets_of(raw)
+    raw = dict(event.raw)
+    where = "run" if isinstance(raw.get("run"), dict) else "job" if isinstance(raw.get("job"), dict) else "dataset"
+    holder = raw[where] = dict(raw[where])
+    facets = holder["facets"] = dict(holder.get("facets") or {})
     given = facets.get(AUDIT) if isinstance(facets.get(AUDIT), dict) else {}
     audit = {**{k: v for k, v in ctx.producer.items() if v}, **given, **ctx.server_fields(),
              "_producer": PRODUCER, "_schemaURL": AuditFacet._get_schema()}
     audit.setdefault("requestId", ctx.http_request_id)
     facets[AUDIT] = {k: v for k, v in audit.items() if v is not None}
-    return dataclasses.replace(parse_event(raw), fingerprint=event.fingerprint)
+    if where == "run":
+        return dataclasses.replace(event, raw=raw, run_facets=facets)
+    if where == "job":
+        return dataclasses.replace(event, raw=raw, job_facets=facets)
+    return dataclasses.replace(event, raw=raw, dataset=dataclasses.replace(event.dataset, facets=facets))
 
 
 def stamp_all(events: list[Event]) -> list[Event]:
