@@ -229,3 +229,19 @@ def test_cli_exports_dcat_and_lists_components(store, tmp_path):
     assert (entries["bronze/orders"]["title"], entries["bronze/orders"]["source_mime_type"]) == ("Orders", "text/csv")
     listed = subprocess.run([*cli, "components", "--json"], capture_output=True, text=True, timeout=120)
     assert [c["id"] for c in json.loads(listed.stdout)] == ["orders-mapper"]
+
+
+def test_a_large_batch_of_audited_runs_is_one_write(store):
+    from lineage.catalog.audit import AuditContext, stamp
+    from lineage._events import parse_event
+
+    ctx = AuditContext("r-1", "alice", "10.0.0.1", "2026-01-01T00:00:00.000000Z",
+                       {"execPath": "etl", "inputRequestIds": ["a:1"], "dataSourceName": "pos",
+                        "dataSourceType": "database"})
+    builder = EventBuilder("default")
+    events = [stamp(parse_event(e), ctx) for i in range(150)
+              for e in builder.pipeline_run(f"job_{i}", inputs=[f"bronze/in_{i}"], outputs=[f"silver/out_{i}"])]
+    fresh, _ = store.project(events)
+    assert len(fresh) == 300
+    principals = store.g.V().has_label("Run").values("principal").to_list()
+    assert principals == ["alice"] * 150

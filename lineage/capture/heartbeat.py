@@ -150,7 +150,13 @@ class Reporter:
                 sink.close()
             except Exception as exc:
                 log.warning("could not close the reporter's sink: %s", exc)
-        sys.excepthook = getattr(self, "_previous_hook", sys.__excepthook__)
+        if sys.excepthook == self._on_crash:
+            sys.excepthook = getattr(self, "_previous_hook", sys.__excepthook__)
+        atexit.unregister(self._at_exit)
+        if threading.current_thread() is threading.main_thread():
+            for sig, previous in self._previous.items():
+                if signal.getsignal(sig) == self._on_signal:
+                    signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
 
     def _at_exit(self) -> None:
         self.stop("COMPLETED")

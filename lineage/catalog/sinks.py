@@ -84,10 +84,14 @@ class KafkaSink:
         self._producer = Producer(conf)
 
     def send(self, kind: str, message: Mapping[str, Any], headers: Mapping[str, Any] | None = None) -> None:
+        if self._producer is None:
+            raise RuntimeError("this KafkaSink is closed")
         pairs = [(KIND_HEADER, kind), *_header_pairs(headers)]
         self._producer.produce(self.topic, json.dumps(message).encode(),
                                headers=[(k, v.encode()) for k, v in pairs])
         self._producer.poll(0)
 
     def close(self) -> None:
-        self._producer.flush(10)
+        if self._producer is not None:
+            self._producer.flush(10)
+            self._producer = None   # frees the client: it stops reconnecting
