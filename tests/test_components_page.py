@@ -48,7 +48,7 @@ def test_components_page_shows_liveness_links_and_who_wrote_a_run(tmp_path):
             errors = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(base + "/")
-            page.get_by_role("link", name="Components").click()
+            page.get_by_role("link", name="Components", exact=True).click()
             expect(page.locator("#summary")).to_have_text("2 components: 1 live, 1 late, 0 gone.")
             live = page.locator('tr[data-component="orders-mapper"]')
             expect(live.locator(".state").first).to_have_text("live")
