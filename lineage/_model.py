@@ -34,16 +34,23 @@ EDGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 EDGE_LABELS = tuple(EDGES)
 
 # Property keys, all single-valued strings unless listed in INT_KEYS.
+# Catalog entries on datasets, who wrote a run and from what, and a component
+# instance's heartbeats on its run (see lineage.catalog.facets).
+CATALOG_KEYS = ("title", "media_type", "last_updated_at", "registered_at", "catalog_fields")
+AUDIT_KEYS = ("request_id", "http_request_id", "principal", "client_address", "received_at", "exec_path",
+              "input_request_ids", "data_source_name", "data_source_type")
+HEARTBEAT_KEYS = ("instance_id", "reporting_period")
 VERTEX_KEYS: dict[str, tuple[str, ...]] = {
     DATASET: ("dataset_id", "namespace", "name", "layer", "version", "dataset_type",
-              "schema_fields", "description", "source"),
+              "schema_fields", "description", "source", *CATALOG_KEYS),
     PIPELINE: ("pipeline_id", "namespace", "name", "version", "pipeline_type", "code_location",
-               "code_version", "description", "sql_parse_error", "lineage_truncated"),
+               "code_version", "description", "sql_parse_error", "lineage_truncated", "component_type",
+               "component_name"),
     MODEL: ("model_id", "model_name", "version", "framework", "namespace", "name", "description"),
     FEATURE: ("feature_view", "feature_names", "version", "namespace", "name", "description"),
     RUN: ("run_id", "pipeline_id", "state", "started_at", "ended_at", "pipeline_version",
           "nominal_start", "nominal_end", "parent_run_id", "error_message", "code_version", "parameters",
-          "inputs", "outputs", "sql_parse_error", "lineage_truncated"),
+          "inputs", "outputs", "sql_parse_error", "lineage_truncated", *AUDIT_KEYS, *HEARTBEAT_KEYS),
 }
 COMMON_KEYS = ("first_seen", "last_seen", "prop_times")
 EDGE_KEYS = ("pipeline_id", "version", "first_seen", "last_seen", "prop_times")
@@ -75,6 +82,8 @@ MERGE: dict[str, str] = {
     "started_at": "min",
     "last_seen": "max",
     "ended_at": "max",
+    "last_updated_at": "max",
+    "registered_at": "min",
     "state": "rank",
 }
 # Edges: the pipeline is part of an edge's identity; the rest follows MERGE.

@@ -75,8 +75,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_PORT", 5000, "Port `lineage serve` listens on (Marquez's, so producers need no change).",
             _positive_int),
     Setting("LINEAGE_API_TOKENS", "",
-            "Comma-separated bearer tokens. When set, ingestion and GraphQL mutations need "
+            "Comma-separated bearer tokens, each optionally named as name:token (the audit trail records "
+            "the name, never the token). When set, ingestion and GraphQL mutations need "
             "'Authorization: Bearer <token>' (what the OpenLineage client's api_key auth sends)."),
+    Setting("LINEAGE_COMPONENT_GONE_INTERVALS", 10,
+            "A component instance silent for this many reporting periods is gone (after 2 it is late).",
+            _positive_int),
     Setting("LINEAGE_PROTECT_READS", False,
             "When true (and LINEAGE_API_TOKENS is set), queries and event listings need a token too.", _bool),
     Setting("LINEAGE_MAX_BODY_BYTES", 5_000_000,
@@ -216,4 +220,20 @@ class Settings:
 
     @property
     def api_tokens(self) -> frozenset[str]:
-        return frozenset(t.strip() for t in str(self["LINEAGE_API_TOKENS"]).split(",") if t.strip())
+        return frozenset(self.token_names)
+
+    @property
+    def token_names(self) -> dict[str, str]:
+        """Each accepted token and the name the audit trail records for it: ``name:token``
+        names it; a plain token is named by a short hash, never by the secret."""
+        import hashlib
+
+        names: dict[str, str] = {}
+        for item in str(self["LINEAGE_API_TOKENS"]).split(","):
+            name, sep, token = item.strip().partition(":")
+            if not sep:
+                name, token = "", name
+            name, token = name.strip(), token.strip()
+            if token:
+                names[token] = name or "token-" + hashlib.sha256(token.encode()).hexdigest()[:8]
+        return names

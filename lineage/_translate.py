@@ -32,6 +32,7 @@ from ._events import DATASET_EVENT, RUN_EVENT, DatasetRef, Event
 from ._ids import NodeKey, infer_layer, model_id
 from ._sql import resolve_sql
 from .limits.sqlparse import SqlParser
+from .catalog import facets as catalog_facets
 
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^@/]*@")
 
@@ -159,7 +160,8 @@ class Translator:
         if source:
             source = _USERINFO.sub(r"\1", source)
         props = {"dataset_id": rendered, "layer": explicit_layer or infer_layer(key), "version": version,
-                 "dataset_type": dtype, "schema_fields": schema, "source": source, **common}
+                 "dataset_type": dtype, "schema_fields": schema, "source": source, **common,
+                 **catalog_facets.dataset_props(facets)}
         weak = frozenset() if explicit_layer else frozenset({"layer"})
         out.vertices.append(VertexAssert(m.DATASET, rendered, props, time, weak, untyped=dtype is None))
         return _Node(m.DATASET, rendered, version)
@@ -197,7 +199,7 @@ class Translator:
             "code_location": _text(_get(facets, "sourceCodeLocation", "url")),
             "code_version": code_version,
             "description": _text(_get(facets, "documentation", "description")),
-            "first_seen": time, "last_seen": time}, time))
+            "first_seen": time, "last_seen": time, **catalog_facets.pipeline_props(facets)}, time))
         return pid, version, code_version
 
     def _data_summary(self, refs: Iterable[DatasetRef], stats: str) -> str | None:
@@ -239,7 +241,7 @@ class Translator:
             "parameters": _parameters(event.run_facets),
             "inputs": self._data_summary(inputs, "inputStatistics"),
             "outputs": self._data_summary(event.outputs, "outputStatistics"),
-            **notes, "first_seen": time, "last_seen": time}, time))
+            **notes, "first_seen": time, "last_seen": time, **catalog_facets.run_props(event.run_facets)}, time))
         out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), (m.PIPELINE, pid), pid,
                                     {"first_seen": time, "last_seen": time}, time))
 
@@ -282,6 +284,10 @@ class Translator:
         inputs_refs = event.inputs or event.sql_inputs or ()
         inputs = [self._dataset_node(ref, time, out) for ref in inputs_refs]
         outputs = [self._dataset_node(ref, time, out) for ref in event.outputs]
+        if event.event_type == "COMPLETE":   # a finished run wrote its datasets: the catalog's modified time
+            for vertex in out.vertices[-len(outputs):] if outputs else ():
+                if vertex.label == m.DATASET:
+                    vertex.props["last_updated_at"] = time
         pairs, truncated = self._pairs(inputs, outputs)
         notes = {"sql_parse_error": event.sql_error, "lineage_truncated": truncated}
         if event.kind == RUN_EVENT:

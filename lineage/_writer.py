@@ -36,6 +36,7 @@ from ._translate import Assertions, EdgeAssert, VertexAssert
 
 _WITHIN = 200
 _CREATE_CHUNK = 60
+_CREATE_STEPS = 600
 _NEW = object()
 
 
@@ -278,13 +279,23 @@ class GraphWriter:
     def _create_vertices(self, new: list[tuple[tuple[str, str], _Element]], stats: WriteStats) -> None:
         """Chained ``addV`` traversals, then one id lookup per label (``select`` over many
         step labels is quadratic on gremlite; a keyed lookup is cheap on both engines)."""
-        for i in range(0, len(new), _CREATE_CHUNK):
-            t: Any = self.g
-            card = self.new_vertex_cardinality
-            for (label, _key), element in new[i:i + _CREATE_CHUNK]:
-                t = t.add_v(label)
-                for k, v in element.changes().items():
-                    t = t.property(card, k, v) if card else t.property(k, v)
+        card = self.new_vertex_cardinality
+        t: Any = None
+        vertices = steps = 0
+        for (label, _key), element in new:
+            changes = element.changes()
+            # gremlite evaluates a chained traversal recursively, one frame per step: bound
+            # the steps per traversal as well as the vertices
+            if t is not None and (vertices == _CREATE_CHUNK or steps + 1 + len(changes) > _CREATE_STEPS):
+                t.iterate()
+                stats.traversals += 1
+                t, vertices, steps = None, 0, 0
+            t = (t if t is not None else self.g).add_v(label)
+            for k, v in changes.items():
+                t = t.property(card, k, v) if card else t.property(k, v)
+            vertices += 1
+            steps += 1 + len(changes)
+        if t is not None:
             t.iterate()
             stats.traversals += 1
         for (label, key), element in new:

@@ -48,13 +48,17 @@ def lineageSchema(graph) {
         'first_seen', 'last_seen', 'prop_times', 'rev',
         'event_fp', 'event_kind', 'event_type', 'event_time', 'event_run', 'event_job',
         'event_received', 'event_payload',
+        // catalog entries, components and the audit trail
+        'title', 'media_type', 'last_updated_at', 'registered_at', 'catalog_fields', 'component_type', 'component_name',
+        'request_id', 'http_request_id', 'principal', 'client_address', 'received_at', 'exec_path',
+        'input_request_ids', 'data_source_name', 'data_source_type', 'instance_id', 'reporting_period',
     ]
     def longKeys = ['event_seq']
     // label -> identity key (unique per label)
     def identities = [Dataset: 'dataset_id', Pipeline: 'pipeline_id', Model: 'model_id',
                       Feature: 'feature_view', Run: 'run_id', Event: 'event_fp']
     // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
-    def lookups = ['name', 'layer', 'namespace', 'model_name']
+    def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type', 'request_id']
 
     def mgmt = graph.openManagement()
     def created = []

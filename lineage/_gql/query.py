@@ -10,6 +10,7 @@ from strawberry.types import Info
 from .. import _model as m
 from .._runs import mark_code_changes
 from .activity import Activity
+from .components import Component
 from .provenance import ProvenanceFilterInput, ProvenanceRecord, provenance_records
 from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
                     ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
@@ -147,6 +148,15 @@ class Query:
                 node["code_changed"] = next((r["code_changed"] for r in runs if r["id"] == node["id"]), None)
             return Run.of(node)
         return await info.context.read("run", load)
+
+    @strawberry.field(description="Components that report heartbeats: live, late or gone, with their instances "
+                                  "and the datasets they read and write.")
+    async def components(self, info: Info) -> list[Component]:
+        from ..catalog import liveness
+
+        gone = info.context.state.settings["LINEAGE_COMPONENT_GONE_INTERVALS"]
+        return await info.context.read("components", lambda q: [
+            Component.of(c) for c in liveness.components(q.g, gone_intervals=gone)])
 
     @strawberry.field(description="Lineage paths from one artifact down to another, shortest first.")
     async def paths(self, info: Info, from_id: str, to_id: str, max_depth: int = 10, limit: int = 10) -> list[list[str]]:

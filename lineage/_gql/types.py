@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, NewType, Optional
 
 import strawberry
+
+from .components import Audit
 from graphql import IntValueNode, StringValueNode
 from strawberry.scalars import JSON
 
@@ -174,6 +176,20 @@ class Run:
     lineage_truncated: Optional[str] = strawberry.field(
         description="JSON: the rule applied when an event had more input x output pairs than "
                     "LINEAGE_MAX_DERIVED_EDGES, and its full input and output lists.")
+    audit: Optional[Audit] = strawberry.field(description="Who wrote the run, from where and from which inputs.")
+
+    @strawberry.field(description="The runs that wrote the records this run was made from (its audit's "
+                                  "input request ids).")
+    async def input_runs(self, info: strawberry.Info) -> list["Run"]:
+        ids = self.audit.input_request_ids if self.audit else []
+        if not ids:
+            return []
+        from gremlin_python.process.traversal import P
+
+        def load(q: Any) -> list[Run]:
+            rows = q.g.V().has("request_id", P.within(*ids)).has_label(m.RUN).element_map().to_list()
+            return [Run.of({k: v for k, v in r.items() if isinstance(k, str)}) for r in rows]
+        return await info.context.read("inputRuns", load)
 
     @classmethod
     def of(cls, node: dict[str, Any]) -> "Run":
@@ -183,7 +199,7 @@ class Run:
                                                "code_changed", "parameters", "sql_parse_error",
                                                "lineage_truncated")},
                    inputs=[RunDataset.of(i) for i in run["inputs"]],
-                   outputs=[RunDataset.of(o) for o in run["outputs"]])
+                   outputs=[RunDataset.of(o) for o in run["outputs"]], audit=Audit.of(node))
 
 
 @strawberry.type

@@ -30,7 +30,8 @@ from .._recorder import Recorder, summary
 from .._settings import Settings
 from .._sql import shared_parser
 from .._store import LineageStore
-from . import assets, auth, exports, ingest
+from . import assets, auth, catalog, exports, ingest
+from .audit import AuditMiddleware
 from .metrics import Metrics
 from .graphql_route import graphql_router
 from ..provenance import ProvenanceRecorder
@@ -212,11 +213,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"error": "internal", "message": "internal error; the server log has details"},
                             status_code=500)
 
+    app.add_middleware(AuditMiddleware, settings=settings)
     app.add_middleware(AccessLog, metrics=state.metrics)
 
     app.include_router(ingest.router(state))
     app.include_router(provenance_router(state))
     app.include_router(exports.router(state))
+    app.include_router(catalog.router(state))
 
     app.include_router(graphql_router(state), prefix="/graphql")
     app.include_router(assets.router(settings))

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .._events import Event
+from ..catalog.audit import stamp_all
 from .._store import LineageStore
 
 log = logging.getLogger("lineage.writer")
@@ -109,11 +110,11 @@ class WriteWorker:
         return job.future
 
     async def submit(self, events: list[Event]) -> Outcome:
-        return await asyncio.wrap_future(self._put(events))
+        return await asyncio.wrap_future(self._put(stamp_all(events)))
 
     def submit_sync(self, events: list[Event]) -> Outcome:
         """Like :meth:`submit`, from a plain thread."""
-        return self._put(events).result()
+        return self._put(stamp_all(events)).result()
 
     def close(self) -> None:
         for _ in self._threads:

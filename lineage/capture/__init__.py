@@ -21,6 +21,7 @@ from .fingerprint import Fingerprint, fingerprint, fingerprint_bytes, fingerprin
 from .record import DataRecord, OperationType, StepRecord
 from .tracker import LineageTracker, Operation, get_global_tracker, set_global_tracker
 from .versioned_query import VersionedQuery, create_versioned_query
+from .heartbeat import Reporter  # noqa: F401  (component heartbeats)
 
 __all__ = [
     "LineageTracker", "Operation", "OperationType", "StepRecord", "DataRecord",

@@ -91,6 +91,8 @@ class StepRecord:
     root_run_id: str | None = None
     root_job: tuple[str, str] | None = None
     description: str | None = None
+    request_id: str | None = None                                    # audit: this record's request id
+    input_request_ids: list[str] = field(default_factory=list)       # and those of the records it read
 
     @property
     def error_info(self) -> dict[str, str] | None:
@@ -166,6 +168,10 @@ def _run(record: StepRecord, final: bool) -> ol.Run:
         facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
             message=f"{record.error_type}: {record.error_message}", programmingLanguage="python",
             stackTrace=record.stack_trace, producer=PRODUCER)
+    if final and record.request_id:
+        from ..catalog.facets import AuditFacet
+        facets["audit"] = AuditFacet(requestId=record.request_id, execPath=f"{record.job_namespace}/{record.job_name}",
+                                     inputRequestIds=list(record.input_request_ids), producer=PRODUCER)
     return ol.Run(runId=record.run_id, facets=facets)
 
 

@@ -177,6 +177,7 @@ class Operation:
             r.stack_trace = "".join(traceback.format_exception(error))[-_MAX_TRACE:]
         else:
             r.state = "COMPLETE"
+        self.tracker._guard(self.tracker._audit, r)
         if self._token is not None:
             try:
                 _CURRENT.reset(self._token)
@@ -255,6 +256,7 @@ class LineageTracker(CapturePoints):
         self.operations: OrderedDict[str, StepRecord] = OrderedDict()
         self._keep = keep
         self._known: OrderedDict[str, NodeKey] = OrderedDict()
+        self._written: OrderedDict[str, str] = OrderedDict()   # dataset -> request id of its last write
         self._code_cache: weakref.WeakKeyDictionary[Any, tuple[str, list[str]]] = weakref.WeakKeyDictionary()
         self._source_cache: weakref.WeakKeyDictionary[Any, tuple[str | None, str | None]] = \
             weakref.WeakKeyDictionary()
@@ -319,6 +321,20 @@ class LineageTracker(CapturePoints):
         snapshot.inputs, snapshot.outputs = list(record.inputs), list(record.outputs)
         snapshot.parameters, snapshot.redacted = dict(record.parameters), list(record.redacted)
         self.emitter.submit(lambda: [build(snapshot)])
+
+    def _audit(self, record: StepRecord) -> None:
+        """Give a finished step's record a request id (``<first output>:<uuid>``) and the ids of
+        the records this tracker last wrote to its inputs, so a record traces back through them."""
+        target = record.outputs[0] if record.outputs else None
+        label = f"{target.namespace}/{target.name}" if target else record.job_name
+        record.request_id = f"{label}:{uuid.uuid4()}"
+        record.input_request_ids = [self._written[key] for key in
+                                    (f"{d.namespace}/{d.name}" for d in record.inputs) if key in self._written]
+        for d in record.outputs:
+            self._written[f"{d.namespace}/{d.name}"] = record.request_id
+            self._written.move_to_end(f"{d.namespace}/{d.name}")
+        while len(self._written) > self._keep:
+            self._written.popitem(last=False)
 
     def _remember(self, record: StepRecord) -> None:
         self.stats.operations += 1

@@ -16,6 +16,7 @@ from .._settings import Settings
 from ..provenance.cli import exit_1_on_bad_input
 
 KINDS = ("dot", "json", "timeline", "report")
+CATALOG_KINDS = ("dcat", "catalog")   # the data catalog, exported by lineage.cli.catalog
 
 
 def export(settings: Settings, analysis: Any, kind: str, node: str | None = None, depth: int = 3,
@@ -39,6 +40,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .._analysis import LineageAnalysis
     from .._store import LineageStore
 
+    if args.kind in CATALOG_KINDS:
+        from ..cli.catalog import cmd_export as export_catalog
+        return export_catalog(args)
+
     settings = Settings.from_env(**({"db": args.db} if getattr(args, "db", None) else {}))
     with LineageStore(settings, provenance=False) as store:
         text = export(settings, LineageAnalysis(store.g, settings.default_namespace), args.kind, args.node,
@@ -56,12 +61,15 @@ def register(sub: Any) -> None:
     from ..cli import add_command
 
     p = add_command(sub, "export", "export the lineage as Graphviz DOT, JSON graph data, a timeline of runs "
-                    "(HTML) or a summary report", [
+                    "(HTML) or a summary report, or the data catalog as DCAT (RDF Turtle) or JSON", [
                         "lineage export dot --node gold/daily --depth 2 -o lineage.dot && dot -Tsvg lineage.dot "
                         "> lineage.svg",
                         "lineage export json -o graph.json", "lineage export timeline --hours 24 -o runs.html",
-                        "lineage export report --format html -o report.html"], cmd_export)
-    p.add_argument("kind", choices=KINDS, help="what to export: dot, json, timeline or report, e.g. dot")
+                        "lineage export report --format html -o report.html",
+                        "lineage export dcat -o catalog.ttl", "lineage export catalog -o catalog.json"], cmd_export)
+    p.add_argument("kind", choices=KINDS + CATALOG_KINDS,
+                   help="what to export: dot, json, timeline, report, dcat (the catalog in Turtle) or catalog "
+                        "(JSON), e.g. dot")
     p.add_argument("--node", help="only the lineage around this node (dot, json), e.g. --node gold/daily")
     p.add_argument("--depth", type=int, default=3, help="hops around --node (default 3), e.g. --depth 2")
     p.add_argument("--direction", choices=("both", "upstream", "downstream"), default="both",
@@ -70,3 +78,5 @@ def register(sub: Any) -> None:
     p.add_argument("--format", choices=("markdown", "html"), default="markdown",
                    help="report format (default markdown), e.g. --format html")
     p.add_argument("-o", "--output", help="file to write (default: standard output), e.g. -o lineage.dot")
+    p.add_argument("--base", default="urn:lineage:",
+                   help="dcat: IRI prefix of catalog resources, e.g. --base https://data.example.com/")
