@@ -38,7 +38,7 @@ class ComponentGauges:
     def collect(self) -> Any:
         gone = self.state.settings["LINEAGE_COMPONENT_GONE_INTERVALS"]
         try:
-            counts = liveness.counts(liveness.components(self.state.readers.g(), gone_intervals=gone))
+            counts = liveness.counts(liveness.components(self.state.readers.graph().g, gone_intervals=gone))
         except Exception:
             self.state.metrics.backend_errors.labels("components").inc()
             return
