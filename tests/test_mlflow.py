@@ -19,6 +19,7 @@ def tracking(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_REGISTRY_URI", uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    mlflow.create_experiment("churn", artifact_location=(tmp_path / "artifacts").as_uri())
     mlflow.set_experiment("churn")
     yield uri
     mlflow.set_tracking_uri(None)
