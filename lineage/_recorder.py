@@ -48,16 +48,17 @@ class Recorder:
 
     def record_model_training(self, model_name: str, model_version: Any, datasets: Iterable[str | DatasetSpec], *,
                               framework: str | None = None, pipeline_id: str | None = None,
-                              code_version: Any = None) -> dict[str, Any]:
+                              code_version: Any = None, start_time: str | None = None,
+                              end_time: str | None = None) -> dict[str, Any]:
         """A model version trained on datasets (``'id@snapshot'`` pins one). The training
         pipeline defaults to ``train_<model_name>``; its ``code_version`` makes the model
-        reproducible."""
+        reproducible. With the training's own times, recording it again changes nothing."""
         inputs = [DatasetSpec.coerce(d) for d in datasets]
         model = DatasetSpec(model_name, str(model_version), kind="MODEL", framework=framework)
         pid = pipeline_id or f"train_{model_name}"
         run_id = stable_run_id("trained", model_name, model_version, sorted((d.dataset_id, d.version) for d in inputs))
         return self.emit(self.builder.pipeline_run(pid, version=code_version, inputs=inputs, outputs=[model],
-                                                   run_id=run_id))
+                                                   run_id=run_id, start_time=start_time, end_time=end_time))
 
     def record_pipeline_execution(self, pipeline_id: str, pipeline_version: Any,
                                   input_datasets: Iterable[str | DatasetSpec],

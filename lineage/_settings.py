@@ -163,6 +163,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Tries of a write that lost a race with another writer (lock contention, a concurrent update, "
             "a temporary backend failure, a timeout), with jittered backoff, before answering 503.",
             _positive_int),
+    Setting("LINEAGE_ICEBERG_CATALOG", "default",
+            "Name of the Iceberg catalog the drift check reads (`lineage iceberg`, GraphQL modelDataDrift); "
+            "without LINEAGE_ICEBERG_URI it is loaded from pyiceberg's own configuration (.pyiceberg.yaml)."),
+    Setting("LINEAGE_ICEBERG_URI", "",
+            "Iceberg catalog URI: a SQLAlchemy URL for a SQL catalog (sqlite:////data/catalog.db) or a REST "
+            "catalog's http(s) URL."),
+    Setting("LINEAGE_ICEBERG_WAREHOUSE", "",
+            "Iceberg warehouse location for the catalog above, e.g. file:///data/warehouse or s3://bucket/wh."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -7,10 +7,12 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
+from strawberry.tools import merge_types
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from .budget import MAX_QUERY_DEPTH, QueryBudget
+from .iceberg import IcebergQuery
 from .mutation import Mutation
 from .query import Query
 from .types import LONG_SCALAR, VERSION_SCALAR, Long, Version
@@ -38,5 +40,5 @@ EXTENSIONS = [
     lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error; the server log has details"),
 ]
 
-schema = LineageSchema(query=Query, mutation=Mutation, extensions=EXTENSIONS,
+schema = LineageSchema(query=merge_types("Query", (Query, IcebergQuery)), mutation=Mutation, extensions=EXTENSIONS,
                        config=StrawberryConfig(scalar_map={Version: VERSION_SCALAR, Long: LONG_SCALAR}))

@@ -204,3 +204,71 @@ def normalise_sql(sql: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out).strip().rstrip(";").strip()
+
+
+def file_version(path: str | os.PathLike[str]) -> str:
+    """The code version of a whole file, e.g. a Spark job or a training script.
+
+    A Python file is hashed in the normalised form used for functions (comments,
+    formatting and docstrings do not count); any other file (SQL, Scala) by its bytes."""
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    if str(path).endswith(".py"):
+        try:
+            tree = _strip_docstrings(ast.parse(raw))
+            return "sha256:" + hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
+        except (SyntaxError, ValueError):
+            pass
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def git_commit(path: str | os.PathLike[str]) -> str | None:
+    """The commit checked out in the git work tree holding ``path``, or None (not in git,
+    or git missing). Read from ``.git`` files directly: no subprocess."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while True:
+        dot_git = os.path.join(folder, ".git")
+        if os.path.exists(dot_git):
+            return _read_head(dot_git)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _read_head(dot_git: str) -> str | None:
+    try:
+        if os.path.isfile(dot_git):  # a worktree or submodule: "gitdir: <path>"
+            with open(dot_git, encoding="utf-8") as fh:
+                text = fh.read().strip()
+            if not text.startswith("gitdir:"):
+                return None
+            dot_git = os.path.normpath(os.path.join(os.path.dirname(dot_git), text[7:].strip()))
+        with open(os.path.join(dot_git, "HEAD"), encoding="utf-8") as fh:
+            head = fh.read().strip()
+        if not head.startswith("ref:"):
+            return head or None
+        ref = head[4:].strip()
+        for base in (dot_git, _common_dir(dot_git)):
+            candidate = os.path.join(base, ref)
+            if os.path.isfile(candidate):
+                with open(candidate, encoding="utf-8") as fh:
+                    return fh.read().strip() or None
+            packed = os.path.join(base, "packed-refs")
+            if os.path.isfile(packed):
+                with open(packed, encoding="utf-8") as fh:
+                    for line in fh:
+                        sha, _, name = line.strip().partition(" ")
+                        if name == ref:
+                            return sha
+    except OSError:
+        return None
+    return None
+
+
+def _common_dir(dot_git: str) -> str:
+    try:
+        with open(os.path.join(dot_git, "commondir"), encoding="utf-8") as fh:
+            return os.path.normpath(os.path.join(dot_git, fh.read().strip()))
+    except OSError:
+        return dot_git
