@@ -15,6 +15,7 @@ from .limits import JsonLimits
 
 _CAPTURE = ("LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
             "create_versioned_query", "Fingerprint", "fingerprint")
+_REPLAY = ("Replayer", "RootCause", "what_if", "FunctionStore")
 
 
 def __getattr__(name: str):
@@ -24,6 +25,9 @@ def __getattr__(name: str):
     if name in _CAPTURE:  # numpy and the capture SDK load on first use
         from . import capture
         return getattr(capture, name)
+    if name in _REPLAY:  # lineage.replay: replay, what-if and root cause
+        from . import replay
+        return getattr(replay, name)
     raise AttributeError(f"module 'lineage' has no attribute {name!r}")
 
 
@@ -35,6 +39,8 @@ __all__ = [
     # capturing (lineage.capture)
     "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
     "create_versioned_query", "Fingerprint", "fingerprint",
+    # replaying (lineage.replay)
+    "Replayer", "RootCause", "what_if", "FunctionStore",
     # serving
     "create_app",
     # configuration

@@ -116,6 +116,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_WEB_ASSETS", "",
             "Folder of the browser libraries the explorer and GraphiQL load (the node_modules that `npm ci` "
             "fills); empty means the node_modules beside the source checkout."),
+    Setting("LINEAGE_REPLAY_DIR", "",
+            "Folder where capture keeps each function version (functions/) and the data steps read and "
+            "wrote (inputs/), so runs can be replayed; empty keeps nothing."),
+    Setting("LINEAGE_REPLAY_INPUT_MAX_BYTES", 268435456,
+            "Cap on the data kept in the replay folder's inputs/; the oldest entries go first, 0 keeps none.",
+            _non_negative_int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -91,6 +91,15 @@ def _parameters(run_facets: Mapping[str, Any]) -> str | None:
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def _checkpoint(run_facets: Mapping[str, Any]) -> str | None:
+    """Our ``checkpoint`` facet, without the OpenLineage bookkeeping, as JSON."""
+    facet = run_facets.get("checkpoint")
+    if not isinstance(facet, dict) or not isinstance(facet.get("stream"), str):
+        return None
+    kept = {k: v for k, v in facet.items() if not k.startswith("_")}
+    return json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 @dataclass(frozen=True)
 class _Node:
     label: str
@@ -239,6 +248,7 @@ class Translator:
             "parameters": _parameters(event.run_facets),
             "inputs": self._data_summary(inputs, "inputStatistics"),
             "outputs": self._data_summary(event.outputs, "outputStatistics"),
+            "checkpoint": _checkpoint(event.run_facets),
             **notes, "first_seen": time, "last_seen": time}, time))
         out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), (m.PIPELINE, pid), pid,
                                     {"first_seen": time, "last_seen": time}, time))

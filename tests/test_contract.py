@@ -13,6 +13,7 @@ PUBLIC = [
     "Setting", "Settings", "parse_event", "UnsupportedMediaType", "JsonLimits",
     "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
     "create_versioned_query", "Fingerprint", "fingerprint",
+    "Replayer", "RootCause", "what_if", "FunctionStore",
 ]
 
 
