@@ -14,6 +14,7 @@ from ._errors import LineageError
 from ._events import decode_events
 from ._settings import Settings
 from .cli import add_command, gremlin as cli_gremlin, query as cli_query
+from .replay import cli as replay_cli
 
 
 def _store(args: argparse.Namespace):
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_command(sub, "rebuild", "replay the event log into an empty graph", ["lineage rebuild"], cmd_rebuild)
     cli_gremlin.register(sub)
     cli_query.register(sub)
+    replay_cli.register(sub)
     p = add_command(sub, "serve", "run the HTTP server: OpenLineage ingestion, GraphQL and the lineage explorer",
                     ["lineage serve", "lineage serve --host 0.0.0.0 --port 8080"], cmd_serve)
     p.add_argument("--host", help="listen address, overriding LINEAGE_HOST, e.g. --host 0.0.0.0")

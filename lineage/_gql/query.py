@@ -10,6 +10,7 @@ from strawberry.types import Info
 from .. import _model as m
 from .._runs import mark_code_changes
 from .activity import Activity
+from .rootcause import RootCause, find as find_root_cause
 from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
                     ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
 
@@ -146,6 +147,16 @@ class Query:
                 node["code_changed"] = next((r["code_changed"] for r in runs if r["id"] == node["id"]), None)
             return Run.of(node)
         return await info.context.read("run", load)
+
+    @strawberry.field(description="The first step where a bad run (or a wrong dataset version) parted from a good "
+                                  "one: a code change with both versions and the source diff, changed parameters, "
+                                  "or input data that already differed, walked upstream to where it entered.")
+    async def root_cause(self, info: Info, good_run_id: Optional[str] = None, bad_run_id: Optional[str] = None,
+                         dataset_id: Optional[str] = None, bad_version: Optional[str] = None,
+                         good_version: Optional[str] = None) -> RootCause:
+        settings = getattr(info.context.state, "settings", None)
+        return await info.context.read("rootCause", lambda q: find_root_cause(
+            q, settings, good_run_id, bad_run_id, dataset_id, bad_version, good_version))
 
     @strawberry.field(description="Lineage paths from one artifact down to another, shortest first.")
     async def paths(self, info: Info, from_id: str, to_id: str, max_depth: int = 10, limit: int = 10) -> list[list[str]]:
