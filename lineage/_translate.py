@@ -91,10 +91,10 @@ def _parameters(run_facets: Mapping[str, Any]) -> str | None:
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _checkpoint(run_facets: Mapping[str, Any]) -> str | None:
-    """Our ``checkpoint`` facet, without the OpenLineage bookkeeping, as JSON."""
-    facet = run_facets.get("checkpoint")
-    if not isinstance(facet, dict) or not isinstance(facet.get("stream"), str):
+def _facet_json(run_facets: Mapping[str, Any], key: str, required: str) -> str | None:
+    """Our ``checkpoint`` or ``replay`` facet, without the OpenLineage bookkeeping, as JSON."""
+    facet = run_facets.get(key)
+    if not isinstance(facet, dict) or not isinstance(facet.get(required), str):
         return None
     kept = {k: v for k, v in facet.items() if not k.startswith("_")}
     return json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -248,7 +248,8 @@ class Translator:
             "parameters": _parameters(event.run_facets),
             "inputs": self._data_summary(inputs, "inputStatistics"),
             "outputs": self._data_summary(event.outputs, "outputStatistics"),
-            "checkpoint": _checkpoint(event.run_facets),
+            "checkpoint": _facet_json(event.run_facets, "checkpoint", "stream"),
+            "replay": _facet_json(event.run_facets, "replay", "replayedRunId"),
             **notes, "first_seen": time, "last_seen": time}, time))
         out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), (m.PIPELINE, pid), pid,
                                     {"first_seen": time, "last_seen": time}, time))

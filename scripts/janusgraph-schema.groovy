@@ -35,7 +35,7 @@ def lineageSchema(graph) {
         'feature_view', 'feature_names',
         'run_id', 'state', 'started_at', 'ended_at', 'pipeline_version', 'nominal_start',
         'nominal_end', 'parent_run_id', 'error_message', 'parameters', 'inputs', 'outputs',
-        'sql_parse_error', 'lineage_truncated', 'checkpoint',
+        'sql_parse_error', 'lineage_truncated', 'checkpoint', 'replay',
         'first_seen', 'last_seen', 'prop_times',
     ]
     // label -> identity key (unique per label)

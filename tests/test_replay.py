@@ -12,6 +12,8 @@ from lineage.replay import FunctionStore, Replayer, RootCause, what_if
 from lineage.replay.records import children
 
 STEPS = '''
+import json
+
 import pandas as pd
 from lineage import track_lineage
 
@@ -38,6 +40,10 @@ def price(orders, base=2):
 @track_lineage(input_sources=["orders"], outputs=["gold/revenue"])
 def aggregate(orders):
     return orders.groupby("customer", as_index=False)["amount"].sum()
+
+
+def fit(orders):
+    return json.dumps(sorted(zip(orders["customer"], orders["amount"]))).encode()
 
 
 def price_with_discount(orders, base=2):
@@ -244,3 +250,27 @@ def test_checkpoints_replay_from_3_to_5_only(tracker, store, pipeline, replay_di
         assert (steps <= replayed) == (2 <= i <= 4) and (not steps & replayed) == (not 2 <= i <= 4)
     same = Replayer(store, replay_dir).replay(ids[2], to=ids[4])
     assert [s.run_id for s in same.steps] == [s.run_id for s in report.steps]
+
+
+def test_a_model_is_verified_once_replays_reproduced_every_pipeline_on_its_path(tracker, store, pipeline,
+                                                                                 replay_dir):
+    from lineage import LineageAnalysis
+    m = pipeline.module
+    revenue = m.aggregate(m.price(m.clean(RAW)))
+    with tracker.train("revenue_model", 2, {"gold/revenue": revenue}, function=m.fit) as op:
+        op.add_output("revenue_model", data=m.fit(revenue), version="2", model_name="revenue_model")
+    tracker.flush()
+    q = LineageAnalysis(store.g, store.settings.default_namespace)
+    before = q.reproducibility("revenue_model", 2)
+    assert before["level"] == "reproducible" and len(before["unverified"]) == 4, before
+
+    replayer = Replayer(store, replay_dir)
+    for record in list(tracker.operations.values()):
+        report = replayer.replay(record.run_id)
+        assert report.reproduced, report.to_dict()
+        replayer.record(report)
+        if record.job_name.endswith(".price"):
+            after_one = q.reproducibility("revenue_model", 2)
+    assert after_one["level"] == "reproducible" and len(after_one["unverified"]) < 4
+    after = q.reproducibility("revenue_model", 2)
+    assert after["level"] == "verified" and after["unverified"] == [] and after["reproducible"]

@@ -85,9 +85,11 @@ def test_graphql_root_cause(captured):
     with serve(captured["settings"]) as client:
         answer = gql(client, query, good=captured["good"], bad=captured["bad"])
         missing = gql(client, "{ rootCause(goodRunId: \"x\") { verdict } }")
+        model = gql(client, '{ modelLineage(modelName: "revenue_model") { reproducibilityLevel unverified } }')
     assert "errors" not in answer, answer
     cause = answer["data"]["rootCause"]
     assert cause["verdict"] == "code_change" and cause["functionId"].endswith(".price")
     assert cause["oldVersion"] != cause["newVersion"] and "_rate(base) + 1" in cause["sourceDiff"]
     assert [p["outputsMatched"] for p in cause["path"]] == [True, False]
     assert missing["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+    assert model["data"]["modelLineage"] == {"reproducibilityLevel": "unreproducible", "unverified": []}

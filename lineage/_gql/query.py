@@ -69,7 +69,8 @@ def _model_lineage(q: Any, model_name: str, version: Optional[str]) -> ModelLine
                                          properties=d) for d in lineage["training_datasets"]],
         dataset_snapshots=[d["version"] for d in lineage["training_datasets"] if d["version"]],
         pipelines=[LineageNode.of(n) for n in lineage["pipelines"]],
-        upstream=[LineageNode.of(n) for n in lineage["upstream"]])
+        upstream=[LineageNode.of(n) for n in lineage["upstream"]],
+        reproducibility_level=verdict["level"], unverified=verdict["unverified"])
 
 
 @strawberry.type

@@ -48,8 +48,10 @@ def _replay(args: argparse.Namespace) -> int:
                 result = what_if(replayer, args.run, **options)
                 report = result["replay"]
             else:
-                report = replayer.replay(args.run, current=args.current, **options).to_dict()
-                result = report
+                replayed = replayer.replay(args.run, current=args.current, **options)
+                report = result = replayed.to_dict()
+                if args.record:
+                    result["recordedAs"] = replayer.record(replayed)
         except (NotFound, Ambiguous, InvalidArgument) as exc:
             return render.fail(exc.message)
     if args.json:
@@ -134,6 +136,8 @@ def register(sub: Any) -> None:
                    help="override a recorded parameter (JSON or text), e.g. --param min_qty=2")
     p.add_argument("--what-if", action="store_true", help="let changes flow downstream and list the datasets, "
                    "models and pipelines they would affect, e.g. --what-if --param rate=1.2")
+    p.add_argument("--record", action="store_true", help="store the outcome in the graph (a run of lineage.replay) "
+                   "so models on its path can be verified, e.g. lineage replay RUN --record")
     p.add_argument("--replay-dir", help="the folder capture kept functions and inputs in (default "
                    "LINEAGE_REPLAY_DIR), e.g. --replay-dir ./.lineage-replay")
     p.add_argument("--json", action="store_true", help="print JSON for scripts, e.g. lineage replay RUN --json")

@@ -111,6 +111,7 @@ class Replayer:
 
     def __init__(self, source: Any, replay_dir: str | None = None, *, loader: Loader | None = None,
                  settings: Settings | None = None) -> None:
+        self.source = source
         self.q = records.analysis(source)
         settings = settings or getattr(source, "settings", None) or Settings.from_env()
         folder = replay_dir if replay_dir is not None else settings["LINEAGE_REPLAY_DIR"]
@@ -141,6 +142,14 @@ class Replayer:
             result = self._step(index, recorded, alternate, params or {}, step, current,
                                 produced if propagate else None, changed)
             yield result
+
+    def record(self, report: ReplayReport) -> str:
+        """Store the replay as a fact of the graph (a run of ``lineage.replay``; see
+        :mod:`lineage.replay.verify`), so a model's reproducibility can be ``verified``."""
+        from .verify import record
+        if not hasattr(self.source, "ingest") and not hasattr(getattr(self.source, "store", None), "ingest"):
+            raise InvalidArgument("recording a replay needs a LineageStore or JanusGraphClient to write to")
+        return record(report, self.source)
 
     # -- choosing functions -----------------------------------------------------
 
