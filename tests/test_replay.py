@@ -274,3 +274,28 @@ def test_a_model_is_verified_once_replays_reproduced_every_pipeline_on_its_path(
     assert after_one["level"] == "reproducible" and len(after_one["unverified"]) < 4
     after = q.reproducibility("revenue_model", 2)
     assert after["level"] == "verified" and after["unverified"] == [] and after["reproducible"]
+
+
+def test_the_input_store_keeps_tables_by_fingerprint_within_its_cap(tmp_path):
+    import pyarrow as pa
+    from lineage import fingerprint
+    from lineage.replay import InputStore
+    frames = [pd.DataFrame({"k": list(range(200)), "v": [i] * 200}) for i in range(3)]
+    one = InputStore(tmp_path / "a", 10**9)
+    fps = [fingerprint(f).value for f in frames]
+    assert all(one.put(fp, f) for fp, f in zip(fps, frames))
+    assert not one.put(fps[0], frames[0])  # already kept
+    back = one.get(fps[1])
+    assert isinstance(back, pd.DataFrame) and fingerprint(back).value == fps[1]
+    table = pa.table({"x": [1, 2]})
+    assert one.put(fingerprint(table).value, table) and isinstance(one.get(fingerprint(table).value), pa.Table)
+    assert one.put("sha256:" + "ab" * 32, b"raw") and one.get("sha256:" + "ab" * 32) == b"raw"
+
+    size = (tmp_path / "a" / "inputs").stat().st_size and max(
+        p.stat().st_size for p in (tmp_path / "a" / "inputs").iterdir())
+    capped = InputStore(tmp_path / "b", int(size * 2.5))
+    for fp, f in zip(fps, frames):
+        capped.put(fp, f)
+    assert fps[0] not in capped and fps[1] in capped and fps[2] in capped
+    assert capped.size() <= size * 2.5
+    assert not InputStore(tmp_path / "c", 0).put(fps[0], frames[0])

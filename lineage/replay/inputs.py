@@ -29,6 +29,7 @@ class InputStore:
     def __init__(self, directory: str | os.PathLike[str], max_bytes: int) -> None:
         self.root = Path(directory) / "inputs"
         self.max_bytes = max_bytes
+        self._total: int | None = None  # bytes on disk, counted once, then kept up to date
 
     def _find(self, fp: str) -> Path | None:
         name = _safe(fp)
@@ -83,6 +84,13 @@ class InputStore:
         return True
 
     def _evict(self, keep: Path) -> None:
+        """Drop the oldest entries while over the cap; the folder is listed only then."""
+        if self._total is None:
+            self._total = self.size()
+        else:
+            self._total += keep.stat().st_size
+        if self._total <= self.max_bytes:
+            return
         entries = [(p.stat().st_mtime_ns, p) for p in self.root.iterdir() if not p.name.endswith(".tmp")]
         total = sum(p.stat().st_size for _, p in entries)
         for _, path in sorted(entries):
@@ -91,6 +99,7 @@ class InputStore:
             if path != keep:
                 total -= path.stat().st_size
                 path.unlink(missing_ok=True)
+        self._total = total
 
     def get(self, fp: str) -> Any:
         """The data kept under ``fp`` in the form it was captured in (a file comes back as a path)."""
@@ -107,4 +116,6 @@ class InputStore:
         return str(path)
 
     def size(self) -> int:
-        return sum(p.stat().st_size for p in self.root.iterdir()) if self.root.exists() else 0
+        if not self.root.exists():
+            return 0
+        return sum(p.stat().st_size for p in self.root.iterdir() if not p.name.endswith(".tmp"))
