@@ -138,7 +138,9 @@ def test_a_changed_body_diverges_at_exactly_that_step_and_root_cause_names_it(tr
     pipeline.write(STEPS.replace("* _rate(base)\n    return out", "* _rate(base) + 1\n    return out", 1))
     bad = pipeline.run(tracker)
 
+    runs_before = len(tracker.operations)
     report = Replayer(store, replay_dir).replay(good, current=True)
+    assert len(tracker.operations) == runs_before  # replaying the decorated code captured nothing
     assert [s.status for s in report.steps] == ["reproduced", "diverged", "reproduced"], report.to_dict()
     diverged = report.first_divergence
     assert diverged.function_id.endswith(".price") and diverged.inputs_matched

@@ -164,6 +164,7 @@ class Replayer:
             entry = self.functions.get(version)
             return entry.function_id, self.functions.load(version), version
         fn = load_current(function) if isinstance(function, str) else function
+        fn = inspect.unwrap(fn) if callable(fn) else fn  # a replay is not captured again
         if not callable(fn):
             raise InvalidArgument(f"the alternate function must be callable or module:name; got {function!r}")
         ident = function_id(fn)
@@ -198,6 +199,7 @@ class Replayer:
                 fn = load_current(f"{entry.module}:{entry.qualname}")
             else:
                 fn = load_current(str(ident))
+            fn = inspect.unwrap(fn)  # a replay is not captured again
             return fn, code_version(fn)[0]
         if not version:
             raise _Skip("the run recorded no code version")
