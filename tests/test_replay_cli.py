@@ -93,3 +93,26 @@ def test_graphql_root_cause(captured):
     assert [p["outputsMatched"] for p in cause["path"]] == [True, False]
     assert missing["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
     assert model["data"]["modelLineage"] == {"reproducibilityLevel": "unreproducible", "unverified": []}
+
+
+def test_checkpoints_command_lists_a_stream_and_replays_a_range(captured, capsys, store):
+    from test_replay import _stream
+    tracker = LineageTracker(store=store, replay_dir=captured["replay_dir"])
+    set_global_tracker(tracker)
+    try:
+        _stream(tracker, captured["pipeline"], 5)
+    finally:
+        set_global_tracker(None)
+        tracker.close()
+    assert main(["checkpoints", "orders_stream"]) == 0
+    out = capsys.readouterr().out
+    assert "checkpoints of orders_stream: 5" in out and out.count("COMPLETE") == 5
+    assert main(["checkpoints", "orders_stream", "--json"]) == 0
+    assert [c["sequence"] for c in json.loads(capsys.readouterr().out)] == [1, 2, 3, 4, 5]
+
+    assert main(["replay", "orders_stream@3", "--to", "orders_stream@5", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["reproduced"] and len(report["steps"]) == 6
+    assert main(["replay", "orders_stream@9"]) == 1
+    assert "stream orders_stream has no checkpoint 9; list them with lineage checkpoints orders_stream" \
+        in capsys.readouterr().err

@@ -113,6 +113,25 @@ def _root_cause(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checkpoints(args: argparse.Namespace) -> int:
+    from .checkpoints import checkpoints
+
+    with _open(args) as client:
+        try:
+            found = checkpoints(client, args.stream, since=args.since, until=args.until)
+        except (NotFound, Ambiguous, InvalidArgument) as exc:
+            return render.fail(exc.message)
+    if args.json:
+        render.print_json(found)
+        return 0
+    rows = [[c.get("sequence"), c["runId"], c.get("status"), c.get("offset"), c.get("endOffset"),
+             c.get("partition") or c.get("snapshot"), c.get("startedAt"), len(c.get("provenanceRecords") or [])]
+            for c in found]
+    render.print_table(["seq", "checkpoint", "status", "offset", "end offset", "partition/snapshot", "started",
+                        "steps"], rows, f"checkpoints of {args.stream}: {len(rows)}")
+    return 0
+
+
 def register(sub: Any) -> None:
     p = add_command(sub, "replay", "re-run a recorded run (or checkpoints) with the recorded function versions "
                     "and report each step as reproduced or diverged; --what-if swaps a function or parameters",
@@ -141,6 +160,15 @@ def register(sub: Any) -> None:
     p.add_argument("--replay-dir", help="the folder capture kept functions and inputs in (default "
                    "LINEAGE_REPLAY_DIR), e.g. --replay-dir ./.lineage-replay")
     p.add_argument("--json", action="store_true", help="print JSON for scripts, e.g. lineage replay RUN --json")
+
+    p = add_command(sub, "checkpoints", "the checkpoints of a stream in sequence order: id, status, offsets and "
+                    "how many steps ran on each slice",
+                    ["lineage checkpoints orders_stream",
+                     "lineage checkpoints orders_stream --since 2026-11-01T00:00:00Z --json"], _checkpoints)
+    p.add_argument("stream", help="the stream's job name, e.g. orders_stream")
+    p.add_argument("--since", help="only checkpoints started at or after this time, e.g. --since 2026-11-01T00:00:00Z")
+    p.add_argument("--until", help="only checkpoints started at or before this time, e.g. --until 2026-11-02T00:00:00Z")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts, e.g. lineage checkpoints S --json")
 
     p = add_command(sub, "root-cause", "name the first step where a bad run (or dataset version) parted from a "
                     "good one: a code change with the source diff, changed parameters, or changed input data",
