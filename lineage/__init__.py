@@ -20,6 +20,7 @@ _LAZY = {  # loaded on first use: the web stack, numpy, pyarrow and DuckDB only 
     "create_app": "._server", "LineageQueryEngine": ".query", "LineageVisualizer": ".query",
     "LineageMetadataRepository": ".provenance", "ProvenanceRecorder": ".provenance",
     **{name: ".capture" for name in _CAPTURE},
+    **{name: ".replay" for name in ("Replayer", "RootCause", "what_if", "FunctionStore")},
 }
 
 
@@ -40,6 +41,8 @@ __all__ = [
     "create_versioned_query", "Fingerprint", "fingerprint",
     # provenance, analytics and exports
     "ProvenanceRecorder", "LineageMetadataRepository", "LineageQueryEngine", "LineageVisualizer",
+    # replaying (lineage.replay)
+    "Replayer", "RootCause", "what_if", "FunctionStore",
     # serving
     "create_app",
     # configuration

@@ -113,7 +113,9 @@ class LineageAnalysis(LineageQueries):
     def reproducibility(self, model_name: str, version: Any = None, max_depth: int = 10) -> dict[str, Any]:
         """Reproducible only when every training input is pinned to a version and
         every pipeline on the path (the trainer and those that made each upstream
-        artifact) has a code version. ``missing`` says what is not."""
+        artifact) has a code version. ``missing`` says what is not. ``level`` is
+        ``verified`` when, moreover, each of those pipelines has a recorded replay that
+        reproduced a run at its code version (``unverified`` lists those without)."""
         found, trained, _trainers, upstream, info = self._training(model_name, version, max_depth)
         ident = {vid: node_dict(vid, props)["id"] for vid, props in info.items()}
         model_id = ident[found.vid]
@@ -135,11 +137,22 @@ class LineageAnalysis(LineageQueries):
             if not code:
                 missing.append(f"pipeline {pipeline} (which wrote {art}) has no code version")
         model = info[found.vid]
+        unverified = self._unverified(writers_of) if not missing else []
         return {
             "model_id": model_id, "model_name": model.get("model_name"), "version": model.get("version"),
             "reproducible": not missing, "missing": missing, "snapshots": dict(pins),
+            "level": "unreproducible" if missing else ("reproducible" if unverified else "verified"),
+            "unverified": unverified,
             "pipelines": {p: c for p, (_, c) in sorted(writers_of.items())},
         }
+
+    def _unverified(self, writers: dict[str, tuple[str, str | None]]) -> list[str]:
+        """What keeps a reproducible model from "verified": pipelines on its path with no
+        recorded replay that reproduced a run at their code version."""
+        from .replay.verify import verified_versions
+        done = verified_versions(self.g)
+        return [f"no replay reproduced pipeline {p} at code version {c}" for p, (_, c) in sorted(writers.items())
+                if (p, c) not in done]
 
     # -- recipes -----------------------------------------------------------------
 

@@ -50,7 +50,8 @@ VERTEX_KEYS: dict[str, tuple[str, ...]] = {
     FEATURE: ("feature_view", "feature_names", "version", "namespace", "name", "description"),
     RUN: ("run_id", "pipeline_id", "state", "started_at", "ended_at", "pipeline_version",
           "nominal_start", "nominal_end", "parent_run_id", "error_message", "code_version", "parameters",
-          "inputs", "outputs", "sql_parse_error", "lineage_truncated", *AUDIT_KEYS, *HEARTBEAT_KEYS),
+          "inputs", "outputs", "sql_parse_error", "lineage_truncated", "checkpoint", "replay", *AUDIT_KEYS,
+          *HEARTBEAT_KEYS),
 }
 COMMON_KEYS = ("first_seen", "last_seen", "prop_times")
 EDGE_KEYS = ("pipeline_id", "version", "first_seen", "last_seen", "prop_times")

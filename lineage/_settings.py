@@ -171,6 +171,12 @@ SETTINGS: tuple[Setting, ...] = (
             "catalog's http(s) URL."),
     Setting("LINEAGE_ICEBERG_WAREHOUSE", "",
             "Iceberg warehouse location for the catalog above, e.g. file:///data/warehouse or s3://bucket/wh."),
+    Setting("LINEAGE_REPLAY_DIR", "",
+            "Folder where capture keeps each function version (functions/) and the data steps read and "
+            "wrote (inputs/), so runs can be replayed; empty keeps nothing."),
+    Setting("LINEAGE_REPLAY_INPUT_MAX_BYTES", 268435456,
+            "Cap on the data kept in the replay folder's inputs/; the oldest entries go first, 0 keeps none.",
+            _non_negative_int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

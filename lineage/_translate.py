@@ -92,6 +92,15 @@ def _parameters(run_facets: Mapping[str, Any]) -> str | None:
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def _facet_json(run_facets: Mapping[str, Any], key: str, required: str) -> str | None:
+    """Our ``checkpoint`` or ``replay`` facet, without the OpenLineage bookkeeping, as JSON."""
+    facet = run_facets.get(key)
+    if not isinstance(facet, dict) or not isinstance(facet.get(required), str):
+        return None
+    kept = {k: v for k, v in facet.items() if not k.startswith("_")}
+    return json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 @dataclass(frozen=True)
 class _Node:
     label: str
@@ -241,6 +250,8 @@ class Translator:
             "parameters": _parameters(event.run_facets),
             "inputs": self._data_summary(inputs, "inputStatistics"),
             "outputs": self._data_summary(event.outputs, "outputStatistics"),
+            "checkpoint": _facet_json(event.run_facets, "checkpoint", "stream"),
+            "replay": _facet_json(event.run_facets, "replay", "replayedRunId"),
             **notes, "first_seen": time, "last_seen": time, **catalog_facets.run_props(event.run_facets)}, time))
         out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), (m.PIPELINE, pid), pid,
                                     {"first_seen": time, "last_seen": time}, time))

@@ -44,7 +44,7 @@ def lineageSchema(graph) {
         'feature_view', 'feature_names',
         'run_id', 'state', 'started_at', 'ended_at', 'pipeline_version', 'nominal_start',
         'nominal_end', 'parent_run_id', 'error_message', 'parameters', 'inputs', 'outputs',
-        'sql_parse_error', 'lineage_truncated',
+        'sql_parse_error', 'lineage_truncated', 'checkpoint', 'replay',
         'first_seen', 'last_seen', 'prop_times', 'rev',
         'event_fp', 'event_kind', 'event_type', 'event_time', 'event_run', 'event_job',
         'event_received', 'event_payload',

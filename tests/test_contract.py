@@ -14,6 +14,7 @@ PUBLIC = [
     "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
     "create_versioned_query", "Fingerprint", "fingerprint",
     "ProvenanceRecorder", "LineageMetadataRepository", "LineageQueryEngine", "LineageVisualizer",
+    "Replayer", "RootCause", "what_if", "FunctionStore",
 ]
 
 

@@ -12,6 +12,7 @@ from .._runs import mark_code_changes
 from .activity import Activity
 from .components import Component
 from .provenance import ProvenanceFilterInput, ProvenanceRecord, provenance_records
+from .rootcause import RootCause, find as find_root_cause
 from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
                     ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
 
@@ -70,7 +71,8 @@ def _model_lineage(q: Any, model_name: str, version: Optional[str]) -> ModelLine
                                          properties=d) for d in lineage["training_datasets"]],
         dataset_snapshots=[d["version"] for d in lineage["training_datasets"] if d["version"]],
         pipelines=[LineageNode.of(n) for n in lineage["pipelines"]],
-        upstream=[LineageNode.of(n) for n in lineage["upstream"]])
+        upstream=[LineageNode.of(n) for n in lineage["upstream"]],
+        reproducibility_level=verdict["level"], unverified=verdict["unverified"])
 
 
 @strawberry.type
@@ -157,6 +159,16 @@ class Query:
         gone = info.context.state.settings["LINEAGE_COMPONENT_GONE_INTERVALS"]
         return await info.context.read("components", lambda q: [
             Component.of(c) for c in liveness.components(q.g, gone_intervals=gone)])
+
+    @strawberry.field(description="The first step where a bad run (or a wrong dataset version) parted from a good "
+                                  "one: a code change with both versions and the source diff, changed parameters, "
+                                  "or input data that already differed, walked upstream to where it entered.")
+    async def root_cause(self, info: Info, good_run_id: Optional[str] = None, bad_run_id: Optional[str] = None,
+                         dataset_id: Optional[str] = None, bad_version: Optional[str] = None,
+                         good_version: Optional[str] = None) -> RootCause:
+        settings = getattr(info.context.state, "settings", None)
+        return await info.context.read("rootCause", lambda q: find_root_cause(
+            q, settings, good_run_id, bad_run_id, dataset_id, bad_version, good_version))
 
     @strawberry.field(description="Lineage paths from one artifact down to another, shortest first.")
     async def paths(self, info: Info, from_id: str, to_id: str, max_depth: int = 10, limit: int = 10) -> list[list[str]]:

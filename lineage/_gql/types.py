@@ -84,6 +84,12 @@ class ModelLineage:
     dataset_snapshots: list[str] = strawberry.field(description="The pinned versions of the training inputs.")
     pipelines: list[LineageNode]
     upstream: list[LineageNode]
+    reproducibility_level: str = strawberry.field(
+        default="unreproducible",
+        description="unreproducible, reproducible (inputs pinned, code versions known) or verified (and a "
+                    "recorded replay reproduced each pipeline on the path at its code version).")
+    unverified: list[str] = strawberry.field(default_factory=list,
+                                             description="What keeps a reproducible model from verified.")
 
 
 @strawberry.type

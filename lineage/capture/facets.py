@@ -9,6 +9,8 @@ facet key          attached to  fields
 ``codeVersion``    job          ``functionId``, ``versionHash``, ``language``, ``callees``
 ``parameters``     run          ``parameters``, ``redacted``, ``truncated``
 ``dataFingerprint`` dataset     ``fingerprint``, ``orderIndependent``, ``rowCount``, ``size``
+``checkpoint``     run          ``checkpointId``, ``stream``, ``sequence``, ``status``, ``offset``,
+                                ``endOffset``, ``partition``, ``snapshot``, ``provenanceRecords``
 =================  ===========  =====================================================
 """
 
@@ -57,5 +59,23 @@ class DataFingerprintDatasetFacet(DatasetFacet):
         return SCHEMA_BASE + "DataFingerprintDatasetFacet.json#/$defs/DataFingerprintDatasetFacet"
 
 
-FACET_CLASSES = (CodeVersionJobFacet, ParametersRunFacet, DataFingerprintDatasetFacet)
-__all__ = ["CodeVersionJobFacet", "ParametersRunFacet", "DataFingerprintDatasetFacet", "FACET_CLASSES", "PRODUCER"]
+@attr.define
+class CheckpointRunFacet(RunFacet):
+    checkpointId: str  # noqa: N815
+    stream: str
+    status: str
+    sequence: int | None = attr.field(default=None)
+    offset: int | None = attr.field(default=None)
+    endOffset: int | None = attr.field(default=None)  # noqa: N815
+    partition: str | None = attr.field(default=None)
+    snapshot: str | None = attr.field(default=None)
+    provenanceRecords: list[dict[str, Any]] = attr.field(factory=list)  # noqa: N815
+
+    @staticmethod
+    def _get_schema() -> str:
+        return SCHEMA_BASE + "CheckpointRunFacet.json#/$defs/CheckpointRunFacet"
+
+
+FACET_CLASSES = (CodeVersionJobFacet, ParametersRunFacet, DataFingerprintDatasetFacet, CheckpointRunFacet)
+__all__ = ["CodeVersionJobFacet", "ParametersRunFacet", "DataFingerprintDatasetFacet", "CheckpointRunFacet",
+           "FACET_CLASSES", "PRODUCER"]

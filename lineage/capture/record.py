@@ -21,7 +21,7 @@ from openlineage.client.facet_v2 import (dataset_type_dataset, dataset_version_d
                                          source_code_job, source_code_location_job, sql_job)
 
 from .._facets import PRODUCER, MLModelDatasetFacet
-from .facets import CodeVersionJobFacet, DataFingerprintDatasetFacet, ParametersRunFacet
+from .facets import CheckpointRunFacet, CodeVersionJobFacet, DataFingerprintDatasetFacet, ParametersRunFacet
 
 
 class OperationType(str, enum.Enum):
@@ -93,6 +93,7 @@ class StepRecord:
     description: str | None = None
     request_id: str | None = None                                    # audit: this record's request id
     input_request_ids: list[str] = field(default_factory=list)       # and those of the records it read
+    checkpoint: dict[str, Any] | None = None   # set on the run of a stream checkpoint
 
     @property
     def error_info(self) -> dict[str, str] | None:
@@ -164,6 +165,10 @@ def _run(record: StepRecord, final: bool) -> ol.Run:
             run=parent_run.Run(runId=record.parent_run_id),
             job=parent_run.Job(namespace=record.parent_job[0], name=record.parent_job[1]),
             root=root, producer=PRODUCER)
+    if record.checkpoint is not None:
+        status = "IN_PROGRESS" if not final else ("FAILED" if record.error_type is not None else "COMPLETE")
+        facets["checkpoint"] = CheckpointRunFacet(**{**record.checkpoint, "status": status,
+                                                     "checkpointId": record.run_id}, producer=PRODUCER)
     if final and record.error_type is not None:
         facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
             message=f"{record.error_type}: {record.error_message}", programmingLanguage="python",

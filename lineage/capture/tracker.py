@@ -105,6 +105,8 @@ class Operation:
         if function is not None:
             r.function_id = function_id(function)
             r.code_version, r.callees = self.tracker.code_version_of(function)
+            if self.tracker.function_store is not None:
+                self.tracker._guard(self.tracker.function_store.put, function, r.code_version)
             source = self.tracker.source_of(function)
             r.source, r.source_path = source
         if version is not None:
@@ -183,6 +185,9 @@ class Operation:
                 _CURRENT.reset(self._token)
             except ValueError:  # finished in another context than it started in
                 _CURRENT.set(None)
+        if _CURRENT.get() is not None and _CURRENT.get().record.checkpoint is not None:
+            from ..replay.checkpoints import collect
+            self.tracker._guard(collect, _CURRENT.get(), r)
         self.tracker._emit(rec.final_event, r)
         self.tracker._remember(r)
         return r
@@ -233,8 +238,9 @@ class LineageTracker(CapturePoints):
     def __init__(self, storage_backend: Any = None, *, client: Any = None, store: Any = None,
                  settings: Settings | None = None, namespace: str | None = None, enabled: bool | None = None,
                  background: bool = True, order_independent: bool | None = None, fingerprint_data: bool = True,
-                 keep: int = 1000) -> None:
+                 keep: int = 1000, replay_dir: str | os.PathLike[str] | None = None) -> None:
         self.settings = settings or Settings.from_env()
+        self._replay_stores(replay_dir)
         self.namespace = namespace or self.settings.default_namespace
         self.enabled = self.settings["LINEAGE_CAPTURE_ENABLED"] if enabled is None else enabled
         self.order_independent = (self.settings["LINEAGE_CAPTURE_ORDER_INDEPENDENT"]
@@ -261,6 +267,18 @@ class LineageTracker(CapturePoints):
         self._source_cache: weakref.WeakKeyDictionary[Any, tuple[str | None, str | None]] = \
             weakref.WeakKeyDictionary()
 
+    def _replay_stores(self, replay_dir: str | os.PathLike[str] | None) -> None:
+        """With a replay folder, each function version and the data steps see are kept
+        (see :mod:`lineage.replay`)."""
+        folder = replay_dir if replay_dir is not None else self.settings["LINEAGE_REPLAY_DIR"]
+        self.function_store: Any = None
+        self.input_store: Any = None
+        if folder:
+            from ..replay.functions import FunctionStore
+            from ..replay.inputs import InputStore
+            self.function_store = FunctionStore(folder)
+            self.input_store = InputStore(folder, self.settings["LINEAGE_REPLAY_INPUT_MAX_BYTES"])
+
     # -- the public surface ------------------------------------------------------
 
     def operation(self, name: str, operation_type: OperationType | str = OperationType.TRANSFORM, *,
@@ -281,6 +299,12 @@ class LineageTracker(CapturePoints):
             dataset, data = item if isinstance(item, tuple) else (item, None)
             op.add_output(dataset, data)
         return op
+
+    def checkpoint(self, stream: str, **where: Any) -> Operation:
+        """A checkpoint of a stream (``sequence``, ``offset``, ``end_offset``, ``partition``,
+        ``snapshot``, ``checkpoint_id``): see :mod:`lineage.replay.checkpoints`."""
+        from ..replay.checkpoints import begin
+        return begin(self, stream, **where)
 
     def current(self) -> Operation | None:
         """The operation running in this context, if any."""
@@ -320,6 +344,7 @@ class LineageTracker(CapturePoints):
         snapshot = copy.copy(record)
         snapshot.inputs, snapshot.outputs = list(record.inputs), list(record.outputs)
         snapshot.parameters, snapshot.redacted = dict(record.parameters), list(record.redacted)
+        snapshot.checkpoint = copy.deepcopy(record.checkpoint)
         self.emitter.submit(lambda: [build(snapshot)])
 
     def _audit(self, record: StepRecord) -> None:
@@ -382,6 +407,8 @@ class LineageTracker(CapturePoints):
             else:
                 rows, size = volume(data)
                 fp = Fingerprint("", rows, size)
+        if fp is not None and fp.value and self.input_store is not None:
+            self._guard(self.input_store.put, fp.value, data)
         if key is None and isinstance(data, (str, os.PathLike)):
             key = NodeKey("file", os.path.abspath(os.fspath(data)))
         if key is None and fp is not None and fp.value and not output:

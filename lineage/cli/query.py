@@ -88,7 +88,8 @@ def _model(q: Any, args: argparse.Namespace) -> Any:
     if not args.json:
         framework = f" ({model['framework']})" if model.get("framework") else ""
         render.line(f"{model['id']}{framework}: "
-                    + ("reproducible" if verdict["reproducible"] else "NOT reproducible"))
+                    + ({"verified": "reproducible, verified by replay", "reproducible": "reproducible"}
+                       .get(verdict.get("level"), "reproducible") if verdict["reproducible"] else "NOT reproducible"))
         render.print_table(["input", "type", "trained on version", "current version", "layer"],
                            [[n["id"], n["label"], n.get("version"), n.get("current_version"), n.get("layer")]
                             for n in lineage["training_datasets"]], "training inputs")

@@ -1,0 +1,67 @@
+"""Replays as recorded facts: a replay becomes a run of the job ``lineage.replay``
+whose ``replay`` run facet names the run it replayed and each step's recorded
+code version and outcome. It goes through the one translator like any event,
+and the reproducibility verdict of a model reads it: a model is **verified**
+when it is reproducible and every pipeline on its path has a replay that
+reproduced a run at the pipeline's current code version."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import attr
+from openlineage.client import event_v2 as ol
+from openlineage.client.generated.base import RunFacet
+from openlineage.client.serde import Serde
+
+from .. import _model as m
+from .._builders import now_iso
+from .._facets import PRODUCER, SCHEMA_BASE
+
+REPLAY_JOB = "lineage.replay"
+
+
+@attr.define
+class ReplayRunFacet(RunFacet):
+    replayedRunId: str  # noqa: N815
+    reproduced: bool
+    steps: list[dict[str, Any]] = attr.field(factory=list)
+
+    @staticmethod
+    def _get_schema() -> str:
+        return SCHEMA_BASE + "ReplayRunFacet.json#/$defs/ReplayRunFacet"
+
+
+def replay_event(report: Any, namespace: str) -> dict[str, Any]:
+    steps = [{"runId": s.run_id, "pipelineId": s.pipeline_id, "recordedVersion": s.recorded_version,
+              "replayedVersion": s.replayed_version, "status": s.status} for s in report.steps]
+    facet = ReplayRunFacet(replayedRunId=report.run_id, reproduced=report.reproduced, steps=steps, producer=PRODUCER)
+    event = ol.RunEvent(eventType=ol.RunState.COMPLETE, eventTime=now_iso(),
+                        run=ol.Run(runId=str(uuid.uuid4()), facets={"replay": facet}),
+                        job=ol.Job(namespace=namespace, name=REPLAY_JOB), inputs=[], outputs=[], producer=PRODUCER)
+    return Serde.to_dict(event)
+
+
+def record(report: Any, store: Any) -> str:
+    """Store ``report`` as a replay run (``store``: a LineageStore or JanusGraphClient); its run id."""
+    target = getattr(store, "store", store)
+    event = replay_event(report, target.settings.default_namespace)
+    target.ingest([event])
+    return event["run"]["runId"]
+
+
+def verified_versions(g: Any) -> set[tuple[str, str]]:
+    """(pipeline, code version) pairs some recorded replay reproduced."""
+    out: set[tuple[str, str]] = set()
+    for text in g.V().has_label(m.RUN).has("pipeline_id", REPLAY_JOB).values("replay").to_list():
+        try:
+            facet = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        for s in facet.get("steps") or []:
+            if s.get("status") == "reproduced" and s.get("pipelineId") and s.get("recordedVersion") \
+                    and s.get("recordedVersion") == s.get("replayedVersion"):
+                out.add((s["pipelineId"], s["recordedVersion"]))
+    return out
