@@ -150,7 +150,7 @@ class LineageAnalysis(LineageQueries):
         """What keeps a reproducible model from "verified": pipelines on its path with no
         recorded replay that reproduced a run at their code version."""
         from .replay.verify import verified_versions
-        done = verified_versions(self.g)
+        done = verified_versions(self.graph)
         return [f"no replay reproduced pipeline {p} at code version {c}" for p, (_, c) in sorted(writers.items())
                 if (p, c) not in done]
 

@@ -92,11 +92,10 @@ def test_model_degradation_use_case_from_python(store, warehouse):
 
 def test_model_degradation_from_the_cli(store, warehouse, capsys, monkeypatch):
     _train(JanusGraphClient(store=store), warehouse.catalog, warehouse.first)
-    for name in ("LINEAGE_DB", "LINEAGE_GREMLIN_URL", "LINEAGE_EVENT_LOG", "LINEAGE_ICEBERG_URI", "COLUMNS"):
+    for name in ("LINEAGE_DB", "LINEAGE_GREMLIN_URL", "LINEAGE_ICEBERG_URI", "COLUMNS"):
         monkeypatch.delenv(name, raising=False)
     if store.settings.gremlin_url:
         monkeypatch.setenv("LINEAGE_GREMLIN_URL", store.settings.gremlin_url)
-        monkeypatch.setenv("LINEAGE_EVENT_LOG", store.settings["LINEAGE_EVENT_LOG"])
     else:
         monkeypatch.setenv("LINEAGE_DB", store.settings.db_path)
     monkeypatch.setenv("LINEAGE_ICEBERG_WAREHOUSE", warehouse.warehouse)

@@ -29,11 +29,10 @@ def captured(store, tmp_path, monkeypatch, backend_name):
     finally:
         set_global_tracker(None)
         tracker.close()
-    for name in ("LINEAGE_DB", "LINEAGE_GREMLIN_URL", "LINEAGE_EVENT_LOG", "COLUMNS"):
+    for name in ("LINEAGE_DB", "LINEAGE_GREMLIN_URL", "COLUMNS"):
         monkeypatch.delenv(name, raising=False)
     if store.settings.gremlin_url:
         monkeypatch.setenv("LINEAGE_GREMLIN_URL", store.settings.gremlin_url)
-        monkeypatch.setenv("LINEAGE_EVENT_LOG", store.settings["LINEAGE_EVENT_LOG"])
     else:
         monkeypatch.setenv("LINEAGE_DB", store.settings.db_path)
     monkeypatch.setenv("LINEAGE_REPLAY_DIR", str(replay_dir))

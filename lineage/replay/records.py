@@ -18,8 +18,10 @@ def analysis(source: Any) -> LineageAnalysis:
         return source
     if hasattr(source, "queries"):
         return source.queries
-    if hasattr(source, "g") and hasattr(source, "settings"):
-        return LineageAnalysis(source.g, source.settings.default_namespace)
+    if hasattr(source, "graph") and hasattr(source, "settings"):   # a LineageStore
+        return LineageAnalysis(source.graph, source.settings.default_namespace)
+    if hasattr(source, "graph") and hasattr(source, "default_namespace"):   # the query layer, wrapped (metrics)
+        return source
     raise InvalidArgument("replay reads a LineageStore, a JanusGraphClient or a LineageAnalysis; "
                           f"got {type(source).__name__}")
 

@@ -52,10 +52,12 @@ def record(report: Any, store: Any) -> str:
     return event["run"]["runId"]
 
 
-def verified_versions(g: Any) -> set[tuple[str, str]]:
-    """(pipeline, code version) pairs some recorded replay reproduced."""
+def verified_versions(graph: Any) -> set[tuple[str, str]]:
+    """(pipeline, code version) pairs some recorded replay reproduced, read through the
+    graph interface (:class:`lineage.graph.Graph`)."""
     out: set[tuple[str, str]] = set()
-    for text in g.V().has_label(m.RUN).has("pipeline_id", REPLAY_JOB).values("replay").to_list():
+    runs = graph.describe(graph.vertices(m.RUN, "pipeline_id", REPLAY_JOB))
+    for text in (props.get("replay") for props in runs.values()):
         try:
             facet = json.loads(text)
         except (TypeError, ValueError):
