@@ -8,6 +8,7 @@ add ``distance`` (hops from the node asked about).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -74,6 +75,17 @@ def node_dict(vid: Any, info: dict[str, Any], distance: int | None = None) -> di
     if distance is not None:
         out["distance"] = distance
     return out
+
+
+def _result(run: dict[str, Any]) -> dict[str, Any]:
+    """One run of a check as a result: pass/fail, when, and the assertions it made."""
+    try:
+        assertions = json.loads(run["assertions"]) if run.get("assertions") else []
+    except ValueError:
+        assertions = []
+    return {"run_id": run["id"], "result": run.get("result"), "state": run.get("state"),
+            "time": run.get("ended_at") or run.get("started_at") or run.get("last_seen"),
+            "error_message": run.get("error_message"), "assertions": assertions}
 
 
 class LineageQueries:
@@ -168,6 +180,31 @@ class LineageQueries:
         runs.sort(key=lambda r: (r.get("started_at") or r.get("first_seen") or "", r["id"]), reverse=True)
         return runs[:check_cap(limit, "limit")]
 
+    def checks(self, node_id: str | NodeKey, label: str | None = None, runs: int = 1) -> dict[str, Any]:
+        """The data-quality checks of an artifact, each with its newest ``runs`` results
+        (newest first), and the artifact's status: FAIL when any check's latest result
+        failed, PASS when every check has passed, else None."""
+        found = self.resolve(node_id, label)
+        runs = check_cap(runs, "runs")
+        checks = sorted({h.target for h in self.graph.hops([found.vid], IN, [m.CHECKS])}, key=str)
+        of: dict[Any, list[Any]] = {}
+        for hop in self.graph.hops(checks, IN, [m.RUN_OF]):
+            of.setdefault(hop.source, []).append(hop.target)
+        info = self.graph.describe([*checks, *(r for rs in of.values() for r in rs)])
+        out = []
+        for vid in checks:
+            check = node_dict(vid, info[vid])
+            results = [_result(node_dict(r, info[r])) for r in of.get(vid, [])]
+            results.sort(key=lambda r: (r["time"] or "", r["run_id"]), reverse=True)
+            check["results"] = results[:runs]
+            check["latest"] = results[0] if results else None
+            out.append(check)
+        out.sort(key=lambda c: (c["id"],))
+        latest = [c["latest"]["result"] for c in out if c["latest"]]
+        status = "FAIL" if "FAIL" in latest else "PASS" if out and latest and all(
+            r == "PASS" for r in latest) and len(latest) == len(out) else None
+        return {"id": found.key, "label": found.label, "status": status, "checks": out}
+
     # -- lineage ---------------------------------------------------------------
 
     def _expand(self, found: Resolved, direction: str, depth: int, cap: int, paths: bool = False) -> Expansion:
@@ -224,35 +261,41 @@ class LineageQueries:
         check_depth(depth)
         check_cap(node_cap)
         found = self.resolve(node_id, node_type)
-        seeds = [found.vid]
+        ways = (UP, DOWN) if direction == "both" else (direction,)
+        # (seed, its side): an artifact is expanded both ways; a pipeline's (or a run's)
+        # inputs are upstream of it and its outputs downstream, never the other way round
+        seeds: list[tuple[Any, str]] = [(found.vid, way) for way in ways]
         if found.label in (m.PIPELINE, m.RUN):
             pipes = [found.vid]
             if found.label == m.RUN:
                 pipes = [h.target for h in self.graph.hops(pipes, OUT, [m.RUN_OF])]
-            seeds = sorted({h.target for h in self.graph.hops(pipes, OUT, [m.CONSUMES, m.PRODUCES])}
-                           | {h.target for h in self.graph.hops(pipes, IN, [m.GENERATED_BY])}, key=str)
+            ins = {h.target for h in self.graph.hops(pipes, OUT, [m.CONSUMES])}
+            outs = {h.target for h in self.graph.hops(pipes, OUT, [m.PRODUCES])} | \
+                {h.target for h in self.graph.hops(pipes, IN, [m.GENERATED_BY])}
+            seeds = [(v, UP) for v in sorted(ins, key=str) if UP in ways] + \
+                [(v, DOWN) for v in sorted(outs, key=str) if DOWN in ways]
         distance: dict[Any, int] = {found.vid: 0}
-        side: dict[Any, set[str]] = {found.vid: {UP, DOWN}}
+        side: dict[Any, set[str]] = {found.vid: set(ways)}
         info: dict[Any, dict[str, Any]] = {}
         truncated = False
-        for seed in seeds:
+        for seed, way in seeds:
             distance.setdefault(seed, 1 if seed != found.vid else 0)
-            side[seed] = {UP, DOWN}
-            for way in ((UP, DOWN) if direction == "both" else (direction,)):
-                result = self.graph.expand(seed, way, depth, node_cap, paths=False)
-                truncated |= result.truncated
-                info.update(result.info)
-                for vid, d in result.distance.items():
-                    d += distance[seed]
-                    if d <= depth:
-                        side.setdefault(vid, set()).add(way)
-                        if d < distance.get(vid, d + 1):
-                            distance[vid] = d
-        # a pipeline that wrote an upstream artifact on the edge of the view (or read a
-        # downstream one) lies beyond the depth asked for
-        inside = {v for v in distance if distance[v] < depth}
-        wrote = [v for v in distance if v in inside or DOWN in side[v]]
-        read = [v for v in distance if v in inside or UP in side[v]] if direction != UP else []
+            side.setdefault(seed, set()).add(way)
+            result = self.graph.expand(seed, way, depth, node_cap, paths=False)
+            truncated |= result.truncated
+            info.update(result.info)
+            for vid, d in result.distance.items():
+                d += distance[seed]
+                if d <= depth:
+                    side.setdefault(vid, set()).add(way)
+                    if d < distance.get(vid, d + 1):
+                        distance[vid] = d
+        # the pipelines on the lineage: those that wrote an upstream artifact and those
+        # that read a downstream one (never a sibling reading the same inputs, nor the
+        # focus's producer downstream); past the depth asked for, none
+        artifacts = [v for v in distance if v != found.vid or found.label not in (m.PIPELINE, m.RUN)]
+        wrote = [v for v in artifacts if distance[v] < depth and UP in side[v]]
+        read = [v for v in artifacts if distance[v] < depth and DOWN in side[v]]
         self._add_pipelines(wrote, read, distance, info)
         info.update(self.graph.describe(v for v in distance if v not in info))
         ordered = sorted((v for v in distance if v in info), key=lambda v: (distance[v], v != found.vid, node_key(info[v])))

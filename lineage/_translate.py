@@ -16,7 +16,14 @@ The mapping:
   (``datasetType`` FEATURE or a ``featureView`` facet) is what the pipeline
   ``PRODUCES``;
 * an output Dataset or Feature is ``DERIVED_FROM`` each input, so lineage
-  between artifacts is one edge step (``DERIVED_FROM`` or ``TRAINED_ON``).
+  between artifacts is one edge step (``DERIVED_FROM`` or ``TRAINED_ON``);
+  a dataset that is both input and output (an update in place) is
+  ``DERIVED_FROM`` itself;
+* a data-quality check (``jobType`` TEST, a ``dataQualityAssertions`` input
+  facet, or dbt's test naming) is a ``Check`` that ``CHECKS`` each input; its
+  runs are ``RUN_OF`` the check with their result. A check asserts no
+  lineage: its outputs (dbt's ``*_dbt_test__audit`` tables) become no
+  datasets, only the check's ``failures_tables``.
 """
 
 from __future__ import annotations
@@ -35,6 +42,39 @@ from .limits.sqlparse import SqlParser
 from .catalog import facets as catalog_facets
 
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^@/]*@")
+# dbt names its test nodes ``test.<project>.<test>`` and dbt-ol's jobs ``….test`` or
+# ``….build.test``; failures are stored in ``<schema>_dbt_test__audit``.
+_DBT_TEST_NAME = re.compile(r"(^|\.)test(\.|$)")
+_DBT_AUDIT = re.compile(r"(^|\.)[^.]*dbt_test__audit\.")
+
+
+def is_check(event: Event) -> bool:
+    """Whether a run or job event reports a data-quality check, not a transformation:
+    the ``jobType`` facet says TEST, an input carries ``dataQualityAssertions``, or
+    (facets missing) dbt's naming says so."""
+    kind = _text(_get(event.job_facets, "jobType", "jobType"))
+    if kind is not None:
+        return kind.upper() in ("TEST", "CHECK", "ASSERTION")
+    if any(isinstance(ref.io_facets.get("dataQualityAssertions"), dict) for ref in event.inputs):
+        return True
+    audit = bool(event.outputs) and all(_DBT_AUDIT.search(ref.name) for ref in event.outputs)
+    dbt = "dbt_version" in event.run_facets or "/integration/dbt" in (event.producer or "")
+    return audit or (dbt and bool(_DBT_TEST_NAME.search(event.job_name or "")))
+
+
+def _assertions(refs: Iterable[DatasetRef]) -> list[dict[str, Any]]:
+    out = []
+    for ref in refs:
+        facet = ref.io_facets.get("dataQualityAssertions")
+        items = facet.get("assertions") if isinstance(facet, dict) else None
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict) and _text(item.get("assertion")):
+                entry = {"assertion": _text(item.get("assertion")), "success": item.get("success") is True}
+                for key in ("column", "severity", "description"):
+                    if _text(item.get(key)):
+                        entry[key] = _text(item.get(key))
+                out.append(entry)
+    return out
 
 
 @dataclass
@@ -222,7 +262,8 @@ class Translator:
         return json.dumps(items, sort_keys=True, separators=(",", ":")) if items else None
 
     def _run(self, event: Event, pid: str, version: str | None, code_version: str | None,
-             inputs: Iterable[DatasetRef], time: str, out: Assertions, notes: dict[str, str | None]) -> None:
+             inputs: Iterable[DatasetRef], time: str, out: Assertions, notes: dict[str, str | None],
+             target: tuple[str, str] | None = None) -> None:
         run_id = event.run_id or ""
         state = event.event_type
         parent = event.run_facets.get("parent")
@@ -242,7 +283,7 @@ class Translator:
             "inputs": self._data_summary(inputs, "inputStatistics"),
             "outputs": self._data_summary(event.outputs, "outputStatistics"),
             **notes, "first_seen": time, "last_seen": time, **catalog_facets.run_props(event.run_facets)}, time))
-        out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), (m.PIPELINE, pid), pid,
+        out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), target or (m.PIPELINE, pid), pid,
                                     {"first_seen": time, "last_seen": time}, time))
 
     # -- events --------------------------------------------------------------
@@ -251,7 +292,7 @@ class Translator:
         """(output, input) lineage pairs, within ``max_derived`` (see the class doc)."""
         def eligible(node: _Node, source: _Node) -> bool:
             if (source.label, source.key) == (node.label, node.key):
-                return False
+                return node.label != m.MODEL   # an update in place derives a dataset from itself
             return source.label in (m.DATASET, m.FEATURE) if node.label == m.MODEL else True
         pairs = [(node, source) for node in outputs for source in inputs if eligible(node, source)]
         if len(pairs) <= self.max_derived:
@@ -277,6 +318,9 @@ class Translator:
         if event.kind == DATASET_EVENT:
             assert event.dataset is not None
             self._dataset_node(event.dataset, time, out)
+            return out
+        if is_check(event):
+            self._check(event, time, out)
             return out
         pid, version, code_version = self._pipeline(event, time, out)
         if not event.inputs:
@@ -313,6 +357,36 @@ class Translator:
             label = m.TRAINED_ON if node.label == m.MODEL else m.DERIVED_FROM
             edge(label, (node.label, node.key), (source.label, source.key), source.version)
         return out
+
+    def _check(self, event: Event, time: str, out: Assertions) -> None:
+        """A check, the artifacts it tests and, for a run, the run with its result."""
+        cid = self.render(event.job_namespace or "", event.job_name or "")
+        kind = _text(_get(event.job_facets, "jobType", "integration"))
+        failures = sorted(self.render(d.namespace, d.name) for d in event.outputs)
+        out.vertices.append(VertexAssert(m.CHECK, cid, {
+            "check_id": cid, "namespace": event.job_namespace, "name": event.job_name,
+            "check_type": kind.lower() if kind else None,
+            "description": _text(_get(event.job_facets, "documentation", "description")),
+            "failures_tables": json.dumps(failures) if failures else None,
+            "first_seen": time, "last_seen": time}, time))
+        for ref in event.inputs:
+            node = self._dataset_node(ref, time, out)
+            out.edges.append(EdgeAssert(m.CHECKS, (m.CHECK, cid), (node.label, node.key), cid, {
+                "version": node.version, "first_seen": time, "last_seen": time}, time))
+        if event.kind != RUN_EVENT:
+            return
+        assertions = _assertions(event.inputs)
+        state = event.event_type
+        result = None
+        if state == "FAIL" or any(not a["success"] for a in assertions):
+            result = "FAIL"
+        elif state == "COMPLETE":
+            result = "PASS"
+        elif state == "ABORT":
+            result = "ABORT"
+        self._run(event, cid, None, None, event.inputs, time, out, {}, target=(m.CHECK, cid))
+        run = out.vertices[-1]
+        run.props.update(result=result, assertions=json.dumps(assertions) if assertions else None)
 
     def translate_all(self, events: Iterable[Event]) -> Assertions:
         total = Assertions()

@@ -12,6 +12,7 @@ from .._runs import mark_code_changes
 from .activity import Activity
 from .components import Component
 from .provenance import ProvenanceFilterInput, ProvenanceRecord, provenance_records
+from .check import ArtifactChecks
 from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
                     ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
 
@@ -101,6 +102,11 @@ class Query:
                                 nodes=[LineageNode.of(n) for n in g.nodes],
                                 edges=[GraphEdge(**e) for e in g.edges], truncated=g.truncated)
         return await info.context.read("lineageGraph", run)
+
+    @strawberry.field(description="The data-quality checks of a dataset (or model, feature) with their latest "
+                                  "results; runs says how many results of each to return, newest first.")
+    async def checks(self, info: Info, dataset_id: str, runs: int = 1) -> ArtifactChecks:
+        return await info.context.read("checks", lambda q: ArtifactChecks.of(q.checks(dataset_id, runs=runs)))
 
     @strawberry.field(description="Everything downstream that a change to a dataset would reach.")
     async def impact_analysis(self, info: Info, dataset_id: str, change_type: str = "schema",
