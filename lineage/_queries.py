@@ -136,6 +136,9 @@ class LineageQueries:
             ids = sorted(key for _, _, key in by_name)
             raise Ambiguous(f"{text!r} names {len(ids)} nodes ({', '.join(ids[:10])}); use the full id",
                             candidates=ids)
+        suffixed = self._by_suffix(text, tuple(x for x in labels if x != m.RUN))
+        if suffixed is not None:
+            return suffixed
         raise self._not_found(text, label)
 
     def _not_found(self, text: str, label: str | None) -> NotFound:
@@ -153,20 +156,39 @@ class LineageQueries:
         return NotFound(f"no {what} with id {text!r}; {id_hint(label, text)} "
                         "(search by prefix to find the right id)", id=text)
 
-    def search(self, prefix: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """Nodes whose id or OpenLineage name starts with ``prefix`` (case-sensitive)."""
+    def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Nodes whose name, short name (the name's last dot-separated part) or id contains
+        ``text``, ignoring case: exact matches first, then prefixes, word starts and the
+        rest (see :mod:`lineage.graph.textsearch`). Each node carries its ``rank``."""
         wanted = _labels(labels) or (m.DATASET, m.PIPELINE, m.MODEL, m.FEATURE)
         limit = check_cap(limit, "limit")
-        if not prefix:
-            raise InvalidArgument("search needs a prefix of at least one character")
-        ids: list[Any] = []
-        for label in wanted:
-            ids += self.graph.search(m.IDENTITY[label], prefix, label, limit)
-        ids += self.graph.search("name", prefix, None, limit)
-        info = self.graph.describe(ids)
-        nodes = [node_dict(vid, i) for vid, i in info.items() if i["label"] in wanted]
-        nodes.sort(key=lambda n: (not n["id"].startswith(prefix), len(n["id"]), n["id"], n["label"]))
-        return nodes[:limit]
+        text = (text or "").strip()
+        if not text:
+            raise InvalidArgument("search needs a text of at least one character, e.g. 'orders'")
+        found = self.graph.match(text, wanted, limit)
+        info = self.graph.describe(r[0] for r in found)
+        nodes = []
+        for vid, _label, _key, _name, rank in found:
+            node = node_dict(vid, info[vid])
+            node["rank"] = rank
+            nodes.append(node)
+        return nodes
+
+    def _by_suffix(self, text: str, labels: tuple[str, ...]) -> Resolved | None:
+        """The one node whose OpenLineage name ends with ``text`` as whole dot-separated
+        parts (``main.orders``); Ambiguous when several do."""
+        last = text.rsplit(".", 1)[-1]
+        if not last:
+            return None
+        hits = [(vid, label, key) for vid, label, key, name, _ in self.graph.match(last, labels, MAX_NODES)
+                if name and (name == text or name.endswith("." + text))]
+        if len(hits) == 1:
+            return Resolved(*hits[0])
+        if hits:
+            ids = sorted(key for _, _, key in hits)
+            raise Ambiguous(f"{text!r} ends the names of {len(ids)} nodes ({', '.join(ids[:10])}); "
+                            "use a longer suffix or the full id", candidates=ids)
+        return None
 
     def node(self, node_id: str | NodeKey, label: str | None = None) -> dict[str, Any]:
         found = self.resolve(node_id, label)

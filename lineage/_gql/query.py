@@ -122,7 +122,8 @@ class Query:
                 affected_pipelines=[AffectedNode.of(n) for n in r["pipelines"]])
         return await info.context.read("impactAnalysis", run)
 
-    @strawberry.field(description="Datasets, pipelines, models and features whose id or name starts with prefix.")
+    @strawberry.field(description="Datasets, pipelines, models and features whose name, short name or id contains "
+                                  "prefix, ignoring case: exact matches first, then prefixes, word starts, the rest.")
     async def search(self, info: Info, prefix: str, labels: Optional[list[str]] = None,
                      limit: int = 20) -> list[Node]:
         return await info.context.read("search", lambda q: [Node.of(n) for n in q.search(prefix, labels, limit)])
