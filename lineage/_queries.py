@@ -8,7 +8,6 @@ add ``distance`` (hops from the node asked about).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -75,17 +74,6 @@ def node_dict(vid: Any, info: dict[str, Any], distance: int | None = None) -> di
     if distance is not None:
         out["distance"] = distance
     return out
-
-
-def _result(run: dict[str, Any]) -> dict[str, Any]:
-    """One run of a check as a result: pass/fail, when, and the assertions it made."""
-    try:
-        assertions = json.loads(run["assertions"]) if run.get("assertions") else []
-    except ValueError:
-        assertions = []
-    return {"run_id": run["id"], "result": run.get("result"), "state": run.get("state"),
-            "time": run.get("ended_at") or run.get("started_at") or run.get("last_seen"),
-            "error_message": run.get("error_message"), "assertions": assertions}
 
 
 class LineageQueries:
@@ -165,14 +153,30 @@ class LineageQueries:
         text = (text or "").strip()
         if not text:
             raise InvalidArgument("search needs a text of at least one character, e.g. 'orders'")
-        found = self.graph.match(text, wanted, limit)
-        info = self.graph.describe(r[0] for r in found)
+        fetch = limit
+        while True:   # read more when folded children took places in the first ``fetch``
+            found = self.graph.match(text, wanted, fetch)
+            info = self.graph.describe(r[0] for r in found)
+            folded = self._folded([vid for vid in info if info[vid].get("parent_pipeline_id")])
+            kept = [r for r in found if r[0] not in folded]
+            if len(kept) >= limit or len(found) < fetch:
+                break
+            fetch *= 4
+        found = kept[:limit]
         nodes = []
         for vid, _label, _key, _name, rank in found:
             node = node_dict(vid, info[vid])
             node["rank"] = rank
             nodes.append(node)
         return nodes
+
+    def _folded(self, children: list[Any]) -> set[Any]:
+        """The child pipelines that read and write nothing: they are found under their parent."""
+        if not children:
+            return set()
+        busy = {h.source for h in self.graph.hops(children, OUT, [m.CONSUMES, m.PRODUCES])}
+        busy |= {h.source for h in self.graph.hops(children, IN, [m.GENERATED_BY])}
+        return set(children) - busy
 
     def _by_suffix(self, text: str, labels: tuple[str, ...]) -> Resolved | None:
         """The one node whose OpenLineage name ends with ``text`` as whole dot-separated
@@ -201,31 +205,6 @@ class LineageQueries:
         runs = [node_dict(vid, i) for vid, i in info.items()]
         runs.sort(key=lambda r: (r.get("started_at") or r.get("first_seen") or "", r["id"]), reverse=True)
         return runs[:check_cap(limit, "limit")]
-
-    def checks(self, node_id: str | NodeKey, label: str | None = None, runs: int = 1) -> dict[str, Any]:
-        """The data-quality checks of an artifact, each with its newest ``runs`` results
-        (newest first), and the artifact's status: FAIL when any check's latest result
-        failed, PASS when every check has passed, else None."""
-        found = self.resolve(node_id, label)
-        runs = check_cap(runs, "runs")
-        checks = sorted({h.target for h in self.graph.hops([found.vid], IN, [m.CHECKS])}, key=str)
-        of: dict[Any, list[Any]] = {}
-        for hop in self.graph.hops(checks, IN, [m.RUN_OF]):
-            of.setdefault(hop.source, []).append(hop.target)
-        info = self.graph.describe([*checks, *(r for rs in of.values() for r in rs)])
-        out = []
-        for vid in checks:
-            check = node_dict(vid, info[vid])
-            results = [_result(node_dict(r, info[r])) for r in of.get(vid, [])]
-            results.sort(key=lambda r: (r["time"] or "", r["run_id"]), reverse=True)
-            check["results"] = results[:runs]
-            check["latest"] = results[0] if results else None
-            out.append(check)
-        out.sort(key=lambda c: (c["id"],))
-        latest = [c["latest"]["result"] for c in out if c["latest"]]
-        status = "FAIL" if "FAIL" in latest else "PASS" if out and latest and all(
-            r == "PASS" for r in latest) and len(latest) == len(out) else None
-        return {"id": found.key, "label": found.label, "status": status, "checks": out}
 
     # -- lineage ---------------------------------------------------------------
 

@@ -23,7 +23,9 @@ The mapping:
   facet, or dbt's test naming) is a ``Check`` that ``CHECKS`` each input; its
   runs are ``RUN_OF`` the check with their result. A check asserts no
   lineage: its outputs (dbt's ``*_dbt_test__audit`` tables) become no
-  datasets, only the check's ``failures_tables``.
+  datasets, only the check's ``failures_tables``;
+* a run with a ``parent`` facet is ``CHILD_OF`` its parent run and its job
+  ``CHILD_OF`` the parent's job; both keep the parent's and the root's ids.
 """
 
 from __future__ import annotations
@@ -37,44 +39,12 @@ from typing import Any, Iterable, Mapping
 from . import _model as m
 from ._events import DATASET_EVENT, RUN_EVENT, DatasetRef, Event
 from ._ids import NodeKey, infer_layer, model_id
+from ._checkfacets import assertions_of, is_check
 from ._sql import resolve_sql
 from .limits.sqlparse import SqlParser
 from .catalog import facets as catalog_facets
 
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^@/]*@")
-# dbt names its test nodes ``test.<project>.<test>`` and dbt-ol's jobs ``….test`` or
-# ``….build.test``; failures are stored in ``<schema>_dbt_test__audit``.
-_DBT_TEST_NAME = re.compile(r"(^|\.)test(\.|$)")
-_DBT_AUDIT = re.compile(r"(^|\.)[^.]*dbt_test__audit\.")
-
-
-def is_check(event: Event) -> bool:
-    """Whether a run or job event reports a data-quality check, not a transformation:
-    the ``jobType`` facet says TEST, an input carries ``dataQualityAssertions``, or
-    (facets missing) dbt's naming says so."""
-    kind = _text(_get(event.job_facets, "jobType", "jobType"))
-    if kind is not None:
-        return kind.upper() in ("TEST", "CHECK", "ASSERTION")
-    if any(isinstance(ref.io_facets.get("dataQualityAssertions"), dict) for ref in event.inputs):
-        return True
-    audit = bool(event.outputs) and all(_DBT_AUDIT.search(ref.name) for ref in event.outputs)
-    dbt = "dbt_version" in event.run_facets or "/integration/dbt" in (event.producer or "")
-    return audit or (dbt and bool(_DBT_TEST_NAME.search(event.job_name or "")))
-
-
-def _assertions(refs: Iterable[DatasetRef]) -> list[dict[str, Any]]:
-    out = []
-    for ref in refs:
-        facet = ref.io_facets.get("dataQualityAssertions")
-        items = facet.get("assertions") if isinstance(facet, dict) else None
-        for item in items if isinstance(items, list) else ():
-            if isinstance(item, dict) and _text(item.get("assertion")):
-                entry = {"assertion": _text(item.get("assertion")), "success": item.get("success") is True}
-                for key in ("column", "severity", "description"):
-                    if _text(item.get(key)):
-                        entry[key] = _text(item.get(key))
-                out.append(entry)
-    return out
 
 
 @dataclass
@@ -266,9 +236,7 @@ class Translator:
              target: tuple[str, str] | None = None) -> None:
         run_id = event.run_id or ""
         state = event.event_type
-        parent = event.run_facets.get("parent")
-        parent_run = _text(parent.get("run", {}).get("runId")) if isinstance(parent, dict) and \
-            isinstance(parent.get("run"), dict) else None
+        family = self._family(event)
         nominal = {k: _text(_get(event.run_facets, "nominalTime", k)) for k in ("nominalStartTime", "nominalEndTime")}
         out.vertices.append(VertexAssert(m.RUN, run_id, {
             "run_id": run_id, "pipeline_id": pid, "state": state,
@@ -276,7 +244,7 @@ class Translator:
             "ended_at": time if state in ("COMPLETE", "ABORT", "FAIL") else None,
             "pipeline_version": version,
             "nominal_start": nominal["nominalStartTime"], "nominal_end": nominal["nominalEndTime"],
-            "parent_run_id": parent_run,
+            **family,
             "error_message": _text(_get(event.run_facets, "errorMessage", "message")),
             "code_version": code_version,
             "parameters": _parameters(event.run_facets),
@@ -285,6 +253,33 @@ class Translator:
             **notes, "first_seen": time, "last_seen": time, **catalog_facets.run_props(event.run_facets)}, time))
         out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), target or (m.PIPELINE, pid), pid,
                                     {"first_seen": time, "last_seen": time}, time))
+        parent = family["parent_run_id"]
+        if parent and parent != run_id:
+            out.vertices.append(VertexAssert(m.RUN, parent, {
+                "run_id": parent, "pipeline_id": family["parent_pipeline_id"], "first_seen": time,
+                "last_seen": time}, time))
+            out.edges.append(EdgeAssert(m.CHILD_OF, (m.RUN, run_id), (m.RUN, parent), pid,
+                                        {"first_seen": time, "last_seen": time}, time))
+
+    def _family(self, event: Event) -> dict[str, str | None]:
+        """The parent and root run and job of a run (OpenLineage ``parent`` facet)."""
+        facet = event.run_facets.get("parent")
+        facet = facet if isinstance(facet, dict) and not facet.get("_deleted") else {}
+        root = facet.get("root") if isinstance(facet.get("root"), dict) else {}
+
+        def ids(node: Any) -> tuple[str | None, str | None]:
+            node = node if isinstance(node, dict) else {}
+            run, job = node.get("run"), node.get("job")
+            run_id = _text(run.get("runId")) if isinstance(run, dict) else None
+            job_id = None
+            if isinstance(job, dict) and _text(job.get("name")):
+                job_id = self.render(_text(job.get("namespace")) or "", _text(job.get("name")) or "")
+            return run_id, job_id
+
+        parent_run, parent_job = ids(facet)
+        root_run, root_job = ids(root)
+        return {"parent_run_id": parent_run, "parent_pipeline_id": parent_job,
+                "root_run_id": root_run, "root_pipeline_id": root_job}
 
     # -- events --------------------------------------------------------------
 
@@ -336,6 +331,7 @@ class Translator:
         notes = {"sql_parse_error": event.sql_error, "lineage_truncated": truncated}
         if event.kind == RUN_EVENT:
             self._run(event, pid, version, code_version, inputs_refs, time, out, notes)
+            self._parent_job(event, pid, time, out)
         elif event.sql_error or truncated:
             pipeline = next(v for v in out.vertices if v.label == m.PIPELINE)
             pipeline.props.update(notes)
@@ -358,6 +354,22 @@ class Translator:
             edge(label, (node.label, node.key), (source.label, source.key), source.version)
         return out
 
+    def _parent_job(self, event: Event, pid: str, time: str, out: Assertions) -> None:
+        """A job run by another job's run is that job's child."""
+        family = self._family(event)
+        parent = family["parent_pipeline_id"]
+        if not parent or parent == pid:
+            return
+        pipeline = next(v for v in out.vertices if v.label == m.PIPELINE and v.key == pid)
+        pipeline.props.update(parent_pipeline_id=parent, root_pipeline_id=family["root_pipeline_id"])
+        facet = event.run_facets.get("parent") or {}
+        job = facet.get("job") if isinstance(facet.get("job"), dict) else {}
+        out.vertices.append(VertexAssert(m.PIPELINE, parent, {
+            "pipeline_id": parent, "namespace": _text(job.get("namespace")), "name": _text(job.get("name")),
+            "first_seen": time, "last_seen": time}, time))
+        out.edges.append(EdgeAssert(m.CHILD_OF, (m.PIPELINE, pid), (m.PIPELINE, parent), pid,
+                                    {"first_seen": time, "last_seen": time}, time))
+
     def _check(self, event: Event, time: str, out: Assertions) -> None:
         """A check, the artifacts it tests and, for a run, the run with its result."""
         cid = self.render(event.job_namespace or "", event.job_name or "")
@@ -375,7 +387,7 @@ class Translator:
                 "version": node.version, "first_seen": time, "last_seen": time}, time))
         if event.kind != RUN_EVENT:
             return
-        assertions = _assertions(event.inputs)
+        assertions = assertions_of(event.inputs)
         state = event.event_type
         result = None
         if state == "FAIL" or any(not a["success"] for a in assertions):
@@ -385,7 +397,7 @@ class Translator:
         elif state == "ABORT":
             result = "ABORT"
         self._run(event, cid, None, None, event.inputs, time, out, {}, target=(m.CHECK, cid))
-        run = out.vertices[-1]
+        run = next(v for v in out.vertices if v.label == m.RUN and v.key == (event.run_id or ""))
         run.props.update(result=result, assertions=json.dumps(assertions) if assertions else None)
 
     def translate_all(self, events: Iterable[Event]) -> Assertions:

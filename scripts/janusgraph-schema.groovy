@@ -33,7 +33,7 @@ import org.apache.tinkerpop.gremlin.structure.Vertex
 
 def lineageSchema(graph) {
     def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run', 'Event', 'Check']
-    def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF', 'CHECKS']
+    def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF', 'CHECKS', 'CHILD_OF']
     // All properties are single-valued strings; lists (schema_fields, feature_names)
     // are stored as JSON text.
     def keys = [
@@ -46,6 +46,7 @@ def lineageSchema(graph) {
         'nominal_end', 'parent_run_id', 'error_message', 'parameters', 'inputs', 'outputs',
         'sql_parse_error', 'lineage_truncated', 'result', 'assertions',
         'check_id', 'check_type', 'failures_tables',
+        'parent_pipeline_id', 'root_pipeline_id', 'root_run_id',
         'first_seen', 'last_seen', 'prop_times', 'rev',
         'event_fp', 'event_kind', 'event_type', 'event_time', 'event_run', 'event_job',
         'event_received', 'event_payload',

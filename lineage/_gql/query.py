@@ -35,6 +35,22 @@ class Node(LineageNode):
         latest = next((r for r in runs if r.get("code_version") is not None), None)
         return latest.get("code_changed") if latest else None
 
+    @strawberry.field(description="Pipelines and runs: the parent (the job or run that started this one), "
+                                  "from OpenLineage's parent facet; null when there is none.")
+    async def parent(self, info: Info) -> Optional["Node"]:
+        if self.label not in (m.PIPELINE, m.RUN):
+            return None
+        found = await info.context.read("family", lambda q: q.family(self.id, self.label))
+        return Node.of(found["parent"]) if found["parent"] else None
+
+    @strawberry.field(description="Pipelines and runs: the children (jobs or runs this one started), by id; "
+                                  "a child pipeline's properties carry its newest run's latest_state.")
+    async def children(self, info: Info) -> list["Node"]:
+        if self.label not in (m.PIPELINE, m.RUN):
+            return []
+        found = await info.context.read("family", lambda q: q.family(self.id, self.label))
+        return [Node.of(n) for n in found["children"]]
+
     @classmethod
     def of(cls, node: dict[str, Any]) -> "Node":
         base = LineageNode.of(node)
