@@ -30,14 +30,18 @@ _DBT_AUDIT = re.compile(r"(^|\.)[^.]*dbt_test__audit\.")
 
 def is_check(event: Event) -> bool:
     """Whether a run or job event reports a data-quality check, not a transformation:
-    the ``jobType`` facet says TEST, an input carries ``dataQualityAssertions``, or
-    (facets missing) dbt's naming says so."""
-    if any(isinstance(ref.io_facets.get("dataQualityAssertions"), dict) for ref in event.inputs):
-        return True
+    the ``jobType`` facet says TEST; or an input carries ``dataQualityAssertions`` and
+    the job writes nothing but audit tables (a job that also writes data, like
+    OpenLineage's full example, stays lineage); or, facets missing, dbt's naming says so."""
     kind = _text(_get(event.job_facets, "jobType", "jobType"))
-    if kind is not None:
-        return kind.upper() in ("TEST", "CHECK", "ASSERTION")
+    if kind is not None and kind.upper() in ("TEST", "CHECK", "ASSERTION"):
+        return True
     audit = bool(event.outputs) and all(_DBT_AUDIT.search(ref.name) for ref in event.outputs)
+    writes = bool(event.outputs) and not audit
+    if not writes and any(isinstance(ref.io_facets.get("dataQualityAssertions"), dict) for ref in event.inputs):
+        return True
+    if kind is not None:
+        return False
     dbt = "dbt_version" in event.run_facets or "/integration/dbt" in (event.producer or "")
     return audit or (dbt and bool(_DBT_TEST_NAME.search(event.job_name or "")))
 
