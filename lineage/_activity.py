@@ -4,16 +4,14 @@ recently, and the newest model versions with their reproducibility verdict.
 
 Built on the query layer (:class:`~lineage._analysis.LineageAnalysis`): plain
 lookups by label plus the same reproducibility check the model view uses.
-Every list is read whole and sorted here (portable Gremlin has no reliable
-``order`` on every engine), so its cost grows with the number of runs,
+Read through the graph interface (:class:`lineage.graph.Graph`), so every
+implementation answers the same. Every list is read whole and sorted here, so its cost grows with the number of runs,
 datasets and models; fine for the page's one request, not for a hot loop.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from gremlin_python.process.graph_traversal import __
 
 from . import _model as m
 from ._analysis import LineageAnalysis
@@ -30,19 +28,16 @@ def _first(values: list[Any]) -> Any:
 
 def totals(q: LineageAnalysis) -> dict[str, int]:
     """How many nodes of each kind the graph holds, and how many runs failed."""
-    out = {label: q.g.V().has_label(label).count().next() for label in COUNTED}
-    out["failed_runs"] = sum(q.g.V().has("state", state).has_label(m.RUN).count().next() for state in FAILED)
+    out = {label: q.graph.count(label) for label in COUNTED}
+    out["failed_runs"] = sum(len(q.graph.vertices(m.RUN, "state", state)) for state in FAILED)
     return out
 
 
 def latest_runs(q: LineageAnalysis, limit: int = 10) -> list[dict[str, Any]]:
     """The newest runs, failed (or aborted) ones first, each newest first."""
-    rows = q.g.V().has_label(m.RUN).project("run_id", "pipeline_id", "state", "started_at", "ended_at",
-                                             "last_seen", "error_message") \
-        .by(__.values("run_id")).by(__.values("pipeline_id").fold()).by(__.values("state").fold()) \
-        .by(__.values("started_at").fold()).by(__.values("ended_at").fold()).by(__.values("last_seen").fold()) \
-        .by(__.values("error_message").fold()).to_list()
-    runs = [{k: (v if k == "run_id" else _first(v)) for k, v in row.items()} for row in rows]
+    info = q.graph.describe(q.graph.vertices(m.RUN))
+    keys = ("pipeline_id", "state", "started_at", "ended_at", "last_seen", "error_message")
+    runs = [{"run_id": i["run_id"], **{k: i.get(k) for k in keys}} for i in info.values()]
     when = lambda r: r["ended_at"] or r["last_seen"] or r["started_at"] or ""  # noqa: E731
     runs.sort(key=lambda r: r["run_id"])
     runs.sort(key=when, reverse=True)
@@ -52,16 +47,16 @@ def latest_runs(q: LineageAnalysis, limit: int = 10) -> list[dict[str, Any]]:
 
 def recent_datasets(q: LineageAnalysis, limit: int = 10) -> list[dict[str, Any]]:
     """Datasets most recently written by a pipeline (the newest GENERATED_BY edge), newest first."""
-    rows = q.g.V().has_label(m.DATASET).where(__.out_e(m.GENERATED_BY)) \
-        .project("id", "layer", "version", "writes") \
-        .by(__.values("dataset_id")).by(__.values("layer").fold()).by(__.values("version").fold()) \
-        .by(__.out_e(m.GENERATED_BY).project("at", "by").by(__.values("last_seen")).by(__.in_v().values("pipeline_id"))
-            .fold()).to_list()
+    writes: dict[Any, list[tuple[str, Any]]] = {}
+    for hop in q.graph.hops(q.graph.vertices(m.DATASET), "out", [m.GENERATED_BY]):
+        writes.setdefault(hop.source, []).append((hop.props.get("last_seen") or "", hop.target))
+    info = q.graph.describe([*writes, *(p for w in writes.values() for _, p in w)])
     out = []
-    for row in rows:
-        latest = max(row["writes"], key=lambda w: (w["at"], w["by"]))
-        out.append({"id": row["id"], "label": m.DATASET, "layer": _first(row["layer"]) or None,
-                    "version": _first(row["version"]), "changed_at": latest["at"], "written_by": latest["by"]})
+    for vid, seen in writes.items():
+        at, by = max((t, info[p]["pipeline_id"]) for t, p in seen)
+        row = info[vid]
+        out.append({"id": row["dataset_id"], "label": m.DATASET, "layer": row.get("layer") or None,
+                    "version": row.get("version"), "changed_at": at, "written_by": by})
     out.sort(key=lambda d: d["id"])
     out.sort(key=lambda d: d["changed_at"], reverse=True)
     return out[:check_cap(limit, "limit")]
@@ -69,9 +64,10 @@ def recent_datasets(q: LineageAnalysis, limit: int = 10) -> list[dict[str, Any]]
 
 def model_verdicts(q: LineageAnalysis, limit: int = 10) -> list[dict[str, Any]]:
     """The newest model versions with their reproducibility verdict, newest first."""
-    rows = q.g.V().has_label(m.MODEL).project("id", "name", "version", "last_seen") \
-        .by(__.values("model_id")).by(__.values("model_name").fold()).by(__.values("version").fold()) \
-        .by(__.values("last_seen").fold()).to_list()
+    info = q.graph.describe(q.graph.vertices(m.MODEL))
+    rows = [{"id": i["model_id"], "name": [i["model_name"]] if i.get("model_name") else [],
+             "version": [i["version"]] if i.get("version") is not None else [],
+             "last_seen": [i["last_seen"]] if i.get("last_seen") else []} for i in info.values()]
     rows.sort(key=lambda r: r["id"])
     rows.sort(key=lambda r: _first(r["last_seen"]) or "", reverse=True)
     out = []

@@ -16,7 +16,8 @@ from typing import Any
 from . import _model as m
 from ._errors import InvalidArgument
 from ._ids import NodeKey, model_id
-from ._queries import MAX_NODES, LineageQueries, check_cap, check_depth, node_dict
+from ._queries import MAX_NODES, check_cap, check_depth, node_dict
+from ._related import RelatedQueries
 from ._traverse import DOWN, UP, readers, writers
 from .graph.interface import OUT, node_key
 
@@ -32,7 +33,7 @@ def severity(total: int, models: int, change_type: str) -> str:
     return "LOW"
 
 
-class LineageAnalysis(LineageQueries):
+class LineageAnalysis(RelatedQueries):
     """The query module with the analyses on top."""
 
     # -- impact ------------------------------------------------------------------

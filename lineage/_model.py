@@ -11,25 +11,33 @@ from typing import Any
 
 # Vertex labels and the property that identifies a vertex of each label.
 DATASET, PIPELINE, MODEL, FEATURE, RUN = "Dataset", "Pipeline", "Model", "Feature", "Run"
+# A data-quality check (a dbt test, an assertion job): attached to what it tests, never lineage.
+CHECK = "Check"
 IDENTITY: dict[str, str] = {
     DATASET: "dataset_id",
     PIPELINE: "pipeline_id",
     MODEL: "model_id",
     FEATURE: "feature_view",
     RUN: "run_id",
+    CHECK: "check_id",
 }
 VERTEX_LABELS = tuple(IDENTITY)
 
 # Edge labels, each with the labels it may join (out -> in).
 DERIVED_FROM, GENERATED_BY, CONSUMES, TRAINED_ON, PRODUCES, RUN_OF = (
     "DERIVED_FROM", "GENERATED_BY", "CONSUMES", "TRAINED_ON", "PRODUCES", "RUN_OF")
+CHECKS = "CHECKS"
+# A run started by another run (OpenLineage's parent facet), and its job under the parent's job.
+CHILD_OF = "CHILD_OF"
 EDGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     DERIVED_FROM: ((DATASET, FEATURE), (DATASET, MODEL, FEATURE)),
     GENERATED_BY: ((DATASET, MODEL), (PIPELINE,)),
     CONSUMES: ((PIPELINE,), (DATASET, MODEL, FEATURE)),
     TRAINED_ON: ((MODEL,), (DATASET, FEATURE)),
     PRODUCES: ((PIPELINE,), (FEATURE,)),
-    RUN_OF: ((RUN,), (PIPELINE,)),
+    RUN_OF: ((RUN,), (PIPELINE, CHECK)),
+    CHECKS: ((CHECK,), (DATASET, MODEL, FEATURE)),
+    CHILD_OF: ((RUN, PIPELINE), (RUN, PIPELINE)),
 }
 EDGE_LABELS = tuple(EDGES)
 
@@ -45,13 +53,14 @@ VERTEX_KEYS: dict[str, tuple[str, ...]] = {
               "schema_fields", "description", "source", *CATALOG_KEYS),
     PIPELINE: ("pipeline_id", "namespace", "name", "version", "pipeline_type", "code_location",
                "code_version", "description", "sql_parse_error", "lineage_truncated", "component_type",
-               "component_name"),
+               "component_name", "parent_pipeline_id", "root_pipeline_id"),
     MODEL: ("model_id", "model_name", "version", "framework", "namespace", "name", "description"),
     FEATURE: ("feature_view", "feature_names", "version", "namespace", "name", "description"),
     RUN: ("run_id", "pipeline_id", "state", "started_at", "ended_at", "pipeline_version",
           "nominal_start", "nominal_end", "parent_run_id", "error_message", "code_version", "parameters",
-          "inputs", "outputs", "sql_parse_error", "lineage_truncated", "checkpoint", "replay", *AUDIT_KEYS,
-          *HEARTBEAT_KEYS),
+          "inputs", "outputs", "sql_parse_error", "lineage_truncated", "checkpoint", "replay", *AUDIT_KEYS, *HEARTBEAT_KEYS,
+          "result", "assertions", "parent_pipeline_id", "root_run_id", "root_pipeline_id"),
+    CHECK: ("check_id", "namespace", "name", "check_type", "description", "failures_tables"),
 }
 COMMON_KEYS = ("first_seen", "last_seen", "prop_times")
 EDGE_KEYS = ("pipeline_id", "version", "first_seen", "last_seen", "prop_times")

@@ -124,6 +124,9 @@ class LineageQueries:
             ids = sorted(key for _, _, key in by_name)
             raise Ambiguous(f"{text!r} names {len(ids)} nodes ({', '.join(ids[:10])}); use the full id",
                             candidates=ids)
+        suffixed = self._by_suffix(text, tuple(x for x in labels if x != m.RUN))
+        if suffixed is not None:
+            return suffixed
         raise self._not_found(text, label)
 
     def _not_found(self, text: str, label: str | None) -> NotFound:
@@ -141,20 +144,55 @@ class LineageQueries:
         return NotFound(f"no {what} with id {text!r}; {id_hint(label, text)} "
                         "(search by prefix to find the right id)", id=text)
 
-    def search(self, prefix: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """Nodes whose id or OpenLineage name starts with ``prefix`` (case-sensitive)."""
+    def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Nodes whose name, short name (the name's last dot-separated part) or id contains
+        ``text``, ignoring case: exact matches first, then prefixes, word starts and the
+        rest (see :mod:`lineage.graph.textsearch`). Each node carries its ``rank``."""
         wanted = _labels(labels) or (m.DATASET, m.PIPELINE, m.MODEL, m.FEATURE)
         limit = check_cap(limit, "limit")
-        if not prefix:
-            raise InvalidArgument("search needs a prefix of at least one character")
-        ids: list[Any] = []
-        for label in wanted:
-            ids += self.graph.search(m.IDENTITY[label], prefix, label, limit)
-        ids += self.graph.search("name", prefix, None, limit)
-        info = self.graph.describe(ids)
-        nodes = [node_dict(vid, i) for vid, i in info.items() if i["label"] in wanted]
-        nodes.sort(key=lambda n: (not n["id"].startswith(prefix), len(n["id"]), n["id"], n["label"]))
-        return nodes[:limit]
+        text = (text or "").strip()
+        if not text:
+            raise InvalidArgument("search needs a text of at least one character, e.g. 'orders'")
+        fetch = limit
+        while True:   # read more when folded children took places in the first ``fetch``
+            found = self.graph.match(text, wanted, fetch)
+            info = self.graph.describe(r[0] for r in found)
+            folded = self._folded([vid for vid in info if info[vid].get("parent_pipeline_id")])
+            kept = [r for r in found if r[0] not in folded]
+            if len(kept) >= limit or len(found) < fetch:
+                break
+            fetch *= 4
+        found = kept[:limit]
+        nodes = []
+        for vid, _label, _key, _name, rank in found:
+            node = node_dict(vid, info[vid])
+            node["rank"] = rank
+            nodes.append(node)
+        return nodes
+
+    def _folded(self, children: list[Any]) -> set[Any]:
+        """The child pipelines that read and write nothing: they are found under their parent."""
+        if not children:
+            return set()
+        busy = {h.source for h in self.graph.hops(children, OUT, [m.CONSUMES, m.PRODUCES])}
+        busy |= {h.source for h in self.graph.hops(children, IN, [m.GENERATED_BY])}
+        return set(children) - busy
+
+    def _by_suffix(self, text: str, labels: tuple[str, ...]) -> Resolved | None:
+        """The one node whose OpenLineage name ends with ``text`` as whole dot-separated
+        parts (``main.orders``); Ambiguous when several do."""
+        last = text.rsplit(".", 1)[-1]
+        if not last:
+            return None
+        hits = [(vid, label, key) for vid, label, key, name, _ in self.graph.match(last, labels, MAX_NODES)
+                if name and (name == text or name.endswith("." + text))]
+        if len(hits) == 1:
+            return Resolved(*hits[0])
+        if hits:
+            ids = sorted(key for _, _, key in hits)
+            raise Ambiguous(f"{text!r} ends the names of {len(ids)} nodes ({', '.join(ids[:10])}); "
+                            "use a longer suffix or the full id", candidates=ids)
+        return None
 
     def node(self, node_id: str | NodeKey, label: str | None = None) -> dict[str, Any]:
         found = self.resolve(node_id, label)
@@ -224,35 +262,41 @@ class LineageQueries:
         check_depth(depth)
         check_cap(node_cap)
         found = self.resolve(node_id, node_type)
-        seeds = [found.vid]
+        ways = (UP, DOWN) if direction == "both" else (direction,)
+        # (seed, its side): an artifact is expanded both ways; a pipeline's (or a run's)
+        # inputs are upstream of it and its outputs downstream, never the other way round
+        seeds: list[tuple[Any, str]] = [(found.vid, way) for way in ways]
         if found.label in (m.PIPELINE, m.RUN):
             pipes = [found.vid]
             if found.label == m.RUN:
                 pipes = [h.target for h in self.graph.hops(pipes, OUT, [m.RUN_OF])]
-            seeds = sorted({h.target for h in self.graph.hops(pipes, OUT, [m.CONSUMES, m.PRODUCES])}
-                           | {h.target for h in self.graph.hops(pipes, IN, [m.GENERATED_BY])}, key=str)
+            ins = {h.target for h in self.graph.hops(pipes, OUT, [m.CONSUMES])}
+            outs = {h.target for h in self.graph.hops(pipes, OUT, [m.PRODUCES])} | \
+                {h.target for h in self.graph.hops(pipes, IN, [m.GENERATED_BY])}
+            seeds = [(v, UP) for v in sorted(ins, key=str) if UP in ways] + \
+                [(v, DOWN) for v in sorted(outs, key=str) if DOWN in ways]
         distance: dict[Any, int] = {found.vid: 0}
-        side: dict[Any, set[str]] = {found.vid: {UP, DOWN}}
+        side: dict[Any, set[str]] = {found.vid: set(ways)}
         info: dict[Any, dict[str, Any]] = {}
         truncated = False
-        for seed in seeds:
+        for seed, way in seeds:
             distance.setdefault(seed, 1 if seed != found.vid else 0)
-            side[seed] = {UP, DOWN}
-            for way in ((UP, DOWN) if direction == "both" else (direction,)):
-                result = self.graph.expand(seed, way, depth, node_cap, paths=False)
-                truncated |= result.truncated
-                info.update(result.info)
-                for vid, d in result.distance.items():
-                    d += distance[seed]
-                    if d <= depth:
-                        side.setdefault(vid, set()).add(way)
-                        if d < distance.get(vid, d + 1):
-                            distance[vid] = d
-        # a pipeline that wrote an upstream artifact on the edge of the view (or read a
-        # downstream one) lies beyond the depth asked for
-        inside = {v for v in distance if distance[v] < depth}
-        wrote = [v for v in distance if v in inside or DOWN in side[v]]
-        read = [v for v in distance if v in inside or UP in side[v]] if direction != UP else []
+            side.setdefault(seed, set()).add(way)
+            result = self.graph.expand(seed, way, depth, node_cap, paths=False)
+            truncated |= result.truncated
+            info.update(result.info)
+            for vid, d in result.distance.items():
+                d += distance[seed]
+                if d <= depth:
+                    side.setdefault(vid, set()).add(way)
+                    if d < distance.get(vid, d + 1):
+                        distance[vid] = d
+        # the pipelines on the lineage: those that wrote an upstream artifact and those
+        # that read a downstream one (never a sibling reading the same inputs, nor the
+        # focus's producer downstream); past the depth asked for, none
+        artifacts = [v for v in distance if v != found.vid or found.label not in (m.PIPELINE, m.RUN)]
+        wrote = [v for v in artifacts if distance[v] < depth and UP in side[v]]
+        read = [v for v in artifacts if distance[v] < depth and DOWN in side[v]]
         self._add_pipelines(wrote, read, distance, info)
         info.update(self.graph.describe(v for v in distance if v not in info))
         ordered = sorted((v for v in distance if v in info), key=lambda v: (distance[v], v != found.vid, node_key(info[v])))

@@ -16,7 +16,16 @@ The mapping:
   (``datasetType`` FEATURE or a ``featureView`` facet) is what the pipeline
   ``PRODUCES``;
 * an output Dataset or Feature is ``DERIVED_FROM`` each input, so lineage
-  between artifacts is one edge step (``DERIVED_FROM`` or ``TRAINED_ON``).
+  between artifacts is one edge step (``DERIVED_FROM`` or ``TRAINED_ON``);
+  a dataset that is both input and output (an update in place) is
+  ``DERIVED_FROM`` itself;
+* a data-quality check (``jobType`` TEST, a ``dataQualityAssertions`` input
+  facet, or dbt's test naming) is a ``Check`` that ``CHECKS`` each input; its
+  runs are ``RUN_OF`` the check with their result. A check asserts no
+  lineage: its outputs (dbt's ``*_dbt_test__audit`` tables) become no
+  datasets, only the check's ``failures_tables``;
+* a run with a ``parent`` facet is ``CHILD_OF`` its parent run and its job
+  ``CHILD_OF`` the parent's job; both keep the parent's and the root's ids.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from typing import Any, Iterable, Mapping
 from . import _model as m
 from ._events import DATASET_EVENT, RUN_EVENT, DatasetRef, Event
 from ._ids import NodeKey, infer_layer, model_id
+from ._checkfacets import assertions_of, is_check
 from ._sql import resolve_sql
 from .limits.sqlparse import SqlParser
 from .catalog import facets as catalog_facets
@@ -231,12 +241,11 @@ class Translator:
         return json.dumps(items, sort_keys=True, separators=(",", ":")) if items else None
 
     def _run(self, event: Event, pid: str, version: str | None, code_version: str | None,
-             inputs: Iterable[DatasetRef], time: str, out: Assertions, notes: dict[str, str | None]) -> None:
+             inputs: Iterable[DatasetRef], time: str, out: Assertions, notes: dict[str, str | None],
+             target: tuple[str, str] | None = None) -> None:
         run_id = event.run_id or ""
         state = event.event_type
-        parent = event.run_facets.get("parent")
-        parent_run = _text(parent.get("run", {}).get("runId")) if isinstance(parent, dict) and \
-            isinstance(parent.get("run"), dict) else None
+        family = self._family(event)
         nominal = {k: _text(_get(event.run_facets, "nominalTime", k)) for k in ("nominalStartTime", "nominalEndTime")}
         out.vertices.append(VertexAssert(m.RUN, run_id, {
             "run_id": run_id, "pipeline_id": pid, "state": state,
@@ -244,7 +253,7 @@ class Translator:
             "ended_at": time if state in ("COMPLETE", "ABORT", "FAIL") else None,
             "pipeline_version": version,
             "nominal_start": nominal["nominalStartTime"], "nominal_end": nominal["nominalEndTime"],
-            "parent_run_id": parent_run,
+            **family,
             "error_message": _text(_get(event.run_facets, "errorMessage", "message")),
             "code_version": code_version,
             "parameters": _parameters(event.run_facets),
@@ -253,8 +262,35 @@ class Translator:
             "checkpoint": _facet_json(event.run_facets, "checkpoint", "stream"),
             "replay": _facet_json(event.run_facets, "replay", "replayedRunId"),
             **notes, "first_seen": time, "last_seen": time, **catalog_facets.run_props(event.run_facets)}, time))
-        out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), (m.PIPELINE, pid), pid,
+        out.edges.append(EdgeAssert(m.RUN_OF, (m.RUN, run_id), target or (m.PIPELINE, pid), pid,
                                     {"first_seen": time, "last_seen": time}, time))
+        parent = family["parent_run_id"]
+        if parent and parent != run_id:
+            out.vertices.append(VertexAssert(m.RUN, parent, {
+                "run_id": parent, "pipeline_id": family["parent_pipeline_id"], "first_seen": time,
+                "last_seen": time}, time))
+            out.edges.append(EdgeAssert(m.CHILD_OF, (m.RUN, run_id), (m.RUN, parent), pid,
+                                        {"first_seen": time, "last_seen": time}, time))
+
+    def _family(self, event: Event) -> dict[str, str | None]:
+        """The parent and root run and job of a run (OpenLineage ``parent`` facet)."""
+        facet = event.run_facets.get("parent")
+        facet = facet if isinstance(facet, dict) and not facet.get("_deleted") else {}
+        root = facet.get("root") if isinstance(facet.get("root"), dict) else {}
+
+        def ids(node: Any) -> tuple[str | None, str | None]:
+            node = node if isinstance(node, dict) else {}
+            run, job = node.get("run"), node.get("job")
+            run_id = _text(run.get("runId")) if isinstance(run, dict) else None
+            job_id = None
+            if isinstance(job, dict) and _text(job.get("name")):
+                job_id = self.render(_text(job.get("namespace")) or "", _text(job.get("name")) or "")
+            return run_id, job_id
+
+        parent_run, parent_job = ids(facet)
+        root_run, root_job = ids(root)
+        return {"parent_run_id": parent_run, "parent_pipeline_id": parent_job,
+                "root_run_id": root_run, "root_pipeline_id": root_job}
 
     # -- events --------------------------------------------------------------
 
@@ -262,7 +298,7 @@ class Translator:
         """(output, input) lineage pairs, within ``max_derived`` (see the class doc)."""
         def eligible(node: _Node, source: _Node) -> bool:
             if (source.label, source.key) == (node.label, node.key):
-                return False
+                return node.label != m.MODEL   # an update in place derives a dataset from itself
             return source.label in (m.DATASET, m.FEATURE) if node.label == m.MODEL else True
         pairs = [(node, source) for node in outputs for source in inputs if eligible(node, source)]
         if len(pairs) <= self.max_derived:
@@ -289,6 +325,9 @@ class Translator:
             assert event.dataset is not None
             self._dataset_node(event.dataset, time, out)
             return out
+        if is_check(event):
+            self._check(event, time, out)
+            return out
         pid, version, code_version = self._pipeline(event, time, out)
         if not event.inputs:
             event = resolve_sql(event, self.sql_parser)
@@ -303,6 +342,7 @@ class Translator:
         notes = {"sql_parse_error": event.sql_error, "lineage_truncated": truncated}
         if event.kind == RUN_EVENT:
             self._run(event, pid, version, code_version, inputs_refs, time, out, notes)
+            self._parent_job(event, pid, time, out)
         elif event.sql_error or truncated:
             pipeline = next(v for v in out.vertices if v.label == m.PIPELINE)
             pipeline.props.update(notes)
@@ -324,6 +364,52 @@ class Translator:
             label = m.TRAINED_ON if node.label == m.MODEL else m.DERIVED_FROM
             edge(label, (node.label, node.key), (source.label, source.key), source.version)
         return out
+
+    def _parent_job(self, event: Event, pid: str, time: str, out: Assertions) -> None:
+        """A job run by another job's run is that job's child."""
+        family = self._family(event)
+        parent = family["parent_pipeline_id"]
+        if not parent or parent == pid:
+            return
+        pipeline = next(v for v in out.vertices if v.label == m.PIPELINE and v.key == pid)
+        pipeline.props.update(parent_pipeline_id=parent, root_pipeline_id=family["root_pipeline_id"])
+        facet = event.run_facets.get("parent") or {}
+        job = facet.get("job") if isinstance(facet.get("job"), dict) else {}
+        out.vertices.append(VertexAssert(m.PIPELINE, parent, {
+            "pipeline_id": parent, "namespace": _text(job.get("namespace")), "name": _text(job.get("name")),
+            "first_seen": time, "last_seen": time}, time))
+        out.edges.append(EdgeAssert(m.CHILD_OF, (m.PIPELINE, pid), (m.PIPELINE, parent), pid,
+                                    {"first_seen": time, "last_seen": time}, time))
+
+    def _check(self, event: Event, time: str, out: Assertions) -> None:
+        """A check, the artifacts it tests and, for a run, the run with its result."""
+        cid = self.render(event.job_namespace or "", event.job_name or "")
+        kind = _text(_get(event.job_facets, "jobType", "integration"))
+        failures = sorted(self.render(d.namespace, d.name) for d in event.outputs)
+        out.vertices.append(VertexAssert(m.CHECK, cid, {
+            "check_id": cid, "namespace": event.job_namespace, "name": event.job_name,
+            "check_type": kind.lower() if kind else None,
+            "description": _text(_get(event.job_facets, "documentation", "description")),
+            "failures_tables": json.dumps(failures) if failures else None,
+            "first_seen": time, "last_seen": time}, time))
+        for ref in event.inputs:
+            node = self._dataset_node(ref, time, out)
+            out.edges.append(EdgeAssert(m.CHECKS, (m.CHECK, cid), (node.label, node.key), cid, {
+                "version": node.version, "first_seen": time, "last_seen": time}, time))
+        if event.kind != RUN_EVENT:
+            return
+        assertions = assertions_of(event.inputs)
+        state = event.event_type
+        result = None
+        if state == "FAIL" or any(not a["success"] for a in assertions):
+            result = "FAIL"
+        elif state == "COMPLETE":
+            result = "PASS"
+        elif state == "ABORT":
+            result = "ABORT"
+        self._run(event, cid, None, None, event.inputs, time, out, {}, target=(m.CHECK, cid))
+        run = next(v for v in out.vertices if v.label == m.RUN and v.key == (event.run_id or ""))
+        run.props.update(result=result, assertions=json.dumps(assertions) if assertions else None)
 
     def translate_all(self, events: Iterable[Event]) -> Assertions:
         total = Assertions()

@@ -32,8 +32,8 @@ import org.janusgraph.graphdb.database.management.ManagementSystem
 import org.apache.tinkerpop.gremlin.structure.Vertex
 
 def lineageSchema(graph) {
-    def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run', 'Event']
-    def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF']
+    def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run', 'Event', 'Check']
+    def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF', 'CHECKS', 'CHILD_OF']
     // All properties are single-valued strings; lists (schema_fields, feature_names)
     // are stored as JSON text.
     def keys = [
@@ -44,7 +44,9 @@ def lineageSchema(graph) {
         'feature_view', 'feature_names',
         'run_id', 'state', 'started_at', 'ended_at', 'pipeline_version', 'nominal_start',
         'nominal_end', 'parent_run_id', 'error_message', 'parameters', 'inputs', 'outputs',
-        'sql_parse_error', 'lineage_truncated', 'checkpoint', 'replay',
+        'sql_parse_error', 'lineage_truncated', 'checkpoint', 'replay', 'result', 'assertions',
+        'check_id', 'check_type', 'failures_tables',
+        'parent_pipeline_id', 'root_pipeline_id', 'root_run_id',
         'first_seen', 'last_seen', 'prop_times', 'rev',
         'event_fp', 'event_kind', 'event_type', 'event_time', 'event_run', 'event_job',
         'event_received', 'event_payload',
@@ -56,7 +58,7 @@ def lineageSchema(graph) {
     def longKeys = ['event_seq']
     // label -> identity key (unique per label)
     def identities = [Dataset: 'dataset_id', Pipeline: 'pipeline_id', Model: 'model_id',
-                      Feature: 'feature_view', Run: 'run_id', Event: 'event_fp']
+                      Feature: 'feature_view', Run: 'run_id', Event: 'event_fp', Check: 'check_id']
     // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
     def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type', 'request_id']
 

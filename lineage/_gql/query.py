@@ -12,6 +12,7 @@ from .._runs import mark_code_changes
 from .activity import Activity
 from .components import Component
 from .provenance import ProvenanceFilterInput, ProvenanceRecord, provenance_records
+from .check import ArtifactChecks
 from .rootcause import RootCause, find as find_root_cause
 from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
                     ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
@@ -34,6 +35,22 @@ class Node(LineageNode):
         runs = mark_code_changes(await info.context.runs.load((self.id, 50)))
         latest = next((r for r in runs if r.get("code_version") is not None), None)
         return latest.get("code_changed") if latest else None
+
+    @strawberry.field(description="Pipelines and runs: the parent (the job or run that started this one), "
+                                  "from OpenLineage's parent facet; null when there is none.")
+    async def parent(self, info: Info) -> Optional["Node"]:
+        if self.label not in (m.PIPELINE, m.RUN):
+            return None
+        found = await info.context.read("family", lambda q: q.family(self.id, self.label))
+        return Node.of(found["parent"]) if found["parent"] else None
+
+    @strawberry.field(description="Pipelines and runs: the children (jobs or runs this one started), by id; "
+                                  "a child pipeline's properties carry its newest run's latest_state.")
+    async def children(self, info: Info) -> list["Node"]:
+        if self.label not in (m.PIPELINE, m.RUN):
+            return []
+        found = await info.context.read("family", lambda q: q.family(self.id, self.label))
+        return [Node.of(n) for n in found["children"]]
 
     @classmethod
     def of(cls, node: dict[str, Any]) -> "Node":
@@ -104,6 +121,11 @@ class Query:
                                 edges=[GraphEdge(**e) for e in g.edges], truncated=g.truncated)
         return await info.context.read("lineageGraph", run)
 
+    @strawberry.field(description="The data-quality checks of a dataset (or model, feature) with their latest "
+                                  "results; runs says how many results of each to return, newest first.")
+    async def checks(self, info: Info, dataset_id: str, runs: int = 1) -> ArtifactChecks:
+        return await info.context.read("checks", lambda q: ArtifactChecks.of(q.checks(dataset_id, runs=runs)))
+
     @strawberry.field(description="Everything downstream that a change to a dataset would reach.")
     async def impact_analysis(self, info: Info, dataset_id: str, change_type: str = "schema",
                               depth: int = 10) -> ImpactAnalysis:
@@ -118,7 +140,8 @@ class Query:
                 affected_pipelines=[AffectedNode.of(n) for n in r["pipelines"]])
         return await info.context.read("impactAnalysis", run)
 
-    @strawberry.field(description="Datasets, pipelines, models and features whose id or name starts with prefix.")
+    @strawberry.field(description="Datasets, pipelines, models and features whose name, short name or id contains "
+                                  "prefix, ignoring case: exact matches first, then prefixes, word starts, the rest.")
     async def search(self, info: Info, prefix: str, labels: Optional[list[str]] = None,
                      limit: int = 20) -> list[Node]:
         return await info.context.read("search", lambda q: [Node.of(n) for n in q.search(prefix, labels, limit)])

@@ -166,9 +166,9 @@ def register(sub: Any) -> None:
                    help="kind of change (default schema), e.g. --change deprecation")
     p.add_argument("--depth", type=int, default=10, help="hops to follow, 1 to 50 (default 10), e.g. --depth 5")
 
-    p = _add(sub, "search", "datasets, pipelines, models and feature views whose id or name starts with TEXT",
-             "lineage search gold/", _search)
-    p.add_argument("text", help="the start of an id or name (case-sensitive), e.g. gold/ or churn")
+    p = _add(sub, "search", "datasets, pipelines, models and feature views whose name or id contains TEXT (ignoring case), best first",
+             "lineage search orders", _search)
+    p.add_argument("text", help="part of a name or id, any case, e.g. orders or gold/")
     p.add_argument("--type", type=_types(ARTIFACT_TYPES + (m.PIPELINE,)),
                    help="only these node types, comma-separated, e.g. --type Model")
     p.add_argument("--limit", type=int, default=20, help="most results to show (default 20), e.g. --limit 50")

@@ -26,8 +26,10 @@ def open_graph(backend: Any, engine: str = "sql", writer: Any = None) -> Graph:
     if backend.kind == "embedded" and engine == "sql":
         from .sql import ensure_index
         from .sqlwrite import SqlWriter
+        from .textsearch import ensure_text_index
 
         ensure_index(backend.con)
+        ensure_text_index(backend.con)
         return SqlGraph(backend.con, SqlWriter(backend.con), backend.g)
     return GremlinGraph(backend.g, writer, lineage_only=backend.kind != "embedded")
 

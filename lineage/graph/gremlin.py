@@ -19,6 +19,7 @@ from .. import _model as m
 from .._writer import GraphWriter
 from ..limits import deadline
 from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
+from .textsearch import ranked
 
 _CHUNK = 500
 
@@ -72,6 +73,18 @@ class GremlinGraph(Graph):
         rows = t.project("v", "k").by(__.id_()).by(__.values(prop)).to_list()
         rows.sort(key=lambda r: str(r["k"]))
         return [r["v"] for r in rows[:limit]]
+
+    def match(self, text: str, labels: Sequence[str], limit: int) -> list[tuple[Any, str, str, str | None, int]]:
+        # portable Gremlin has no case-insensitive text predicate: every name is read
+        # and matched here (a JanusGraph mixed index could narrow it server-side)
+        rows: list[tuple[Any, str, str, str | None]] = []
+        for label in labels:
+            deadline.check()
+            found = self.g.V().has_label(label).project("v", "k", "n").by(__.id_()) \
+                .by(__.values(m.IDENTITY[label])) \
+                .by(__.coalesce(__.values("model_name"), __.values("name"), __.constant(""))).to_list()
+            rows.extend((r["v"], label, str(r["k"]), str(r["n"]) if r["n"] != "" else None) for r in found)
+        return ranked(text, rows, limit) if text else []
 
     # -- reading ---------------------------------------------------------------
 

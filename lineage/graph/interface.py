@@ -96,6 +96,12 @@ class Graph(ABC):
         """Up to ``limit`` vertices (of ``label``, or any) whose ``prop`` starts with
         ``prefix`` (case-sensitive), smallest value first."""
 
+    @abstractmethod
+    def match(self, text: str, labels: Sequence[str], limit: int) -> list[tuple[Any, str, str, str | None, int]]:
+        """Vertices of ``labels`` whose name, short name or id contains ``text`` (ignoring
+        case): (vid, label, key, name, rank), best first, at most ``limit``; ranks and
+        ties as :mod:`lineage.graph.textsearch` defines them."""
+
     # -- reading ---------------------------------------------------------------
 
     @abstractmethod

@@ -1,0 +1,63 @@
+"""Which events report data-quality checks, and the assertions they made (facets read
+by the translator, :mod:`lineage._translate`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from ._events import DatasetRef, Event
+
+
+def _get(facets: Any, name: str, key: str) -> Any:
+    facet = facets.get(name)
+    if not isinstance(facet, dict) or facet.get("_deleted"):
+        return None
+    return facet.get(key)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value) or None
+
+
+# dbt names its test nodes ``test.<project>.<test>`` and dbt-ol's jobs ``….test`` or
+# ``….build.test``; failures are stored in ``<schema>_dbt_test__audit``.
+_DBT_TEST_NAME = re.compile(r"(^|\.)test(\.|$)")
+_DBT_AUDIT = re.compile(r"(^|\.)[^.]*dbt_test__audit\.")
+
+
+def is_check(event: Event) -> bool:
+    """Whether a run or job event reports a data-quality check, not a transformation:
+    the ``jobType`` facet says TEST; or an input carries ``dataQualityAssertions`` and
+    the job writes nothing but audit tables (a job that also writes data, like
+    OpenLineage's full example, stays lineage); or, facets missing, dbt's naming says so."""
+    kind = _text(_get(event.job_facets, "jobType", "jobType"))
+    if kind is not None and kind.upper() in ("TEST", "CHECK", "ASSERTION"):
+        return True
+    audit = bool(event.outputs) and all(_DBT_AUDIT.search(ref.name) for ref in event.outputs)
+    writes = bool(event.outputs) and not audit
+    if not writes and any(isinstance(ref.io_facets.get("dataQualityAssertions"), dict) for ref in event.inputs):
+        return True
+    if kind is not None:
+        return False
+    dbt = "dbt_version" in event.run_facets or "/integration/dbt" in (event.producer or "")
+    return audit or (dbt and bool(_DBT_TEST_NAME.search(event.job_name or "")))
+
+
+def assertions_of(refs: Iterable[DatasetRef]) -> list[dict[str, Any]]:
+    """The assertions of the ``dataQualityAssertions`` input facets: name, success, and
+    column, severity and description where given."""
+    out = []
+    for ref in refs:
+        facet = ref.io_facets.get("dataQualityAssertions")
+        items = facet.get("assertions") if isinstance(facet, dict) else None
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict) and _text(item.get("assertion")):
+                entry = {"assertion": _text(item.get("assertion")), "success": item.get("success") is True}
+                for key in ("column", "severity", "description"):
+                    if _text(item.get(key)):
+                        entry[key] = _text(item.get(key))
+                out.append(entry)
+    return out

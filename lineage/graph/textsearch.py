@@ -1,0 +1,106 @@
+"""Search by what people type: the ranking every implementation shares, and the
+SQL implementation's text index.
+
+A node matches a text when, ignoring case, the text occurs in its name (the
+OpenLineage name; a model's name), its short name (the name's last
+dot-separated part) or its id. Matches rank, best first:
+
+0. the short name, the name or the id equals the text;
+1. the short name or the name starts with it;
+2. a word of the name or id starts with it (words split at ``. / : @ _ -`` and spaces);
+3. the text occurs elsewhere in the name;
+4. the text occurs elsewhere in the id (its namespace: ``stg`` in ``postgres://``);
+
+ties by (length of the id, id, label), so every implementation returns the same
+list.
+
+The SQL implementation keeps a trigram index (SQLite FTS5, contentless) over the
+strings of the file that can be names: a trigger adds each new string as it is
+written (by our writer or gremlite's), so the index never needs a rebuild. A
+text of three or more characters is looked up in it; a text of one or two
+characters matches only names and ids starting with it (:func:`short_forms`),
+found by ranges of the strings' own index.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+TEXT_INDEX = "lineage_text"
+_WORDS = re.compile(r"[./:@_\-\s]+")
+# strings that can be a name or an id: short, and not a JSON document
+_INDEXED = "length({v}) <= 400 AND substr({v}, 1, 1) NOT IN ('{{', '[')"
+
+
+def short_name(name: str) -> str:
+    return name.rsplit(".", 1)[-1] if name else name
+
+
+def rank(text: str, key: str, name: str | None) -> int | None:
+    """The rank of a node (its identity value and name) for ``text``; None when it does not match."""
+    t = text.casefold()
+    k, n = key.casefold(), (name or "").casefold()
+    s = short_name(n)
+    if t in (s, n, k):
+        return 0
+    if (s and s.startswith(t)) or (n and n.startswith(t)):
+        return 1
+    if any(w.startswith(t) for w in _WORDS.split(n) + _WORDS.split(k) if w):
+        return 2
+    if t in n:
+        return 3
+    if t in k:
+        return 4
+    return None
+
+
+def short_forms(text: str) -> list[str]:
+    """A text of one or two characters matches only names and ids that start with it,
+    as typed, in lower or in upper case (substrings that short would read every name)."""
+    return sorted({text, text.lower(), text.upper()})
+
+
+def ranked(text: str, rows: Any, limit: int) -> list[tuple[Any, str, str, str | None, int]]:
+    """(vid, label, key, name, rank) of the matching rows (vid, label, key, name), best first."""
+    out = []
+    starts = tuple(short_forms(text)) if len(text) < 3 else None
+    for vid, label, key, name in rows:
+        if starts and not (key.startswith(starts) or (name or "").startswith(starts)):
+            continue
+        r = rank(text, key, name)
+        if r is not None:
+            out.append((vid, label, key, name, r))
+    out.sort(key=lambda x: (x[4], len(x[2]), x[2], x[1]))
+    return out[:limit]
+
+
+def ensure_text_index(con: sqlite3.Connection) -> None:
+    """Create the trigram index and its trigger once, filling it from the strings already there."""
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (TEXT_INDEX,)).fetchone():
+        return
+    in_tx = con.in_transaction
+    con.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TEXT_INDEX} USING fts5(v, content='', tokenize='trigram')")
+    con.execute(f"CREATE TRIGGER IF NOT EXISTS {TEXT_INDEX}_add AFTER INSERT ON strings "
+                f"WHEN {_INDEXED.format(v='new.v')} "
+                f"BEGIN INSERT INTO {TEXT_INDEX}(rowid, v) VALUES (new.id, new.v); END")
+    con.execute(f"INSERT INTO {TEXT_INDEX}(rowid, v) SELECT id, v FROM strings WHERE {_INDEXED.format(v='v')}")
+    if not in_tx:
+        con.commit()
+
+
+def has_text_index(con: sqlite3.Connection) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (TEXT_INDEX,)).fetchone() is not None
+
+
+def string_ids_sql(text: str, indexed: bool) -> tuple[str, list[Any]]:
+    """SQL (and its arguments) selecting the ids of strings that contain ``text``, ignoring case."""
+    if indexed and len(text) >= 3:
+        return f"SELECT rowid AS id FROM {TEXT_INDEX} WHERE {TEXT_INDEX} MATCH ?", ['"' + text.replace('"', '""') + '"']
+    if len(text) >= 3:   # the index is missing (a read-only file never opened for writing)
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return "SELECT id FROM strings WHERE v LIKE ? ESCAPE '\\'", [f"%{escaped}%"]
+    forms = short_forms(text)
+    sql = " UNION ".join("SELECT id FROM strings WHERE v >= ? AND v < ?" for _ in forms)
+    return sql, [x for f in forms for x in (f, f[:-1] + chr(ord(f[-1]) + 1))]
