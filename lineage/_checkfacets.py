@@ -9,14 +9,16 @@ from typing import Any, Iterable
 from ._events import DatasetRef, Event
 
 
-def _get(facets: Any, name: str, key: str) -> Any:
+def facet_value(facets: Any, name: str, key: str) -> Any:
+    """``facets[name][key]``, or None when the facet is absent, malformed or deleted."""
     facet = facets.get(name)
     if not isinstance(facet, dict) or facet.get("_deleted"):
         return None
     return facet.get(key)
 
 
-def _text(value: Any) -> str | None:
+def facet_text(value: Any) -> str | None:
+    """A scalar facet value as non-empty text, else None."""
     if value is None or isinstance(value, (dict, list)):
         return None
     return str(value) or None
@@ -33,7 +35,7 @@ def is_check(event: Event) -> bool:
     the ``jobType`` facet says TEST; or an input carries ``dataQualityAssertions`` and
     the job writes nothing but audit tables (a job that also writes data, like
     OpenLineage's full example, stays lineage); or, facets missing, dbt's naming says so."""
-    kind = _text(_get(event.job_facets, "jobType", "jobType"))
+    kind = facet_text(facet_value(event.job_facets, "jobType", "jobType"))
     if kind is not None and kind.upper() in ("TEST", "CHECK", "ASSERTION"):
         return True
     audit = bool(event.outputs) and all(_DBT_AUDIT.search(ref.name) for ref in event.outputs)
@@ -54,10 +56,10 @@ def assertions_of(refs: Iterable[DatasetRef]) -> list[dict[str, Any]]:
         facet = ref.io_facets.get("dataQualityAssertions")
         items = facet.get("assertions") if isinstance(facet, dict) else None
         for item in items if isinstance(items, list) else ():
-            if isinstance(item, dict) and _text(item.get("assertion")):
-                entry = {"assertion": _text(item.get("assertion")), "success": item.get("success") is True}
+            if isinstance(item, dict) and facet_text(item.get("assertion")):
+                entry = {"assertion": facet_text(item.get("assertion")), "success": item.get("success") is True}
                 for key in ("column", "severity", "description"):
-                    if _text(item.get(key)):
-                        entry[key] = _text(item.get(key))
+                    if facet_text(item.get(key)):
+                        entry[key] = facet_text(item.get(key))
                 out.append(entry)
     return out

@@ -39,7 +39,7 @@ from typing import Any, Iterable, Mapping
 from . import _model as m
 from ._events import DATASET_EVENT, RUN_EVENT, DatasetRef, Event
 from ._ids import NodeKey, infer_layer, model_id
-from ._checkfacets import assertions_of, is_check
+from ._checkfacets import assertions_of, facet_text as _text, facet_value as _get, is_check
 from ._sql import resolve_sql
 from .limits.sqlparse import SqlParser
 from .catalog import facets as catalog_facets
@@ -75,20 +75,6 @@ class Assertions:
     def extend(self, other: "Assertions") -> None:
         self.vertices.extend(other.vertices)
         self.edges.extend(other.edges)
-
-
-def _get(facets: Mapping[str, Any], name: str, key: str) -> Any:
-    facet = facets.get(name)
-    if not isinstance(facet, dict) or facet.get("_deleted"):
-        return None
-    return facet.get(key)
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    text = str(value)
-    return text or None
 
 
 def _hash(*parts: Any) -> str:
