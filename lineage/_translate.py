@@ -77,6 +77,22 @@ class Assertions:
         self.edges.extend(other.edges)
 
 
+def as_features(batch: Assertions, features: set[str]) -> Assertions:
+    """``batch`` with the untyped datasets named in ``features`` written as the Feature
+    views they are (only a Feature's keys kept), their edges moved with them."""
+    keep = set(m.VERTEX_KEYS[m.FEATURE]) | set(m.COMMON_KEYS)
+    out = Assertions()
+    for a in batch.vertices:
+        if a.label == m.DATASET and a.key in features:
+            a = VertexAssert(m.FEATURE, a.key, {k: v for k, v in a.props.items() if k in keep}, a.time)
+        out.vertices.append(a)
+    for e in batch.edges:
+        ends = [(m.FEATURE, key) if label == m.DATASET and key in features else (label, key)
+                for label, key in (e.out, e.in_)]
+        out.edges.append(EdgeAssert(e.label, ends[0], ends[1], e.pipeline_id, e.props, e.time))
+    return out
+
+
 def _hash(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 

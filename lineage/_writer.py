@@ -32,7 +32,7 @@ from gremlin_python.process.traversal import Cardinality, Direction, P, T
 from . import _guarded
 from . import _model as m
 from ._backends import first
-from ._translate import Assertions, EdgeAssert, VertexAssert
+from ._translate import Assertions, as_features
 
 _WITHIN = 200
 _CREATE_CHUNK = 60
@@ -264,17 +264,7 @@ class GraphWriter:
         features = {k for k in untyped if k in declared or self._vertices[(m.FEATURE, k)].id is not _NEW}
         if not features:
             return batch
-        keep = set(m.VERTEX_KEYS[m.FEATURE]) | set(m.COMMON_KEYS)
-        out = Assertions()
-        for a in batch.vertices:
-            if a.label == m.DATASET and a.key in features:
-                a = VertexAssert(m.FEATURE, a.key, {k: v for k, v in a.props.items() if k in keep}, a.time)
-            out.vertices.append(a)
-        for e in batch.edges:
-            ends = [(m.FEATURE, key) if label == m.DATASET and key in features else (label, key)
-                    for label, key in (e.out, e.in_)]
-            out.edges.append(EdgeAssert(e.label, ends[0], ends[1], e.pipeline_id, e.props, e.time))
-        return out
+        return as_features(batch, features)
 
     def _create_vertices(self, new: list[tuple[tuple[str, str], _Element]], stats: WriteStats) -> None:
         """Chained ``addV`` traversals, then one id lookup per label (``select`` over many
