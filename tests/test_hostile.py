@@ -127,6 +127,10 @@ BAD = [
     (json.dumps({**{k: v for k, v in event_e().items() if k != "run"},
                  "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"}).encode(), "run"),
     (json.dumps(event_e(job={"namespace": "n" * 2000, "name": "j"})).encode(), "job.namespace"),
+    # SQLite's JSON functions end text at a NUL, so "\u0000/a" and "\u0000/b" would be one name.
+    (json.dumps(event_e(job={"namespace": "\u0000", "name": "j"})).encode(), "job.namespace"),
+    (json.dumps(event_e(inputs=[{"namespace": "n", "name": "a\u0000b"}])).encode(), "inputs[0].name"),
+    (json.dumps(event_e(run={"runId": str(uuid.uuid4()), "facets": {"x\u0000": {}}})).encode(), "run.facets.x\\u0000"),
     (json.dumps(event_e(inputs=[{"namespace": "n", "name": f"t{i}"} for i in range(1001)])).encode(), "inputs"),
 ]
 

@@ -179,8 +179,9 @@ def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> Non
                            "Split the event or send fewer entries.")
             if kind is dict:
                 for key, child in reversed(item.items()):
-                    if len(key) > limits.max_string_chars or _SURROGATE.search(key):
-                        raise fail((chain, key[:40]), "is a key that is too long or not valid Unicode",
+                    if len(key) > limits.max_string_chars or _SURROGATE.search(key) or "\x00" in key:
+                        raise fail((chain, key[:40].replace("\x00", "\\u0000")),
+                                   "is a key that is too long, not valid Unicode or holds a NUL character",
                                    "Use short text keys.")
                     stack.append((child, (chain, key), depth + 1))
             else:
@@ -193,6 +194,9 @@ def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> Non
             if _SURROGATE.search(item):
                 raise fail(chain, "contains an unpaired UTF-16 surrogate (a broken \\uD800-\\uDFFF escape)",
                            "Send valid Unicode text; escape characters outside the BMP as a surrogate pair.")
+            if "\x00" in item:
+                raise fail(chain, "contains a NUL character (\\u0000), which no graph store can keep in text",
+                           "Remove the NUL character or encode binary data (for example as base64).")
         elif kind is Refused:
             raise fail(chain, item.problem, _FIX_NUMBER.format(n=limits.max_number_chars))
         elif kind is float:
