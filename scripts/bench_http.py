@@ -10,7 +10,9 @@ wiped first), then on each backend
 * posts the same kind of stream in arrays of --batch (POST /api/v1/lineage/batch),
 
 printing events/s and p50/p95 per request, the server figures beside the
-embedded ones of the same run; then (unless --graph-size 0) times GraphQL
+embedded ones of the same run, with the CPU seconds the API processes (and,
+with --gremlin-pid, the Gremlin Server) spent per event: on a shared machine
+events/s follow the load average, CPU per event much less; then (unless --graph-size 0) times GraphQL
 lineageGraph (depth 3) on the generated 100k-dataset graph of bench_query.py
 (built there first if missing) beside LineageAnalysis.lineage_graph on the same
 file, and in-process ingestion (LineageStore.ingest) as the baseline of the
@@ -18,7 +20,7 @@ embedded ingest figures. Traffic goes to 127.0.0.1 only and every loop is bounde
 
     python scripts/bench_http.py --runs 1500 --clients 8
     python scripts/bench_http.py --runs 600 --processes 2 --graph-size 0 \\
-        --gremlin-url ws://127.0.0.1:8182/gremlin
+        --gremlin-url ws://127.0.0.1:8182/gremlin --gremlin-pid "$(cat run-8182/java.pid)"
 """
 
 from __future__ import annotations
@@ -76,6 +78,15 @@ class Server:
         self.proc.wait(timeout=30)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc; 0 where unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * q))]
@@ -110,7 +121,7 @@ def post_all(urls: str | list[str], bodies: list, clients: int, path: str) -> tu
 
 
 def ingest_over_http(db: Path, gremlin_url: str, processes: int, single_events: list, batch_events: list,
-                     clients: int, batch: int) -> dict[str, float]:
+                     clients: int, batch: int, gremlin_pid: int = 0) -> dict[str, float]:
     if gremlin_url:
         with LineageStore(Settings.from_env({}, gremlin_url=gremlin_url)) as store:
             store.clear_graph(events=True)
@@ -119,13 +130,20 @@ def ingest_over_http(db: Path, gremlin_url: str, processes: int, single_events: 
         for _ in range(processes):
             servers.append(Server(db, gremlin_url))
         urls = [s.url for s in servers]
-        secs, lat = post_all(urls, single_events, clients, "/api/v1/lineage")
-        out = {"single": len(single_events) / secs, "single_p50": statistics.median(lat),
-               "single_p95": pct(lat, 0.95)}
+
+        def cpu() -> tuple[float, float]:
+            return sum(cpu_seconds(s.proc.pid) for s in servers), cpu_seconds(gremlin_pid) if gremlin_pid else 0.0
+
+        out: dict[str, float] = {}
         batches = [batch_events[i:i + batch] for i in range(0, len(batch_events), batch)]
-        secs, lat = post_all(urls, batches, min(clients, len(batches)), "/api/v1/lineage/batch")
-        out.update({"batch": len(batch_events) / secs, "batch_p50": statistics.median(lat),
-                    "batch_p95": pct(lat, 0.95)})
+        for name, bodies, n, path in (("single", single_events, len(single_events), "/api/v1/lineage"),
+                                      ("batch", batches, len(batch_events), "/api/v1/lineage/batch")):
+            api0, gremlin0 = cpu()
+            secs, lat = post_all(urls, bodies, min(clients, len(bodies)), path)
+            api1, gremlin1 = cpu()
+            out.update({name: n / secs, f"{name}_p50": statistics.median(lat), f"{name}_p95": pct(lat, 0.95),
+                        f"{name}_api_cpu": (api1 - api0) * 1000 / n, f"{name}_gremlin_cpu": (gremlin1 - gremlin0) * 1000 / n,
+                        f"{name}_wall": secs, f"{name}_load": os.getloadavg()[0]})
         return out
     finally:
         for server in servers:
@@ -138,6 +156,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--processes", type=int, default=1, help="`lineage serve` processes per backend")
     parser.add_argument("--gremlin-url", default="", help="also measure a Gremlin Server (its graph is wiped)")
+    parser.add_argument("--gremlin-pid", type=int, default=0,
+                        help="the Gremlin Server's process id, to report its CPU per event (e.g. $(cat run-8182/java.pid))")
+    parser.add_argument("--skip-embedded", action="store_true",
+                        help="measure the Gremlin Server only (the ratios to embedded are then left out)")
     parser.add_argument("--batch", type=int, default=250, help="events per batch request")
     parser.add_argument("--graph-size", type=int, default=100_000,
                         help="datasets in the lineageGraph test graph; 0 skips that part")
@@ -157,26 +179,29 @@ def main() -> int:
                 store.ingest(base_events[i:i + 500])
             inprocess = len(base_events) / (time.perf_counter() - t0)
 
-        http["embedded"] = ingest_over_http(tmp / "served.db", "", args.processes, single_events, batch_events,
-                                            args.clients, args.batch)
+        if not args.skip_embedded:
+            http["embedded"] = ingest_over_http(tmp / "served.db", "", args.processes, single_events, batch_events,
+                                                args.clients, args.batch)
         if args.gremlin_url:
             http["gremlin"] = ingest_over_http(tmp / "unused.db", args.gremlin_url, args.processes,
-                                               single_events, batch_events, args.clients, args.batch)
+                                               single_events, batch_events, args.clients, args.batch, args.gremlin_pid)
 
         if args.graph_size:
             http_lat, sizes, local_lat = lineage_graph_latency(tmp, args)
 
     print(f"in-process ingest (LineageStore, batches of 500, embedded): {inprocess:8.0f} events/s")
-    base = http["embedded"]
+    base = http.get("embedded")
     for name, r in http.items():
         where = "embedded file" if name == "embedded" else f"Gremlin Server {args.gremlin_url}"
         print(f"{where}, {args.processes} process(es), {args.clients} clients:")
-        print(f"  POST /api/v1/lineage:              {r['single']:8.0f} events/s (p50 {r['single_p50']:.1f} ms, "
-              f"p95 {r['single_p95']:.1f} ms per request; {r['single'] / base['single']:.2f} of embedded, "
-              f"{r['single'] / inprocess:.2f} of in-process)")
-        print(f"  POST /api/v1/lineage/batch ({args.batch}/req): {r['batch']:8.0f} events/s (p50 {r['batch_p50']:.1f} ms, "
-              f"p95 {r['batch_p95']:.1f} ms per request; {r['batch'] / base['batch']:.2f} of embedded, "
-              f"{r['batch'] / inprocess:.2f} of in-process)")
+        for kind, label in (("single", "POST /api/v1/lineage:             "),
+                            ("batch", f"POST /api/v1/lineage/batch ({args.batch}/req):")):
+            ratios = (f"; {r[kind] / base[kind]:.2f} of embedded" if base else "") + f", {r[kind] / inprocess:.2f} of in-process"
+            print(f"  {label} {r[kind]:8.0f} events/s (p50 {r[f'{kind}_p50']:.1f} ms, p95 {r[f'{kind}_p95']:.1f} ms "
+                  f"per request{ratios})")
+            server = f", Gremlin Server {r[f'{kind}_gremlin_cpu']:.1f} ms" if name != "embedded" and args.gremlin_pid else ""
+            print(f"      CPU per event: API processes {r[f'{kind}_api_cpu']:.1f} ms{server}; "
+                  f"{r[f'{kind}_wall']:.1f} s wall, load average {r[f'{kind}_load']:.1f}")
     if args.graph_size:
         print(f"GraphQL lineageGraph depth 3 on {args.graph_size} datasets: p50 {statistics.median(http_lat):.1f} ms, "
               f"p95 {pct(http_lat, 0.95):.1f} ms (median {statistics.median(sizes):.0f} nodes); in-process p50 "
