@@ -232,9 +232,10 @@ class GraphEventLog:
             found.update(self.g.V().has("event_fp", P.within(part)).has_label(EVENT).values("event_fp").to_list())
         return found
 
-    def append(self, events: list[Event]) -> list[Event]:
-        """Return the events not logged yet (in order) and stage their log entries."""
-        known = self.known(sorted({e.fingerprint for e in events}))
+    def append(self, events: list[Event], known: set[str] | None = None) -> list[Event]:
+        """Return the events not logged yet (in order) and stage their log entries.
+        ``known``: the logged fingerprints among them, when the caller read them already."""
+        known = set(known) if known is not None else self.known(sorted({e.fingerprint for e in events}))
         received = _now()
         fresh: list[Event] = []
         for ev in events:

@@ -10,7 +10,8 @@ exception classes of the server's cause chain, walking our own cause chain too.
   contention", "Expected value mismatch") and ``TemporaryLockingException``;
 * a concurrent update: our own guard (``fail()`` with :data:`CONFLICT`) saw that
   a vertex changed since we read it;
-* a concurrent create: a unique index refused a second vertex with the same key;
+* a concurrent create: a unique index refused a second vertex with the same key,
+  or a read saw a vertex another transaction is still committing (:class:`TornRead`);
 * temporary backend failures: ``TemporaryBackendException``, status 596;
 * timeouts and dropped connections: status 598, ``TimeoutError``, socket errors;
 * a busy SQLite file (another process holds the write lock past the timeout).
@@ -27,6 +28,11 @@ from dataclasses import dataclass
 # The message of the guard that aborts a write traversal when a vertex it
 # updates changed after it was read.
 CONFLICT = "lineage-conflict: a vertex changed since it was read"
+
+class TornRead(Exception):
+    """A read saw a vertex another transaction is committing only in part (JanusGraph
+    writes an index entry and the vertex's properties separately, without isolation)."""
+
 
 _JAVA = {
     "PermanentLockingException": "lock contention",
@@ -45,6 +51,8 @@ def _java_classes(exc: BaseException) -> list[str]:
 
 
 def _one(exc: BaseException) -> str | None:
+    if isinstance(exc, TornRead):
+        return "concurrent create"
     status = getattr(exc, "status_code", None)
     if status is not None:           # a Gremlin Server answer
         classes = _java_classes(exc)

@@ -84,6 +84,7 @@ class LineageStore:
         gremlin_writer = GraphWriter(self.backend.g, chunk=self.settings["LINEAGE_WRITE_CHUNK"] or self.backend.write_chunk,
                                      new_vertex_cardinality=self.backend.new_vertex_cardinality,
                                      atomic=self.backend.atomic_writes)
+        self._gremlin_writer = gremlin_writer
         self.graph = open_graph(self.backend, self.settings["LINEAGE_EMBEDDED_ENGINE"], gremlin_writer)
         self.writer = self.graph  # applies translated batches (SQL on the embedded file, else Gremlin)
         self.backoff = Backoff(attempts=self.settings["LINEAGE_WRITE_ATTEMPTS"])
@@ -180,9 +181,19 @@ class LineageStore:
             for attempt in range(1, attempts + 1):
                 try:
                     stale = self.backend.begin()
-                    fresh = self.backend.log.append(events) if log else events
-                    writes = self.writer.apply(self.translator.translate_all(fresh), fresh=stale,
-                                               also=self.backend.log.pending_writes())
+                    if log and self.backend.atomic_writes:
+                        # one read for the group: which events are logged already, and the
+                        # state of every vertex they name (with its out-edges)
+                        batch = self.translator.translate_all(events)
+                        known = self._gremlin_writer.prefetch(batch, [e.fingerprint for e in events], fresh=stale)
+                        fresh = self.backend.log.append(events, known=known)
+                        if len(fresh) != len(events):
+                            batch = self.translator.translate_all(fresh)
+                        stale = False
+                    else:
+                        fresh = self.backend.log.append(events) if log else events
+                        batch = self.translator.translate_all(fresh)
+                    writes = self.writer.apply(batch, fresh=stale, also=self.backend.log.pending_writes())
                     self.backend.commit()
                     return fresh, writes
                 except LineageError:

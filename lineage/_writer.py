@@ -32,12 +32,15 @@ from gremlin_python.process.traversal import Cardinality, Direction, P, T
 from . import _guarded
 from . import _model as m
 from ._backends import first
+from ._eventlog import EVENT
+from ._retry import TornRead
 from ._translate import Assertions, as_features
 
 _WITHIN = 200
 _CREATE_CHUNK = 60
 _CREATE_STEPS = 600
 _NEW = object()
+EVENT_KEY = "event_fp"
 
 
 @dataclass
@@ -117,13 +120,17 @@ class GraphWriter:
 
     # -- reading state ---------------------------------------------------------
 
-    def _load_vertices(self, wanted: set[tuple[str, str]], stats: WriteStats) -> None:
+    def _load_vertices(self, wanted: set[tuple[str, str]], stats: WriteStats,
+                       fingerprints: list[str] | None = None) -> set[str]:
+        """Load the wanted vertices not known yet; with ``fingerprints`` (atomic writers
+        only), also say which of those events are logged already, in the same round trip."""
         by_label: dict[str, list[str]] = {}
         for label, key in wanted:
             if (label, key) not in self._vertices:
                 by_label.setdefault(label, []).append(key)
-        if self.atomic and by_label:
-            self._load_with_edges(by_label, stats)
+        known: set[str] = set()
+        if self.atomic and (by_label or fingerprints):
+            known = self._load_with_edges(by_label, stats, fingerprints or [])
         for label, keys in by_label.items():
             prop = m.IDENTITY[label]
             for i in range(0, len(keys), _WITHIN) if not self.atomic else ():
@@ -136,20 +143,34 @@ class GraphWriter:
                     self._vertices[(label, str(element.props[prop]))] = element
             for key in keys:
                 self._vertices.setdefault((label, key), _Element(_NEW, m.MERGE))
+        return known
 
-    def _load_with_edges(self, by_label: dict[str, list[str]], stats: WriteStats) -> None:
-        """Every wanted vertex of every label with all its out-edges, in one round trip."""
+    def _load_with_edges(self, by_label: dict[str, list[str]], stats: WriteStats,
+                         fingerprints: list[str]) -> set[str]:
+        """Every wanted vertex of every label with all its out-edges, and which of
+        ``fingerprints`` are logged events, in one round trip."""
         branches = []
         for label, keys in by_label.items():
             prop = m.IDENTITY[label]
             branches.extend(__.V().has(prop, P.within(keys[i:i + _WITHIN])).has_label(label)
                             for i in range(0, len(keys), _WITHIN))
-        rows = self.g.inject(0).union(*branches).project("v", "e") \
-            .by(__.element_map()).by(__.out_e(*m.EDGE_LABELS).element_map().fold()).to_list()
+        logged = [__.V().has(EVENT_KEY, P.within(fingerprints[i:i + _WITHIN])).has_label(EVENT)
+                  for i in range(0, len(fingerprints), _WITHIN)]
+        vertices = __.union(*branches).project("v", "e") \
+            .by(__.element_map()).by(__.out_e(*m.EDGE_LABELS).element_map().fold())
+        if not logged:
+            answer = {"known": [], "rows": self.g.inject(0).flat_map(vertices).to_list()}
+        elif not branches:
+            answer = {"known": self.g.inject(0).union(*logged).values(EVENT_KEY).to_list(), "rows": []}
+        else:
+            answer = self.g.inject(0).project("known", "rows") \
+                .by(__.union(*logged).values(EVENT_KEY).fold()).by(vertices.fold()).next()
         stats.traversals += 1
-        for row in rows:
+        for row in answer["rows"]:
             vrow = row["v"]
             ident, label = vrow.pop(T.id), vrow.pop(T.label)
+            if m.IDENTITY[label] not in vrow:
+                raise TornRead(f"{label} vertex {ident} was read while another writer was creating it")
             element = _Element.loaded(ident, vrow, m.MERGE)
             self._vertices[(label, str(element.props[m.IDENTITY[label]]))] = element
             edges = self._edges[ident] = {}
@@ -159,6 +180,7 @@ class GraphWriter:
                 in_id = erow.pop(Direction.IN)[T.id]
                 edge = _Element.loaded(eid, erow, m.EDGE_MERGE)
                 edges[(elabel, in_id, str(edge.props.get("pipeline_id")))] = edge
+        return set(answer["known"])
 
     def _load_edges(self, out_ids: list[Any], stats: WriteStats) -> None:
         """Every out-edge of each vertex not known yet (all labels: a vertex is then
@@ -178,22 +200,29 @@ class GraphWriter:
 
     # -- writing ---------------------------------------------------------------
 
+    def _start(self, fresh: bool) -> None:
+        # the cache is a speed-up, not a copy of the graph: past the limit (vertices, or
+        # vertices whose out-edges are held) it starts again, so the server's memory stays flat
+        if fresh or len(self._vertices) > self.cache_limit or len(self._edges) > self.cache_limit:
+            self.invalidate()
+
+    def prefetch(self, batch: Assertions, fingerprints: list[str], *, fresh: bool) -> set[str]:
+        """Atomic writers: read, in one round trip, the state of every identity ``batch``
+        touches and which of the events (by fingerprint) are logged already; return
+        those. A following :meth:`apply` of (part of) ``batch`` with ``fresh=False``
+        reads nothing more."""
+        self._start(fresh)
+        return self._load_vertices(_identities(batch), WriteStats(), fingerprints)
+
     def apply(self, batch: Assertions, *, fresh: bool, also: list[Callable[[Any], Any]] | None = None
               ) -> WriteStats:
         """Write ``batch``. ``fresh`` says cached state may be stale and must be reloaded.
         ``also``: further steps (event log entries) for the same transaction; only an
         atomic writer takes them, the embedded log writes through SQL itself."""
         stats = WriteStats()
-        # the cache is a speed-up, not a copy of the graph: past the limit (vertices, or
-        # vertices whose out-edges are held) it starts again, so the server's memory stays flat
-        if fresh or len(self._vertices) > self.cache_limit or len(self._edges) > self.cache_limit:
-            self.invalidate()
+        self._start(fresh)
         if self.atomic:   # every identity the group touches, features named like its datasets too: one read
-            wanted = {(a.label, a.key) for a in batch.vertices}
-            wanted.update(e.out for e in batch.edges)
-            wanted.update(e.in_ for e in batch.edges)
-            wanted.update((m.FEATURE, a.key) for a in batch.vertices if a.label == m.DATASET and a.untyped)
-            self._load_vertices(wanted, stats)
+            self._load_vertices(_identities(batch), stats)
         batch = self._features_by_name(batch, stats)
         wanted = {(a.label, a.key) for a in batch.vertices}
         wanted.update(e.out for e in batch.edges)
@@ -316,6 +345,15 @@ class GraphWriter:
                 t = t.side_effect(op(__))
             t.iterate()
             stats.traversals += 1
+
+
+def _identities(batch: Assertions) -> set[tuple[str, str]]:
+    """Every vertex a batch names, and the features named like its untyped datasets."""
+    wanted = {(a.label, a.key) for a in batch.vertices}
+    wanted.update(e.out for e in batch.edges)
+    wanted.update(e.in_ for e in batch.edges)
+    wanted.update((m.FEATURE, a.key) for a in batch.vertices if a.label == m.DATASET and a.untyped)
+    return wanted
 
 
 def _grouped(step: str, updates: dict[tuple[tuple[str, Any], ...], list[Any]]

@@ -9,7 +9,7 @@ import pytest
 from gremlin_python.driver.protocol import GremlinServerError
 
 from lineage import BackendError, LineageStore
-from lineage._retry import CONFLICT, Backoff, retriable
+from lineage._retry import CONFLICT, Backoff, TornRead, retriable
 
 from conftest import make_settings
 
@@ -36,6 +36,7 @@ def server_error(code: int, message: str, *exceptions: str) -> GremlinServerErro
     (server_error(500, "Adding this property for key [dataset_id] and value [d1] violates a uniqueness "
                   "constraint [by_dataset_id_unique]", "org.janusgraph.core.SchemaViolationException"),
      "concurrent create"),
+    (TornRead("Run vertex 4096 was read while another writer was creating it"), "concurrent create"),
     (server_error(596, "temporary"), "temporary backend failure"),
     (server_error(598, "A timeout occurred during traversal evaluation"), "timeout"),
     (sqlite3.OperationalError("database is locked"), "database busy"),
