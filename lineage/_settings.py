@@ -156,9 +156,11 @@ SETTINGS: tuple[Setting, ...] = (
             "gremlite's tables, the fast default) or gremlin (portable Gremlin through gremlite, the "
             "reference implementation, much slower). Both see the same data, e.g. LINEAGE_EMBEDDED_ENGINE=gremlin.",
             _engine),
-    Setting("LINEAGE_WRITE_THREADS", 4,
+    Setting("LINEAGE_WRITE_THREADS", 1,
             "Writer threads of `lineage serve` on a Gremlin Server, each committing its own group of "
-            "requests (the embedded file takes one writer at a time and always gets one).", _positive_int),
+            "requests (the embedded file takes one writer at a time and always gets one). One thread "
+            "puts every waiting request in one commit; more overlap commits, worth it only where the "
+            "server evaluates many traversals at once (gremlinPool) and its lock wait is long.", _positive_int),
     Setting("LINEAGE_WRITE_ATTEMPTS", 8,
             "Tries of a write that lost a race with another writer (lock contention, a concurrent update, "
             "a temporary backend failure, a timeout), with jittered backoff, before answering 503.",

@@ -130,7 +130,8 @@ class AppState:
         threads = settings["LINEAGE_WRITE_THREADS"] if settings.gremlin_url else 1
         self.writer = WriteWorker(lambda: LineageStore(settings, provenance=self.provenance),
                                   settings["LINEAGE_BATCH_SIZE"], threads,
-                                  on_error=lambda exc: self.metrics.graph.failed("write", exc))
+                                  on_error=lambda exc: self.metrics.graph.failed("write", exc),
+                                  linger=bool(settings.gremlin_url))
         self.provenance_metrics = ProvenanceMetrics(self.metrics.registry)
         if self.provenance is not None:
             self.provenance.listeners.append(self.provenance_metrics.count)

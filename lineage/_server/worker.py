@@ -13,7 +13,8 @@ a JanusGraph commit that takes locks waits ``storage.lock.wait-time`` on the
 server, and meanwhile the next group can already be read and sent. Threads of
 one process never write groups that name the same job, run or dataset at the
 same time (they would only refuse each other's commits); other processes are
-kept in step by the guarded writes themselves.
+kept in step by the guarded writes themselves. There a thread that finds
+few requests queued also lingers a few milliseconds for more (``linger``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -33,6 +35,13 @@ from ..catalog.audit import stamp_all
 from .._store import LineageStore
 
 log = logging.getLogger("lineage.writer")
+
+# With ``linger``, a writer thread that found the queue short waits for more requests
+# up to this share of its last commit's time, never longer than the cap (seconds): on
+# a Gremlin Server every commit waits the lock wait, so a commit of four requests
+# costs little more than one of one, while a client's next request is milliseconds away.
+LINGER_SHARE = 0.1
+LINGER_CAP = 0.02
 
 
 @dataclass
@@ -87,8 +96,10 @@ class _Job:
 
 class WriteWorker:
     def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, threads: int = 1,
-                 on_error: Callable[[BaseException], None] | None = None) -> None:
+                 on_error: Callable[[BaseException], None] | None = None, linger: bool = False) -> None:
         self._open_store = open_store
+        self._linger = linger
+        self._last_commit = 0.0
         self._on_error = on_error
         self._batch_size = batch_size
         self._queue: "queue.Queue[_Job | None]" = queue.Queue()
@@ -139,9 +150,14 @@ class WriteWorker:
                     return
                 group = [job]
                 size = len(job.events)
+                # take what is queued; where a commit is dear (a Gremlin Server's lock wait),
+                # wait a little for requests on their way, a small share of the last commit
+                deadline = time.monotonic() + (min(LINGER_CAP, LINGER_SHARE * self._last_commit)
+                                               if self._linger else 0.0)
                 while size < self._batch_size:
                     try:
-                        nxt = self._queue.get_nowait()
+                        wait = deadline - time.monotonic()
+                        nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                     except queue.Empty:
                         break
                     if nxt is None:
@@ -149,7 +165,9 @@ class WriteWorker:
                         break
                     group.append(nxt)
                     size += len(nxt.events)
+                started = time.monotonic()
                 self._commit(store, group)
+                self._last_commit = time.monotonic() - started
         finally:
             store.close()
 
