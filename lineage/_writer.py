@@ -113,8 +113,10 @@ class GraphWriter:
         self.cache_limit = cache_limit
         self._vertices: dict[tuple[str, str], _Element] = {}
         self._edges: dict[Any, dict[tuple[str, Any, str], _Element]] = {}
+        self._prefetched = 0
 
     def invalidate(self) -> None:
+        self._prefetched = 0
         self._vertices.clear()
         self._edges.clear()
 
@@ -212,14 +214,18 @@ class GraphWriter:
         those. A following :meth:`apply` of (part of) ``batch`` with ``fresh=False``
         reads nothing more."""
         self._start(fresh)
-        return self._load_vertices(_identities(batch), WriteStats(), fingerprints)
+        stats = WriteStats()
+        known = self._load_vertices(_identities(batch), stats, fingerprints)
+        self._prefetched = stats.traversals   # counted with the write that follows
+        return known
 
     def apply(self, batch: Assertions, *, fresh: bool, also: list[Callable[[Any], Any]] | None = None
               ) -> WriteStats:
         """Write ``batch``. ``fresh`` says cached state may be stale and must be reloaded.
         ``also``: further steps (event log entries) for the same transaction; only an
         atomic writer takes them, the embedded log writes through SQL itself."""
-        stats = WriteStats()
+        stats = WriteStats(traversals=self._prefetched)
+        self._prefetched = 0
         self._start(fresh)
         if self.atomic:   # every identity the group touches, features named like its datasets too: one read
             self._load_vertices(_identities(batch), stats)
