@@ -15,8 +15,10 @@ same bytecode on either.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from gremlin_python.process.anonymous_traversal import traversal
@@ -123,13 +125,9 @@ class RemoteBackend(GraphBackend):
     atomic_writes = True
 
     def __init__(self, url: str, source: str = "g") -> None:
-        from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
-        from janusgraph_python.driver.serializer import JanusGraphSONSerializersV3d0
-
         self.url = url
         try:
-            self.connection = DriverRemoteConnection(
-                url, source, message_serializer=JanusGraphSONSerializersV3d0())
+            self.connection = server_connection(url, source)
         except Exception as exc:
             raise BackendError(
                 f"cannot connect to the Gremlin Server at LINEAGE_GREMLIN_URL={url!r} ({exc}); "
@@ -151,6 +149,46 @@ class RemoteBackend(GraphBackend):
 
     def describe(self) -> str:
         return f"Gremlin Server at {self.url}"
+
+
+_OFF_LOOP: ThreadPoolExecutor | None = None
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _off_loop(fn: Any, *args: Any) -> Any:
+    """Run ``fn`` here, or in a worker thread when this thread is running an asyncio
+    loop: gremlinpython drives its websocket with a loop of its own, which cannot run
+    inside another (a server's lifespan, a provenance flush from a coroutine, Playwright's
+    synchronous API)."""
+    global _OFF_LOOP
+    if not _in_event_loop():
+        return fn(*args)
+    if _OFF_LOOP is None:
+        _OFF_LOOP = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lineage-gremlin")
+    return _OFF_LOOP.submit(fn, *args).result()
+
+
+def server_connection(url: str, source: str = "g") -> Any:
+    """A connection to a Gremlin Server (JanusGraph GraphSON serializers) usable from any
+    thread, including one that runs an asyncio event loop."""
+    from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+    from janusgraph_python.driver.serializer import JanusGraphSONSerializersV3d0
+
+    class ServerConnection(DriverRemoteConnection):
+        def submit(self, bytecode: Any) -> Any:
+            return _off_loop(super().submit, bytecode)
+
+        def close(self) -> None:
+            _off_loop(super().close)
+
+    return _off_loop(lambda: ServerConnection(url, source, message_serializer=JanusGraphSONSerializersV3d0()))
 
 
 def open_backend(settings: Settings) -> GraphBackend:

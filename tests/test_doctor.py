@@ -19,7 +19,7 @@ def test_healthy_backend(settings, store, monkeypatch, capsys):
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     if settings.gremlin_url:
-        assert "✓ gremlin server" in out and "✓ schema: 6 unique indexes ENABLED" in out
+        assert "✓ gremlin server" in out and "✓ schema: 7 unique indexes ENABLED" in out
     else:
         assert "✓ embedded graph" in out and "events logged" in out
 

@@ -37,10 +37,10 @@ def prov_settings(backend_name, tmp_path):
 
 @pytest.fixture
 def wiped(backend_name, tmp_path):
-    """Wipes the remote graph before a test (the embedded one starts empty)."""
+    """Wipes the remote graph and its event log before a test (the embedded one starts empty)."""
     with LineageStore(make_settings(backend_name, tmp_path / "wipe")) as s:
         if s.settings.gremlin_url:
-            s.clear_graph()
+            s.clear_graph(events=True)
 
 
 def rows_by(directory: Path, sql: str) -> list[dict]:

@@ -31,11 +31,9 @@ class Readers:
         self._opened: list[Any] = []
         self._lock = threading.Lock()
         if settings.gremlin_url:
-            from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
-            from janusgraph_python.driver.serializer import JanusGraphSONSerializersV3d0
+            from .._backends import server_connection
 
-            self._shared = DriverRemoteConnection(settings.gremlin_url, settings["LINEAGE_GREMLIN_TRAVERSAL_SOURCE"],
-                                                  message_serializer=JanusGraphSONSerializersV3d0())
+            self._shared = server_connection(settings.gremlin_url, settings["LINEAGE_GREMLIN_TRAVERSAL_SOURCE"])
             self._opened.append(self._shared)
 
     def graph(self) -> Graph:
