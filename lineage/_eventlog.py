@@ -16,6 +16,7 @@ recognised and not projected twice. ``lineage rebuild`` replays the log.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import random
 import sqlite3
@@ -167,12 +168,38 @@ CREATE TABLE IF NOT EXISTS lineage_event_signatures (
 """
 
 # what an event asserts about lineage: its inputs, outputs and SQL
+# (an event that lists no inputs, or no outputs, still has the others in its signature;
+# signature() below is the same rule in Python)
 _SIGNATURE = """
-    (SELECT group_concat(json_extract(value, '$.namespace') || '|' || json_extract(value, '$.name'), ',')
-     FROM json_each(payload, '$.inputs')) || ' > ' ||
-    (SELECT group_concat(json_extract(value, '$.namespace') || '|' || json_extract(value, '$.name'), ',')
-     FROM json_each(payload, '$.outputs')) || ' ' ||
+    coalesce((SELECT group_concat(json_extract(value, '$.namespace') || '|' || json_extract(value, '$.name'), ',')
+     FROM json_each(payload, '$.inputs')), '') || ' > ' ||
+    coalesce((SELECT group_concat(json_extract(value, '$.namespace') || '|' || json_extract(value, '$.name'), ',')
+     FROM json_each(payload, '$.outputs')), '') || ' ' ||
     coalesce(json_extract(payload, '$.job.facets.sql.query'), '')"""
+
+
+def signature(raw: Any) -> str:
+    """What an event asserts about lineage, as the embedded log's signature index has it:
+    ``ns|name,... > ns|name,... SQL`` (inputs, outputs, the job's SQL query)."""
+    def part(value: Any, *path: str) -> Any:
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
+    def names(key: str) -> str:
+        items = part(raw, key)
+        return ",".join(f"{d['namespace']}|{d['name']}" for d in items if isinstance(d, dict)
+                        and d.get("namespace") is not None and d.get("name") is not None) \
+            if isinstance(items, list) else ""
+
+    query = part(raw, "job", "facets", "sql", "query")
+    return f"{names('inputs')} > {names('outputs')} {'' if query is None else query}"
+
+
+def _signature_key(raw: Any) -> str:
+    """The signature as the Event vertices store it: a digest (SQL text can be long)."""
+    return hashlib.sha256(signature(raw).encode("utf-8")).hexdigest()[:32]
+
 
 _INDEX = """
 INSERT INTO lineage_event_signatures (seq, kind, run_id, job, signature)
@@ -252,7 +279,8 @@ class GraphEventLog:
         props = {"event_fp": ev.fingerprint, "event_seq": seq, "event_kind": ev.kind,
                  "event_type": ev.event_type, "event_time": ev.event_time, "event_run": ev.run_id,
                  "event_job": f"{ev.job_namespace}/{ev.job_name}" if ev.job_name else None,
-                 "event_received": received, "event_payload": _pack(dict(ev.raw))}
+                 "event_received": received, "event_signature": _signature_key(ev.raw),
+                 "event_payload": _pack(dict(ev.raw))}
 
         def op(source: Any) -> Any:
             t = source.add_v(EVENT)
@@ -285,6 +313,44 @@ class GraphEventLog:
         rows = t.order().by("event_seq", Order.desc).limit(limit) \
             .project("s", "r", "p").by("event_seq").by("event_received").by("event_payload").to_list()
         return [_strict(r["s"], r["r"], _inflate(r["p"])) for r in rows]
+
+    def index_signatures(self, limit: int = 2000) -> int:
+        """Give up to ``limit`` Event vertices logged without one (by an older version) their
+        ``event_signature``; return how many were given one (0: up to date)."""
+        rows = self.g.V().has_label(EVENT).not_(__.has("event_signature")).limit(limit) \
+            .project("i", "p").by(__.id_()).by("event_payload").to_list()
+        for i in range(0, len(rows), _WITHIN):
+            t: Any = self.g.inject(0)
+            for row in rows[i:i + _WITHIN]:
+                t = t.side_effect(__.V(row["i"]).property("event_signature", _signature_key(_unpack(row["p"]))))
+            t.iterate()
+        return len(rows)
+
+    def expire(self, before: str, dry_run: bool = False) -> int:
+        """Delete (or with ``dry_run`` count) Event vertices older than ``before`` (ISO UTC),
+        by the embedded log's rule (see :meth:`EventLog.expire`): every DatasetEvent stays,
+        and for each job and each signature it was seen with, the latest run's events
+        and the latest JobEvent. Call :meth:`index_signatures` until it returns 0 first."""
+        rows = self.g.V().has_label(EVENT).project("i", "s", "k", "t", "r", "j", "g") \
+            .by(__.id_()).by("event_seq").by("event_kind").by("event_time") \
+            .by(__.values("event_run").fold()).by(__.values("event_job").fold()) \
+            .by(__.values("event_signature").fold()).to_list()
+        latest_run: dict[tuple[Any, Any], tuple[int, str]] = {}
+        latest_job_event: dict[tuple[Any, Any], int] = {}
+        for r in rows:
+            run, key = (r["r"] or [None])[0], ((r["j"] or [None])[0], (r["g"] or [""])[0])
+            if run is not None and latest_run.get(key, (-1, ""))[0] < r["s"]:
+                latest_run[key] = (r["s"], run)
+            if r["k"] == "JobEvent" and latest_job_event.get(key, -1) < r["s"]:
+                latest_job_event[key] = r["s"]
+        kept_runs = {run for _, run in latest_run.values()}
+        kept_seqs = set(latest_job_event.values())
+        old = [r["i"] for r in rows if r["t"] < before and r["k"] != "DatasetEvent"
+               and (r["r"] or [None])[0] not in kept_runs and r["s"] not in kept_seqs]
+        if not dry_run:
+            for i in range(0, len(old), 500):
+                self.g.V(*old[i:i + 500]).drop().iterate()
+        return len(old)
 
     def replay(self, batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
         """Every logged event in ``event_seq`` order, in lists of ``batch``."""

@@ -22,6 +22,8 @@
 // `Event` vertices are the shared event log: one per accepted OpenLineage event,
 // unique (and locked) by fingerprint, the raw JSON zlib-compressed in
 // `event_payload`, so every replica logs to and replays from the same place.
+// `event_signature` digests what an event asserts about lineage (inputs, outputs,
+// SQL): retention keeps each job's latest run per signature.
 
 import org.janusgraph.core.Cardinality
 import org.janusgraph.core.Multiplicity
@@ -49,7 +51,7 @@ def lineageSchema(graph) {
         'parent_pipeline_id', 'root_pipeline_id', 'root_run_id',
         'first_seen', 'last_seen', 'prop_times', 'rev',
         'event_fp', 'event_kind', 'event_type', 'event_time', 'event_run', 'event_job',
-        'event_received', 'event_payload',
+        'event_received', 'event_payload', 'event_signature',
         // catalog entries, components and the audit trail
         'title', 'media_type', 'last_updated_at', 'registered_at', 'catalog_fields', 'component_type', 'component_name',
         'request_id', 'http_request_id', 'principal', 'client_address', 'received_at', 'exec_path',
