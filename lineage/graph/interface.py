@@ -62,6 +62,7 @@ class Expansion:
     parent: dict[Any, Any] = field(default_factory=dict)
     info: dict[Any, dict[str, Any]] = field(default_factory=dict)
     truncated: bool = False
+    order: list[Any] | None = None  # :meth:`ordered`, when the implementation knows it already
 
     def path(self, node: Any) -> list[Any]:
         out = [node]
@@ -71,6 +72,8 @@ class Expansion:
 
     def ordered(self) -> list[Any]:
         """Nodes other than the start, nearest first, ties by key."""
+        if self.order is not None:
+            return list(self.order)
         return sorted((v for v in self.distance if v != self.start),
                       key=lambda v: (self.distance[v], node_key(self.info[v])))
 
