@@ -284,6 +284,16 @@ class SqlGraph(Graph):
             hops.append(Hop(source, label, target, props))
         return hops
 
+    def neighbors(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[tuple[Any, Any]]:
+        ids = list(dict.fromkeys(vids))
+        codes = self._edge_codes(labels)
+        if not ids or not codes:
+            return []
+        here, there = ("q.s", "q.o") if direction == OUT else ("q.o", "q.s")
+        return self.con.execute(
+            f"SELECT {here}, {there} FROM json_each(?) j CROSS JOIN quads q ON {here} = j.value "
+            f"AND q.p IN ({','.join('?' * len(codes))})", (json.dumps(ids), *codes)).fetchall()
+
     def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
                paths: bool = True) -> Expansion:
         if direction not in (UP, DOWN):
