@@ -19,9 +19,11 @@ The file keeps gremlite's own storage layout (gremlite ==0.1.2, pinned), so
   Encoded values: 0/1 false/true, 2 null, a string's id, ``int - 2**62``
   (negative), ``2**62 - 1 + id`` of a float's text.
 
-Every query is one statement: an expansion is a recursive CTE over the edge
-rows (``sp`` index upstream, ``ops`` downstream) that also returns each kept
-node's label and properties as JSON. Writes are :mod:`lineage.graph.sqlwrite`.
+Beside them, one record per vertex and a lineage edge table of ours
+(:mod:`lineage.graph.records`), so every query is one statement reading one row
+per node: an expansion is a recursive CTE over the edge table that returns each
+kept node's record (:mod:`lineage.graph.sqlexpand`). Writes are
+:mod:`lineage.graph.sqlwrite`.
 """
 
 from __future__ import annotations

@@ -26,8 +26,11 @@ def _label_sql(v: str) -> str:
 
 
 def _key_sql(v: str) -> str:
-    return (f"COALESCE((SELECT ks.v FROM quads lq, idmap, quads kq, strings ks WHERE lq.s = {v} AND lq.p = 0 "
-            f"AND idmap.l = lq.o AND kq.s = {v} AND kq.p = idmap.p AND ks.id = kq.o), '')")
+    # CROSS JOIN keeps the loop order (from the node outwards): with ANALYZE statistics
+    # the planner would otherwise start from the label map and Bloom-filter the label rows
+    return (f"COALESCE((SELECT ks.v FROM quads lq CROSS JOIN idmap CROSS JOIN quads kq CROSS JOIN strings ks "
+            f"WHERE lq.s = {v} AND lq.p = 0 AND idmap.l = lq.o AND kq.s = {v} AND kq.p = idmap.p "
+            "AND ks.id = kq.o), '')")
 
 
 def records_sql(direction: str, identity_map: str, paths: bool) -> str:
@@ -39,16 +42,24 @@ def records_sql(direction: str, identity_map: str, paths: bool) -> str:
         # CROSS JOIN keeps the loop order: from the nodes reached, an index search each
         f"CROSS JOIN {EDGES} e ON e.{near} = r.v WHERE r.d < ?3), "
         f"idmap(l, p) AS (VALUES {identity_map}), "
-        "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
-        f"k(v, d, props, lab, key) AS MATERIALIZED (SELECT b.v, b.d, n.props, "
-        f"COALESCE(n.label, {_label_sql('b.v')}), COALESCE(n.key, {_key_sql('b.v')}) "
-        f"FROM best b LEFT JOIN {NODES} n ON n.id = b.v ORDER BY 2, 5, 4, 1 LIMIT ?1) "
-        f"SELECT v, d, props, lab, key{preds} FROM k ORDER BY d, key, lab, v")
+        "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), cnt(c) AS (SELECT COUNT(*) FROM best), "
+        # only when more nodes are reached than kept does SQL sort them, to cut at (distance,
+        # key); the kept nodes are ordered in Python either way
+        f"k(v, d, props, lab, key) AS (SELECT b.v, b.d, n.props, {_label_key('b.v')} FROM best b "
+        f"LEFT JOIN {NODES} n ON n.id = b.v WHERE (SELECT c FROM cnt) <= ?1 UNION ALL "
+        f"SELECT * FROM (SELECT b.v, b.d, n.props, {_label_key('b.v')} FROM best b "
+        f"LEFT JOIN {NODES} n ON n.id = b.v WHERE (SELECT c FROM cnt) > ?1 ORDER BY 2, 5, 4, 1 LIMIT ?1)) "
+        f"SELECT v, d, props, lab, key{preds} FROM k")
+
+
+def _label_key(v: str) -> str:
+    return f"COALESCE(n.label, {_label_sql(v)}), COALESCE(n.key, {_key_sql(v)})"
 
 
 def from_records(graph: Any, rows: list[tuple[Any, ...]], start: Any, node_cap: int, paths: bool) -> Expansion:
     """The expansion from the rows of :func:`records_sql`."""
     result = Expansion(start)
+    rows.sort(key=lambda r: (r[1], r[4], r[3], r[0]))
     if not rows or rows[0][0] != start or rows[0][3] is None:
         return result  # the start is not a vertex of this graph
     if len(rows) > node_cap + 1:
@@ -95,8 +106,8 @@ def quads_sql(codes: list[int], direction: str, identity_map: str, paths: bool) 
         "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
         # when more nodes are reached than kept, the cut follows (distance, key): only then
         # are the keys read here (the kept nodes are ordered in Python either way)
-        "n(c) AS (SELECT COUNT(*) FROM best), "
-        "k(v, d) AS MATERIALIZED (SELECT v, d FROM best WHERE (SELECT c FROM n) <= ?1 UNION ALL "
+        "cnt(c) AS (SELECT COUNT(*) FROM best), "
+        "k(v, d) AS MATERIALIZED (SELECT v, d FROM best WHERE (SELECT c FROM cnt) <= ?1 UNION ALL "
         "SELECT * FROM (SELECT b.v, b.d FROM best b WHERE (SELECT c FROM n) > ?1 ORDER BY b.d, "
         f"{_key_sql('b.v')}, {_label_sql('b.v')} LIMIT ?1)) "
         f"SELECT k.v, pq.p, pq.o, k.d FROM k CROSS JOIN quads pq ON pq.s = k.v AND pq.p >= 0{preds}")
