@@ -85,7 +85,7 @@ class LineageAnalysis(RelatedQueries):
         """The model vertex, its TRAINED_ON edges and trainers, its upstream, and their properties."""
         found = self._model(model_name, version)
         trained = [(h.target, h.props.get("version")) for h in self.graph.hops([found.vid], OUT, [m.TRAINED_ON])]
-        trainers = sorted({h.target for h in self.graph.hops([found.vid], OUT, [m.GENERATED_BY])}, key=str)
+        trainers = sorted({t for _, t in self.graph.neighbors([found.vid], OUT, [m.GENERATED_BY])}, key=str)
         upstream = self.graph.expand(found.vid, UP, check_depth(max_depth, "max_depth"), MAX_NODES, paths=False)
         info = dict(upstream.info)
         info.update(self.graph.describe(v for v in {found.vid, *trainers, *(t for t, _ in trained)} if v not in info))

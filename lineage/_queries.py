@@ -174,8 +174,8 @@ class LineageQueries:
         """The child pipelines that read and write nothing: they are found under their parent."""
         if not children:
             return set()
-        busy = {h.source for h in self.graph.hops(children, OUT, [m.CONSUMES, m.PRODUCES])}
-        busy |= {h.source for h in self.graph.hops(children, IN, [m.GENERATED_BY])}
+        busy = {s for s, _ in self.graph.neighbors(children, OUT, [m.CONSUMES, m.PRODUCES])}
+        busy |= {s for s, _ in self.graph.neighbors(children, IN, [m.GENERATED_BY])}
         return set(children) - busy
 
     def _by_suffix(self, text: str, labels: tuple[str, ...]) -> Resolved | None:
@@ -269,10 +269,10 @@ class LineageQueries:
         if found.label in (m.PIPELINE, m.RUN):
             pipes = [found.vid]
             if found.label == m.RUN:
-                pipes = [h.target for h in self.graph.hops(pipes, OUT, [m.RUN_OF])]
-            ins = {h.target for h in self.graph.hops(pipes, OUT, [m.CONSUMES])}
-            outs = {h.target for h in self.graph.hops(pipes, OUT, [m.PRODUCES])} | \
-                {h.target for h in self.graph.hops(pipes, IN, [m.GENERATED_BY])}
+                pipes = [t for _, t in self.graph.neighbors(pipes, OUT, [m.RUN_OF])]
+            ins = {t for _, t in self.graph.neighbors(pipes, OUT, [m.CONSUMES])}
+            outs = {t for _, t in self.graph.neighbors(pipes, OUT, [m.PRODUCES])} | \
+                {t for _, t in self.graph.neighbors(pipes, IN, [m.GENERATED_BY])}
             seeds = [(v, UP) for v in sorted(ins, key=str) if UP in ways] + \
                 [(v, DOWN) for v in sorted(outs, key=str) if DOWN in ways]
         distance: dict[Any, int] = {found.vid: 0}

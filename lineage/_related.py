@@ -33,8 +33,8 @@ class RelatedQueries(LineageQueries):
         found = self.resolve(node_id, label)
         if found.label not in (m.PIPELINE, m.RUN):
             return {"parent": None, "children": []}
-        parents = sorted({h.target for h in self.graph.hops([found.vid], OUT, [m.CHILD_OF])}, key=str)
-        children = sorted({h.target for h in self.graph.hops([found.vid], IN, [m.CHILD_OF])}, key=str)
+        parents = sorted({t for _, t in self.graph.neighbors([found.vid], OUT, [m.CHILD_OF])}, key=str)
+        children = sorted({t for _, t in self.graph.neighbors([found.vid], IN, [m.CHILD_OF])}, key=str)
         runs: dict[Any, list[Any]] = {}
         if found.label == m.PIPELINE:
             for hop in self.graph.hops(children, IN, [m.RUN_OF]):
@@ -58,7 +58,7 @@ class RelatedQueries(LineageQueries):
         failed, PASS when every check has passed, else None."""
         found = self.resolve(node_id, label)
         runs = check_cap(runs, "runs")
-        checks = sorted({h.target for h in self.graph.hops([found.vid], IN, [m.CHECKS])}, key=str)
+        checks = sorted({t for _, t in self.graph.neighbors([found.vid], IN, [m.CHECKS])}, key=str)
         of: dict[Any, list[Any]] = {}
         for hop in self.graph.hops(checks, IN, [m.RUN_OF]):
             of.setdefault(hop.source, []).append(hop.target)

@@ -27,16 +27,16 @@ def writers(graph: Graph, artifacts: Iterable[Any]) -> dict[Any, set[Any]]:
     """The pipelines that wrote each artifact: it was ``GENERATED_BY`` them, or they ``PRODUCES`` it."""
     ids = list(artifacts)
     out: dict[Any, set[Any]] = {}
-    for hop in graph.hops(ids, OUT, [m.GENERATED_BY]) + graph.hops(ids, IN, [m.PRODUCES]):
-        out.setdefault(hop.source, set()).add(hop.target)
+    for source, target in graph.neighbors(ids, OUT, [m.GENERATED_BY]) + graph.neighbors(ids, IN, [m.PRODUCES]):
+        out.setdefault(source, set()).add(target)
     return out
 
 
 def readers(graph: Graph, artifacts: Iterable[Any]) -> dict[Any, set[Any]]:
     """The pipelines that read each artifact (``CONSUMES``)."""
     out: dict[Any, set[Any]] = {}
-    for hop in graph.hops(list(artifacts), IN, [m.CONSUMES]):
-        out.setdefault(hop.source, set()).add(hop.target)
+    for source, target in graph.neighbors(list(artifacts), IN, [m.CONSUMES]):
+        out.setdefault(source, set()).add(target)
     return out
 
 

@@ -34,6 +34,7 @@ import networkx as nx
 
 from lineage import LineageAnalysis
 from lineage.graph import SqlGraph
+from lineage.graph.records import ensure_records
 
 LAYERS = 12
 
@@ -181,7 +182,9 @@ def nx_graph(graph: nx.DiGraph, start: tuple[str, str], depth: int, cap: int) ->
 def run_size(path: Path, n: int, samples: int) -> dict:
     graph = build(path, n)
     con = sqlite3.connect(path)
-    q = LineageAnalysis(SqlGraph(con))
+    ours = SqlGraph(con)
+    ensure_records(con, ours)  # a file cached by an earlier version gets its node records once
+    q = LineageAnalysis(ours)
     anchor = edge_table(graph)
     rng = random.Random(1)
     per_layer = n // LAYERS

@@ -12,7 +12,7 @@ from conftest import food_delivery, make_settings
 from lineage import LineageAnalysis, LineageStore
 from lineage._builders import DatasetSpec, EventBuilder
 from lineage._demo import demo_events
-from lineage.graph import GremlinGraph, SqlGraph
+from lineage.graph import GremlinGraph, SqlGraph, node_key
 
 T0 = "2026-01-01T00:00:00Z"
 
@@ -115,6 +115,7 @@ def test_gremlite_reads_exactly_what_the_sql_path_wrote(tmp_path, seed):
             sql.ingest(events[i:i + 7])
         written = sql.graph.snapshot()
         assert written == GremlinGraph(sql.g).snapshot()
+        assert_records_match(sql.graph)
         if seed is not None:
             assert any(k == "prop_times" for _, props in written["vertices"] for k, _ in props)
     with LineageStore(make_settings("gremlite", tmp_path / "gremlin")) as gremlin:
@@ -134,12 +135,52 @@ def test_gremlin_shell_writes_are_seen_by_the_sql_path(tmp_path):
         store.graph.invalidate()
         q = LineageAnalysis(store.graph)
         assert [(n["id"], n["distance"]) for n in q.upstream("t/extra", 2)] == [("t/a", 1), ("t/src", 2)]
+        # a property changed through Gremlin drops the node's record: reads decode its rows
+        store.backend.begin()
+        store.g.V(a).property("layer", "platinum").iterate()
+        store.backend.commit()
+        assert store.backend.con.execute("SELECT 1 FROM lineage_node WHERE id = ?", (a,)).fetchone() is None
+        assert q.node("t/a")["layer"] == "platinum"
+        assert [n["layer"] for n in q.downstream("t/src", 1) if n["id"] == "t/a"] == ["platinum"]
+        assert_records_match(store.graph, complete=False)
         store.ingest(EventBuilder("default").pipeline_run("later", inputs=["t/extra"], outputs=["t/y"],
                                                           start_time=T0))
         assert store.graph.snapshot() == GremlinGraph(store.g).snapshot()
+        assert_records_match(store.graph, complete=False)
+        # removed through Gremlin: its record and its lineage edges go with it
+        assert "t/extra" in [n["id"] for n in q.downstream("t/a", 1)]
+        store.backend.begin()
+        store.g.V(new).drop().iterate()
+        store.backend.commit()
+        assert "t/extra" not in [n["id"] for n in q.downstream("t/a", 1)]
+        assert_records_match(store.graph, complete=False)
+    with LineageStore(make_settings("embedded", tmp_path)) as store:  # opened for writing: records filled
+        assert_records_match(store.graph)
+        assert LineageAnalysis(store.graph).node("t/a")["layer"] == "platinum"
 
 
-QUAD_ALIASES = {"q", "lq", "kq", "pq", "e", "quads", "strings", "ks", "ls", "pn", "el", "graphelts"}
+def assert_records_match(graph: SqlGraph, complete: bool = True) -> None:
+    """The per-node records and the lineage edge table say exactly what gremlite's rows say."""
+    con = graph.con
+    vertices = [r[0] for r in con.execute("SELECT s FROM quads WHERE p = 0")]
+    records = dict(con.execute("SELECT id, props FROM lineage_node"))
+    decoded = graph.decoded(vertices)
+    assert set(records) <= set(decoded)
+    if complete:
+        assert set(records) == set(decoded)
+    for vid, props in records.items():
+        assert json.loads(props) == decoded[vid], vid
+    assert graph.describe(vertices) == decoded
+    keys = dict((r[0], (r[1], r[2])) for r in con.execute("SELECT id, key, label FROM lineage_node"))
+    assert all(keys[v] == node_key(decoded[v]) for v in keys)
+    lineage = sorted(con.execute(
+        "SELECT -q.g, q.s, q.o FROM quads q JOIN strings l ON l.id = -q.p "
+        "WHERE q.p < 0 AND l.v IN ('DERIVED_FROM', 'TRAINED_ON')"))
+    assert sorted(con.execute("SELECT id, src, dst FROM lineage_edge")) == lineage
+
+
+QUAD_ALIASES = {"q", "lq", "kq", "pq", "e", "quads", "strings", "ks", "ls", "pn", "el", "graphelts",
+                "n", "lineage_node", "lineage_edge"}
 
 
 def bad_steps(plan: list[str]) -> list[str]:

@@ -24,13 +24,16 @@ def open_graph(backend: Any, engine: str = "sql", writer: Any = None) -> Graph:
     """The graph over an open backend. ``writer`` (a Gremlin writer) is used by the
     Gremlin implementation; the SQL one brings its own."""
     if backend.kind == "embedded" and engine == "sql":
+        from .records import ensure_records
         from .sql import ensure_index
         from .sqlwrite import SqlWriter
         from .textsearch import ensure_text_index
 
         ensure_index(backend.con)
         ensure_text_index(backend.con)
-        return SqlGraph(backend.con, SqlWriter(backend.con), backend.g)
+        graph = SqlGraph(backend.con, SqlWriter(backend.con), backend.g)
+        ensure_records(backend.con, graph)
+        return graph
     return GremlinGraph(backend.g, writer, lineage_only=backend.kind != "embedded")
 
 

@@ -62,6 +62,7 @@ class Expansion:
     parent: dict[Any, Any] = field(default_factory=dict)
     info: dict[Any, dict[str, Any]] = field(default_factory=dict)
     truncated: bool = False
+    order: list[Any] | None = None  # :meth:`ordered`, when the implementation knows it already
 
     def path(self, node: Any) -> list[Any]:
         out = [node]
@@ -71,6 +72,8 @@ class Expansion:
 
     def ordered(self) -> list[Any]:
         """Nodes other than the start, nearest first, ties by key."""
+        if self.order is not None:
+            return list(self.order)
         return sorted((v for v in self.distance if v != self.start),
                       key=lambda v: (self.distance[v], node_key(self.info[v])))
 
@@ -112,6 +115,10 @@ class Graph(ABC):
     def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[Hop]:
         """Every edge of ``labels`` leaving (``out``) or entering (``in``) each vertex."""
 
+    def neighbors(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[tuple[Any, Any]]:
+        """(source, target) of every edge :meth:`hops` returns, without reading edge properties."""
+        return [(h.source, h.target) for h in self.hops(vids, direction, labels)]
+
     @abstractmethod
     def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
                paths: bool = True) -> Expansion:
@@ -138,9 +145,9 @@ class Graph(ABC):
     def consumers(self, vid: Any) -> tuple[list[Any], dict[Any, Any], list[Any]]:
         """Who uses a node: pipelines that read it, models trained on it (with the
         version each was trained on) and features produced by those pipelines."""
-        readers = sorted({h.target for h in self.hops([vid], IN, [m.CONSUMES])}, key=str)
+        readers = sorted({t for _, t in self.neighbors([vid], IN, [m.CONSUMES])}, key=str)
         trained = {h.target: h.props.get("version") for h in self.hops([vid], IN, [m.TRAINED_ON])}
-        features = sorted({h.target for h in self.hops(readers, OUT, [m.PRODUCES])}, key=str)
+        features = sorted({t for _, t in self.neighbors(readers, OUT, [m.PRODUCES])}, key=str)
         return readers, trained, features
 
     # -- writing and maintenance -------------------------------------------------

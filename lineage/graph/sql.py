@@ -19,9 +19,11 @@ The file keeps gremlite's own storage layout (gremlite ==0.1.2, pinned), so
   Encoded values: 0/1 false/true, 2 null, a string's id, ``int - 2**62``
   (negative), ``2**62 - 1 + id`` of a float's text.
 
-Every query is one statement: an expansion is a recursive CTE over the edge
-rows (``sp`` index upstream, ``ops`` downstream) that also returns each kept
-node's label and properties as JSON. Writes are :mod:`lineage.graph.sqlwrite`.
+Beside them, one record per vertex and a lineage edge table of ours
+(:mod:`lineage.graph.records`), so every query is one statement reading one row
+per node: an expansion is a recursive CTE over the edge table that returns each
+kept node's record (:mod:`lineage.graph.sqlexpand`). Writes are
+:mod:`lineage.graph.sqlwrite`.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ import sqlite3
 from typing import Any, Iterable, Sequence
 
 from .. import _model as m
-from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
+from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, snapshot_of
+from .records import NODES, has_records
+from .sqlexpand import from_quads, from_records, quads_sql, records_sql
 from .textsearch import has_text_index, ranked, string_ids_sql
 
 INT_SHIFT = 2 ** 62
@@ -78,6 +82,7 @@ class SqlGraph(Graph):
         self._texts: dict[int, str] = {}
         self._names: dict[str, int] | None = None  # the model's names, as of data_version _names_at
         self._names_at = -1
+        self._has_records = False
 
     def sid(self, text: str) -> int | None:
         """The id of a string, when the graph has it. Cached: strings are never deleted.
@@ -225,7 +230,28 @@ class SqlGraph(Graph):
 
     # -- reading ---------------------------------------------------------------
 
+    def _records(self) -> bool:
+        """Whether the file keeps the records of :mod:`lineage.graph.records` (asked
+        again until it does: a writer may add them to a file we read)."""
+        if not self._has_records:
+            self._has_records = has_records(self.con)
+        return self._has_records
+
     def describe(self, vids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+        ids = list(dict.fromkeys(vids))
+        if not ids or not self._records():
+            return self.decoded(ids)
+        rows = self.con.execute(f"SELECT j.value, n.props FROM json_each(?) j LEFT JOIN {NODES} n ON n.id = j.value",
+                                (json.dumps(ids),)).fetchall()
+        missing = [v for v, props in rows if props is None]
+        if not missing:
+            return dict(zip(ids, json.loads("[" + ",".join(r[1] for r in rows) + "]")))
+        decoded = self.decoded(missing)
+        return {v: json.loads(props) if props is not None else decoded[v]
+                for v, props in rows if props is not None or v in decoded}
+
+    def decoded(self, vids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+        """:meth:`describe` from gremlite's own rows, for vertices without a record."""
         ids = list(dict.fromkeys(vids))
         if not ids:
             return {}
@@ -260,58 +286,28 @@ class SqlGraph(Graph):
             hops.append(Hop(source, label, target, props))
         return hops
 
+    def neighbors(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[tuple[Any, Any]]:
+        ids = list(dict.fromkeys(vids))
+        codes = self._edge_codes(labels)
+        if not ids or not codes:
+            return []
+        here, there = ("q.s", "q.o") if direction == OUT else ("q.o", "q.s")
+        return self.con.execute(
+            f"SELECT {here}, {there} FROM json_each(?) j CROSS JOIN quads q ON {here} = j.value "
+            f"AND q.p IN ({','.join('?' * len(codes))})", (json.dumps(ids), *codes)).fetchall()
+
     def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
                paths: bool = True) -> Expansion:
         if direction not in (UP, DOWN):
             raise ValueError(f"direction must be {UP!r} or {DOWN!r}")
+        if self._records():
+            rows = self.con.execute(records_sql(direction, self._identity_map(), paths),
+                                    (node_cap + 2, start, max_depth)).fetchall()
+            return from_records(self, rows, start, node_cap, paths)
         codes = self._edge_codes(LINEAGE_EDGES) or [0]
-        marks = ",".join(str(c) for c in codes)
-        near, far = ("s", "o") if direction == UP else ("o", "s")
-        # The kept nodes' property rows (p >= 0: the label row too), then, for paths,
-        # their predecessors' ids (rows with the edge's negative p).
-        preds = (f" UNION ALL SELECT k.v, -1, j.value, k.d FROM k, json_each((SELECT json_group_array(e.{near}) "
-                 f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}))) j") if paths else ""
-        sql = (
-            "WITH RECURSIVE r(v, d) AS (SELECT ?2, 0 UNION "
-            # each step reads a node's edges in a subquery (an index search per node): as a join,
-            # ANALYZE statistics lead the planner to a Bloom filter that scans every quad
-            f"SELECT j.value, r.d + 1 FROM r, json_each((SELECT json_group_array(q.{far}) FROM quads q "
-            f"WHERE q.{near} = r.v AND q.p IN ({marks}))) j WHERE r.d < ?3), "
-            f"idmap(l, p) AS (VALUES {self._identity_map()}), "
-            "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
-            # CROSS JOIN fixes the loop order: from the nodes reached outwards, never
-            # from every identity value in the graph (which statistics can make look cheap)
-            # when more nodes are reached than kept, the cut follows (distance, key): only then
-            # are the keys read here (the kept nodes are ordered in Python either way)
-            "n(c) AS (SELECT COUNT(*) FROM best), "
-            "k(v, d) AS MATERIALIZED (SELECT v, d FROM best WHERE (SELECT c FROM n) <= ?1 UNION ALL "
-            # (keys in subqueries: as joins, statistics lead the planner to Bloom filters)
-            "SELECT * FROM (SELECT b.v, b.d FROM best b WHERE (SELECT c FROM n) > ?1 ORDER BY b.d, "
-            "(SELECT ks.v FROM quads lq, idmap, quads kq, strings ks WHERE lq.s = b.v AND lq.p = 0 "
-            "AND idmap.l = lq.o AND kq.s = b.v AND kq.p = idmap.p AND ks.id = kq.o), "
-            "(SELECT ls.v FROM quads lq, strings ls WHERE lq.s = b.v AND lq.p = 0 AND ls.id = lq.o) LIMIT ?1)) "
-            f"SELECT k.v, pq.p, pq.o, k.d FROM k CROSS JOIN quads pq ON pq.s = k.v AND pq.p >= 0{preds}")
-        rows = self.con.execute(sql, (node_cap + 2, start, max_depth)).fetchall()
-        result = Expansion(start)
-        distance = {r[0]: r[3] for r in rows}
-        if start not in distance:
-            return result  # the start is not a vertex of this graph
-        info = self._nodes(rows)
-        ordered = sorted(distance, key=lambda v: (distance[v], node_key(info[v])))
-        if len(ordered) > node_cap + 1:
-            ordered, result.truncated = ordered[:node_cap + 1], True
-        for v in ordered:
-            result.distance[v] = distance[v]
-            result.info[v] = info[v]
-        if paths:
-            before: dict[Any, list[Any]] = {}
-            for v, p, o, d in rows:
-                if p < 0 and distance.get(o) == d - 1:
-                    before.setdefault(v, []).append(o)
-            for v, d in result.distance.items():
-                if d:
-                    result.parent[v] = min(before[v], key=lambda p: node_key(info[p]))
-        return result
+        rows = self.con.execute(quads_sql(codes, direction, self._identity_map(), paths),
+                                (node_cap + 2, start, max_depth)).fetchall()
+        return from_quads(self, rows, start, node_cap, paths)
 
     def vertices(self, label: str, prop: str | None = None, value: str | None = None) -> list[Any]:
         lab = self.sid(label)

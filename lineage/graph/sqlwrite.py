@@ -24,6 +24,7 @@ from typing import Any
 from .. import _model as m
 from .._translate import Assertions, as_features
 from .._writer import _NEW, WriteStats, _Element
+from .records import NODES, record
 from .sql import FLOAT_BASE, INT_SHIFT, props_sql
 
 _CHUNK = 500
@@ -37,12 +38,14 @@ class SqlWriter:
         self._vertices: dict[tuple[str, str], _Element] = {}
         self._edges: dict[int, dict[tuple[str, int, str], _Element]] = {}
         self._timed: set[int] = set()  # vertices (and -edge ids) with a prop_times row
+        self._unrecorded: set[int] = set()  # vertices with rows the merge state leaves out (rev)
 
     def invalidate(self) -> None:
         self._strings.clear()
         self._vertices.clear()
         self._edges.clear()
         self._timed.clear()
+        self._unrecorded.clear()
 
     # -- strings and ids ---------------------------------------------------------
 
@@ -107,6 +110,8 @@ class SqlWriter:
                     raw = json.loads(props)
                     if "prop_times" in raw:
                         self._timed.add(vid)
+                    if m.REV in raw:
+                        self._unrecorded.add(vid)
                     self._vertices.setdefault((label, key), _Element.loaded(vid, raw, m.MERGE))
             for key in keys:
                 self._vertices.setdefault((label, key), _Element(_NEW, m.MERGE))
@@ -139,6 +144,7 @@ class SqlWriter:
             self._vertices.clear()
             self._edges.clear()
             self._timed.clear()
+            self._unrecorded.clear()
         batch = self._features_by_name(batch)
         wanted = {(a.label, a.key) for a in batch.vertices}
         wanted.update(e.out for e in batch.edges)
@@ -191,7 +197,11 @@ class SqlWriter:
         self._edge_rows(batch, rows, updates, stats)
         self.con.executemany("INSERT INTO quads (s, p, o, g) VALUES (?, ?, ?, ?)", rows)
         self.con.executemany("UPDATE quads SET o = ? WHERE s = ? AND p = ?", updates)
-        stats.traversals += 2
+        # the records after the rows: the rows' triggers dropped the old ones
+        self.con.executemany(f"INSERT OR REPLACE INTO {NODES} (id, label, key, props) VALUES (?, ?, ?, ?)",
+                             [(e.id, label, *record(label, e.props)) for (label, _k), e in touched.items()
+                              if (changes[(label, _k)] or id(e) in created) and e.id not in self._unrecorded])
+        stats.traversals += 3
         return stats
 
     def _has_row(self, subject: int, key: str, element: _Element) -> bool:
