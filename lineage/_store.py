@@ -67,8 +67,13 @@ class IngestResult:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.rejected.extend(Rejected(r.index + offset, r.reason, r.field, r.retriable) for r in other.rejected)
-        for key in vars(self.writes):
-            setattr(self.writes, key, getattr(self.writes, key) + getattr(other.writes, key))
+        for key, value in vars(other.writes).items():
+            mine = getattr(self.writes, key)
+            if isinstance(mine, dict):
+                for name, n in value.items():
+                    mine[name] = mine.get(name, 0) + n
+            else:
+                setattr(self.writes, key, mine + value)
 
 
 class LineageStore:
