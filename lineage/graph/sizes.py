@@ -2,12 +2,19 @@
 in the log, for ``/metrics`` (``lineage_graph_vertices``, ``lineage_graph_events``).
 
 On the embedded file the counts live in the file, in ``lineage_sizes(name, n)``,
-kept by triggers: a vertex row inserted into gremlite's ``quads`` (``p = 0``, its
-label in ``o``) adds one to its label, a deleted one takes one away, and an event
-row added to or removed from the log does the same for ``events``. The counts
-change in the transaction that changes the graph, whoever writes it (our writer,
-gremlite, another process, retention, ``clear_graph``), so a scrape reads exact
-figures with one small query and never recounts.
+changed in the transaction that changes the graph, so every process reading the
+file sees them exact as of the last commit, with one small query and no count:
+
+* the store's writer adds what each commit created, by label (:func:`add_created`,
+  one upsert per label per commit; a trigger on every row written would cost
+  ingestion a few percent);
+* triggers take one away for each vertex row deleted from gremlite's ``quads``
+  (``p = 0``; retention, ``clear_graph``: deletions are rare) and count the
+  event log's rows as they are added and removed.
+
+Vertices added by raw Gremlin through gremlite (the ``lineage gremlin`` console),
+not through the store, are not counted until the counts are rebuilt
+(:func:`recount`, done whenever the table is created).
 
 On a Gremlin Server nothing runs inside the commit: the server adds what each of
 its own commits created (:class:`RunningSizes`) to a count it takes again every
@@ -54,19 +61,33 @@ def _create(con: sqlite3.Connection) -> None:
     add = (f"INSERT INTO {SIZES} (name, n) SELECT {{name}}, 1 WHERE true "
            "ON CONFLICT (name) DO UPDATE SET n = n + 1")
     take = f"UPDATE {SIZES} SET n = n - 1 WHERE name = {{name}}"
-    label = "(SELECT v FROM strings WHERE id = {row}.o)"
-    con.execute(f"CREATE TRIGGER {SIZES}_vertex_added AFTER INSERT ON quads WHEN new.p = 0 AND new.g = 0 "
-                f"BEGIN {add.format(name=label.format(row='new'))}; END")
     con.execute(f"CREATE TRIGGER {SIZES}_vertex_removed AFTER DELETE ON quads WHEN old.p = 0 AND old.g = 0 "
-                f"BEGIN {take.format(name=label.format(row='old'))}; END")
-    con.execute(f"INSERT INTO {SIZES} (name, n) SELECT s.v, count(*) FROM quads q JOIN strings s ON s.id = q.o "
-                "WHERE q.p = 0 AND q.g = 0 GROUP BY s.v")
-    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'lineage_events'").fetchone():
+                f"BEGIN {take.format(name='(SELECT v FROM strings WHERE id = old.o)')}; END")
+    events = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'lineage_events'").fetchone() is not None
+    if events:
         con.execute(f"CREATE TRIGGER {SIZES}_event_added AFTER INSERT ON lineage_events "
                     f"BEGIN {add.format(name=repr(EVENTS))}; END")
         con.execute(f"CREATE TRIGGER {SIZES}_event_removed AFTER DELETE ON lineage_events "
                     f"BEGIN {take.format(name=repr(EVENTS))}; END")
+    recount(con)
+
+
+def recount(con: sqlite3.Connection) -> None:
+    """Set the counts from the graph and the log (a scan of every vertex row: for
+    creating the table, or after writes that bypassed the store)."""
+    con.execute(f"DELETE FROM {SIZES}")
+    con.execute(f"INSERT INTO {SIZES} (name, n) SELECT s.v, count(*) FROM quads q JOIN strings s ON s.id = q.o "
+                "WHERE q.p = 0 AND q.g = 0 GROUP BY s.v")
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'lineage_events'").fetchone():
         con.execute(f"INSERT INTO {SIZES} (name, n) SELECT ?, count(*) FROM lineage_events", (EVENTS,))
+
+
+def add_created(con: sqlite3.Connection, created: dict[str, int]) -> None:
+    """Add what a commit created ({label: vertices}), inside its transaction."""
+    rows = [(label, n) for label, n in created.items() if n]
+    if rows:
+        con.executemany(f"INSERT INTO {SIZES} (name, n) VALUES (?, ?) "
+                        "ON CONFLICT (name) DO UPDATE SET n = n + excluded.n", rows)
 
 
 def read_sizes(con: sqlite3.Connection) -> dict[str, int] | None:
