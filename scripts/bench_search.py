@@ -3,7 +3,7 @@
 
 On the generated lineage DAG of ``bench_query.py`` (built or reused under
 --cache), times ``LineageAnalysis.search`` (trigram index over the file's
-strings, ranked and sorted in SQL) for a sample of texts people type: a
+strings, ranked in SQL, nodes read tier by tier until the best 20 are known) for a sample of texts people type: a
 dataset's short name (``ds_4711``), a part of one (``s_471``) and a pipeline
 word (``job_3``), interleaved with the same search ranked in Python (every
 candidate leaves SQLite, as before ranking moved into SQL) and two anchors over
@@ -33,7 +33,7 @@ from bench_query import build  # noqa: E402
 
 from lineage import LineageAnalysis  # noqa: E402
 from lineage.graph import SqlGraph  # noqa: E402
-import lineage.graph.sql as sql_graph  # noqa: E402
+import lineage.graph.sqlsearch as sqlsearch  # noqa: E402
 from lineage.graph.textsearch import ensure_text_index  # noqa: E402
 
 
@@ -51,12 +51,12 @@ def timed_cpu(fn):
 
 def python_ranked(q, text):
     """The same search with every candidate ranked in Python (SQL ranking turned off)."""
-    rankable = sql_graph.sql_rankable
-    sql_graph.sql_rankable = lambda _text: False
+    rankable = sqlsearch.sql_rankable
+    sqlsearch.sql_rankable = lambda _text: False
     try:
         return q.search(text, limit=20)
     finally:
-        sql_graph.sql_rankable = rankable
+        sqlsearch.sql_rankable = rankable
 
 
 def main() -> int:

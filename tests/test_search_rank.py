@@ -37,3 +37,29 @@ def test_the_ranks_of_each_kind():
         assert sql_rank(con, text, key, name) == rank(text, key, name) == expected, text
     # a name outside ASCII is ranked by the Python function inside SQL
     assert sql_rank(con, "strasse", "ns/STRASSE", "Straße") == rank("strasse", "ns/STRASSE", "Straße") == 0
+
+
+def test_bounded_sql_search_returns_what_reading_every_name_returns(tmp_path):
+    """The SQL search reads nodes tier by tier and stops early; the Gremlin one reads
+    every name and ranks it in Python. Same answers, for texts that hit every rank."""
+    from lineage import LineageStore, Settings
+
+    events = []
+    for i in range(120):
+        event = {"eventType": "COMPLETE", "eventTime": "2026-03-02T06:00:00Z", "producer": "https://x",
+                 "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent",
+                 "run": {"runId": "3f1c2a9e-0000-4000-8000-%012d" % i},
+                 "job": {"namespace": "orders_etl" if i % 3 else "etl", "name": f"load_{i % 7}.orders_{i}"},
+                 "inputs": [{"namespace": "postgres://orders-db:5432", "name": f"shop.public.raw_{i}"}],
+                 "outputs": [{"namespace": "s3://lake", "name": ["orders", f"orders_{i}", f"daily.orders{i}",
+                                                                 f"stg_orders.part_{i}", f"x.reorders_{i}"][i % 5]}]}
+        events.append(event)
+    db = str(tmp_path / "lineage.db")
+    with LineageStore(Settings.from_env({}, db=db)) as store:
+        assert store.ingest(events).accepted == len(events)
+        sql = store.graph
+        with LineageStore(Settings.from_env({}, db=db, embedded_engine="gremlin")) as reference:
+            for text in ("orders", "ORDERS_1", "raw", "load_3", "s3:", "orders-db", "part_1", "xyz"):
+                for limit in (1, 5, 20, 500):
+                    labels = ["Dataset", "Pipeline", "Model", "Feature"]
+                    assert sql.match(text, labels, limit) == reference.graph.match(text, labels, limit), (text, limit)

@@ -32,7 +32,7 @@ from typing import Any, Iterable, Sequence
 
 from .. import _model as m
 from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
-from .textsearch import PARAMS_SQL, has_text_index, rank_sql, ranked, register_rank, sql_rankable, string_ids_sql
+from . import sqlsearch
 
 INT_SHIFT = 2 ** 62
 FLOAT_BASE = 2 ** 62 - 1
@@ -203,34 +203,7 @@ class SqlGraph(Graph):
         return [r[0] for r in self.con.execute(sql, (*args, limit))]
 
     def match(self, text: str, labels: Sequence[str], limit: int) -> list[tuple[Any, str, str, str | None, int]]:
-        props = [self.sid(p) for p in ("name", "model_name", *(m.IDENTITY[label] for label in labels))]
-        props = sorted({p for p in props if p is not None})
-        if not text or not props:
-            return []
-        found, args = string_ids_sql(text, has_text_index(self.con))
-        name, model_name = self.sid("name"), self.sid("model_name")  # None matches no row
-        rows = (f"WITH hit(id) AS MATERIALIZED ({found}), idmap(l, p) AS (VALUES {self._identity_map()}), "
-                "v(s) AS (SELECT DISTINCT q.s FROM hit CROSS JOIN quads q ON q.o = hit.id "
-                f"AND q.p IN ({','.join(str(p) for p in props)}) AND q.g > 0), "
-                "r(s, label, key, name) AS MATERIALIZED (SELECT v.s, ls.v, ks.v, COALESCE((SELECT ns.v FROM quads nq, strings ns "
-                "WHERE nq.s = v.s AND nq.p = ? AND ns.id = nq.o), (SELECT ns.v FROM quads nq, strings ns "
-                "WHERE nq.s = v.s AND nq.p = ? AND ns.id = nq.o)) FROM v CROSS JOIN quads lq ON lq.s = v.s AND lq.p = 0 "
-                "CROSS JOIN strings ls ON ls.id = lq.o CROSS JOIN idmap ON idmap.l = lq.o "
-                "CROSS JOIN quads kq ON kq.s = v.s AND kq.p = idmap.p CROSS JOIN strings ks ON ks.id = kq.o "
-                "WHERE ls.v IN (SELECT value FROM json_each(?)))")
-        args = [*args, model_name, name, json.dumps(list(labels))]
-        if not sql_rankable(text):
-            return ranked(text, self.con.execute(rows + " SELECT s, label, key, name FROM r", args), limit)
-        if not self._ranks:
-            register_rank(self.con)
-            self._ranks = True
-        # ranked and sorted in SQL: only the best ``limit`` rows come back
-        return self.con.execute(
-            f"{rows}, p AS MATERIALIZED ({PARAMS_SQL}), "
-            f"rk AS MATERIALIZED (SELECT r.*, {rank_sql('r.key', 'r.name')} AS rank FROM r CROSS JOIN p) "
-            "SELECT s, label, key, name, rank FROM rk WHERE rank IS NOT NULL "
-            "ORDER BY rank, length(key), key, label LIMIT ?",
-            (*args, text, limit)).fetchall()
+        return sqlsearch.match(self, text, labels, limit)
 
     # -- reading ---------------------------------------------------------------
 
