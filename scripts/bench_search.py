@@ -10,8 +10,8 @@ candidate leaves SQLite, as before ranking moved into SQL) and two anchors over
 the same names: a scan of a plain in-memory SQLite names table with
 ``LIKE '%text%'`` (the baseline) and a Python scan of the names list (what the
 portable Gremlin implementation does after reading every name). Prints p50/p95
-ms (wall) and p50 CPU ms of ours, result counts, the ratio to the LIKE scan,
-and the load average. Timings on a shared machine are noisy: compare figures
+ms (wall) and p50 CPU ms of ours, result counts, the ratios to the LIKE scan
+(wall, and CPU time: steadier on a busy machine) and the load average. Timings on a shared machine are noisy: compare figures
 from one run only.
 
     python scripts/bench_search.py --sizes 10000,100000
@@ -70,7 +70,7 @@ def main() -> int:
     rng = random.Random(11)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"{'size':>8} {'query':<8} {'ours p50':>9} {'p95':>8} {'cpu p50':>8} {'py-rank':>8} {'LIKE p50':>9} "
-          f"{'list p50':>9} {'ours/LIKE':>9} {'hits':>6}")
+          f"{'list p50':>9} {'ours/LIKE':>9} {'cpu ratio':>9} {'hits':>6}")
     for n in (int(s) for s in args.sizes.split(",")):
         graph = build(cache / f"query-{n}.db", n)
         con = sqlite3.connect(cache / f"query-{n}.db")
@@ -87,7 +87,7 @@ def main() -> int:
             "word": [f"job_{rng.randint(1, 11)}" for _ in range(args.samples)],
         }
         for kind, sample in texts.items():
-            ours, cpu, pyrank, like, scan, hits = [], [], [], [], [], []
+            ours, cpu, pyrank, like, like_cpu, scan, hits = [], [], [], [], [], [], []
             for text in sample:
                 ms, cpu_ms, found = timed_cpu(lambda: q.search(text, limit=20))
                 ours.append(ms)
@@ -96,8 +96,10 @@ def main() -> int:
                 ms, slow = timed(lambda: python_ranked(q, text))
                 pyrank.append(ms)
                 assert [n["id"] for n in slow] == [n["id"] for n in found], text
-                like.append(timed(lambda: plain.execute("SELECT v FROM names WHERE v LIKE ?",
-                                                        (f"%{text}%",)).fetchall())[0])
+                ms, cpu_ms, _ = timed_cpu(lambda: plain.execute("SELECT v FROM names WHERE v LIKE ?",
+                                                                (f"%{text}%",)).fetchall())
+                like.append(ms)
+                like_cpu.append(cpu_ms)
                 low = text.casefold()
                 scan.append(timed(lambda: [v for v in names if low in v.casefold()])[0])
             p50 = statistics.median(ours)
@@ -105,6 +107,7 @@ def main() -> int:
             print(f"{n:>8} {kind:<8} {p50:>9.2f} {p95:>8.2f} {statistics.median(cpu):>8.2f} "
                   f"{statistics.median(pyrank):>8.2f} {statistics.median(like):>9.2f} "
                   f"{statistics.median(scan):>9.2f} {p50 / statistics.median(like):>9.2f} "
+                  f"{statistics.median(cpu) / max(statistics.median(like_cpu), 1e-3):>9.2f} "
                   f"{statistics.median(hits):>6.0f}")
         con.close()
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
