@@ -40,20 +40,43 @@ def is_check(event: Event) -> bool:
         return True
     audit = bool(event.outputs) and all(_DBT_AUDIT.search(ref.name) for ref in event.outputs)
     writes = bool(event.outputs) and not audit
-    if not writes and any(isinstance(ref.io_facets.get("dataQualityAssertions"), dict) for ref in event.inputs):
+    if not writes and any(isinstance(_assertions_facet(ref), dict) for ref in event.inputs):
         return True
     if kind is not None:
         return False
-    dbt = "dbt_version" in event.run_facets or "/integration/dbt" in (event.producer or "")
-    return audit or (dbt and bool(_DBT_TEST_NAME.search(event.job_name or "")))
+    return audit or (_is_dbt(event) and bool(_DBT_TEST_NAME.search(event.job_name or "")))
+
+
+def _is_dbt(event: Event) -> bool:
+    return "dbt_version" in event.run_facets or "/integration/dbt" in (event.producer or "")
+
+
+def is_check_statement(event: Event) -> bool:
+    """Whether a run event is one SQL statement of a check: dbt-ol (reading dbt's
+    structured logs) reports each statement a test runs as a child job
+    (``test.<project>.<test>.sql.1``) whose ``parent`` facet names the test's job.
+    Such a statement is part of the check, not a job of its own."""
+    if not _is_dbt(event):
+        return False
+    parent = event.run_facets.get("parent")
+    job = parent.get("job") if isinstance(parent, dict) else None
+    name = facet_text(job.get("name")) if isinstance(job, dict) else None
+    return bool(name and _DBT_TEST_NAME.search(name)) and (event.job_name or "").startswith(name + ".")
+
+
+def _assertions_facet(ref: DatasetRef) -> Any:
+    """The ``dataQualityAssertions`` facet of an input: an input facet by the spec, but
+    dbt-ol's structured-log mode sends it among the dataset's own facets."""
+    facet = ref.io_facets.get("dataQualityAssertions")
+    return facet if isinstance(facet, dict) else ref.facets.get("dataQualityAssertions")
 
 
 def assertions_of(refs: Iterable[DatasetRef]) -> list[dict[str, Any]]:
-    """The assertions of the ``dataQualityAssertions`` input facets: name, success, and
-    column, severity and description where given."""
+    """The assertions of the ``dataQualityAssertions`` facets of the inputs: name, success,
+    and column, severity and description where given."""
     out = []
     for ref in refs:
-        facet = ref.io_facets.get("dataQualityAssertions")
+        facet = _assertions_facet(ref)
         items = facet.get("assertions") if isinstance(facet, dict) else None
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict) and facet_text(item.get("assertion")):

@@ -138,7 +138,7 @@ def write(g: GraphTraversalSource, touched: dict[tuple[str, str], Any], edge_ass
     for n, ((label, _key), el) in enumerate(new):
         edges_here = attached[n]
         units.append((1 + 2 * len(edges_here), _add_vertex(label, {**el.changes(), m.REV: token}, edges_here)))
-        stats.vertices_created += 1
+        stats.add_vertex(label)
     units.extend((2, _add_edge(out_id, label, in_id, props)) for out_id, label, in_id, props in loose)
 
     t: Any = g.inject(0)

@@ -37,6 +37,7 @@ from ._sql import resolve_sql, shared_parser
 from ._translate import Translator
 from ._writer import GraphWriter, WriteStats
 from .graph import open_graph
+from .graph.sizes import add_created
 
 logger = logging.getLogger("lineage.store")
 # Events per write transaction on a Gremlin Server: each is one traversal, which
@@ -67,8 +68,13 @@ class IngestResult:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.rejected.extend(Rejected(r.index + offset, r.reason, r.field, r.retriable) for r in other.rejected)
-        for key in vars(self.writes):
-            setattr(self.writes, key, getattr(self.writes, key) + getattr(other.writes, key))
+        for key, value in vars(other.writes).items():
+            mine = getattr(self.writes, key)
+            if isinstance(mine, dict):
+                for name, n in value.items():
+                    mine[name] = mine.get(name, 0) + n
+            else:
+                setattr(self.writes, key, mine + value)
 
 
 class LineageStore:
@@ -194,6 +200,8 @@ class LineageStore:
                         fresh = self.backend.log.append(events) if log else events
                         batch = self.translator.translate_all(fresh)
                     writes = self.writer.apply(batch, fresh=stale, also=self.backend.log.pending_writes())
+                    if self.backend.kind == "embedded":   # the file's own counts, in the same commit
+                        add_created(self.backend.con, writes.created)
                     self.backend.commit()
                     return fresh, writes
                 except LineageError:

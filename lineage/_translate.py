@@ -23,7 +23,9 @@ The mapping:
   facet, or dbt's test naming) is a ``Check`` that ``CHECKS`` each input; its
   runs are ``RUN_OF`` the check with their result. A check asserts no
   lineage: its outputs (dbt's ``*_dbt_test__audit`` tables) become no
-  datasets, only the check's ``failures_tables``;
+  datasets, only the check's ``failures_tables``. The SQL statements dbt-ol
+  reports as children of a dbt test (``test.<project>.<test>.sql.N``) are part
+  of that check: they stay in the event log and add nothing to the graph;
 * a run with a ``parent`` facet is ``CHILD_OF`` its parent run and its job
   ``CHILD_OF`` the parent's job; both keep the parent's and the root's ids.
 """
@@ -39,7 +41,7 @@ from typing import Any, Iterable, Mapping
 from . import _model as m
 from ._events import DATASET_EVENT, RUN_EVENT, DatasetRef, Event
 from ._ids import NodeKey, infer_layer, model_id
-from ._checkfacets import assertions_of, facet_text as _text, facet_value as _get, is_check
+from ._checkfacets import assertions_of, facet_text as _text, facet_value as _get, is_check, is_check_statement
 from ._sql import resolve_sql
 from .limits.sqlparse import SqlParser
 from .catalog import facets as catalog_facets
@@ -329,6 +331,8 @@ class Translator:
             return out
         if is_check(event):
             self._check(event, time, out)
+            return out
+        if is_check_statement(event):   # kept in the event log; the check's own events tell its result
             return out
         pid, version, code_version = self._pipeline(event, time, out)
         if not event.inputs:

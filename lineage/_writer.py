@@ -101,6 +101,11 @@ class WriteStats:
     edges_created: int = 0
     edges_updated: int = 0
     traversals: int = 0
+    created: dict[str, int] = field(default_factory=dict)   # vertices created, by label
+
+    def add_vertex(self, label: str) -> None:
+        self.vertices_created += 1
+        self.created[label] = self.created.get(label, 0) + 1
 
 
 class GraphWriter:
@@ -334,7 +339,7 @@ class GraphWriter:
             element.settle()
             self._vertices[(label, key)] = element
             self._edges[element.id] = {}
-            stats.vertices_created += 1
+            stats.add_vertex(label)
 
     def _run_side_effects(self, ops: list[tuple[Any, Callable[[Any], Any]]], stats: WriteStats) -> None:
         """Run each op once: alone (chunk 1), or as a side effect of one traverser on

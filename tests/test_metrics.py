@@ -193,3 +193,70 @@ def test_promtool_unit_tests_fire_each_alert():
                          cwd=RULE_TESTS.parent)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "SUCCESS" in run.stdout
+
+
+def sizes(samples) -> dict[str, float]:
+    out = {s.labels["label"]: s.value for s in samples.get("lineage_graph_vertices", [])}
+    out["events"] = total(samples, "lineage_graph_events")
+    return out
+
+
+def counted(store) -> dict[str, float]:
+    out = {label: store.graph.count(label) for label in ("Dataset", "Pipeline", "Run", "Model", "Feature", "Check")}
+    out["events"] = store.event_count()
+    return out
+
+
+WRITER = """
+import json, sys
+from lineage import LineageStore, Settings
+with LineageStore(Settings.from_env({}, db=sys.argv[1])) as store:
+    events = [json.loads(line) for line in open(sys.argv[2]) if line.strip()]
+    assert store.ingest(events).accepted == len(events)
+"""
+
+
+def test_graph_sizes_follow_every_commit_without_a_recount(settings, store, backend_name):
+    import sys
+
+    from conftest import REPO
+
+    with serve(settings) as client:
+        empty = sizes(scrape(client))
+        assert empty["Dataset"] == 0 and empty["events"] == 0
+        response = client.post("/api/v1/lineage/batch", json=food_delivery())
+        assert response.status_code in (200, 201, 207), response.text
+        after = sizes(scrape(client))     # at once: the commit updated the counts
+        assert after == counted(store) and after["Dataset"] > 0 and after["events"] == len(food_delivery())
+        if backend_name == "janusgraph":
+            return   # another process's writes on a server show at the next reconcile (5 minutes)
+        # another process writes the same file: its commit updates the same counts
+        dbt = REPO / "tests" / "data" / "dbt_project_events.ndjson"
+        subprocess.run([sys.executable, "-c", WRITER, str(settings.db_path), str(dbt)], check=True, timeout=120)
+        other = sizes(scrape(client))
+        assert other == counted(store) and other["Check"] > 0 and other["events"] > after["events"]
+        # and deletions count too: retention removes every run
+        assert store.expire_runs("9999-01-01T00:00:00Z") > 0
+        assert sizes(scrape(client)) == {**counted(store), "Run": 0}
+
+
+def test_the_embedded_file_keeps_its_own_counts(tmp_path):
+    from lineage import LineageStore
+    from lineage.graph.sizes import SIZES, read_sizes
+
+    db = str(tmp_path / "lineage.db")
+    with LineageStore(Settings.from_env({}, db=db)) as store:
+        store.ingest(food_delivery())
+        kept = read_sizes(store.backend.con)
+        assert kept == {k: v for k, v in counted(store).items() if v}
+        # a file written before the counts existed gets them, counted once, when opened
+        con = store.backend.con
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+                                   (SIZES + "%",)).fetchall():
+            con.execute(f"DROP TRIGGER {name}")
+        con.execute(f"DROP TABLE {SIZES}")
+        con.commit()
+    with LineageStore(Settings.from_env({}, db=db)) as store:
+        assert read_sizes(store.backend.con) == kept
+        store.clear_graph(events=True)
+        assert set(read_sizes(store.backend.con).values()) == {0}

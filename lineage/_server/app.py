@@ -30,6 +30,8 @@ from .._recorder import Recorder, summary
 from .._settings import Settings
 from .._sql import shared_parser
 from .._store import LineageStore
+from .._writer import WriteStats
+from ..graph.sizes import EVENTS, RunningSizes, read_sizes
 from . import assets, auth, catalog, exports, ingest
 from .audit import AuditMiddleware
 from .metrics import Metrics
@@ -121,7 +123,10 @@ class AppState:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.metrics = Metrics(self._count_vertices, settings=settings)
+        # graph sizes: the file's own counts when embedded; on a server, what this
+        # process's commits added to a count taken again every 5 minutes
+        self.running_sizes = RunningSizes(self._count_sizes) if settings.gremlin_url else None
+        self.metrics = Metrics(self._sizes, settings=settings)
         self.readers = Readers(settings, wrap=self.metrics.graph.timed_connection,
                                wrap_graph=self.metrics.graph.timed_graph)
         self.sql_parser = shared_parser(settings["LINEAGE_SQL_MAX_BYTES"], settings["LINEAGE_SQL_TIMEOUT"])
@@ -131,16 +136,26 @@ class AppState:
         self.writer = WriteWorker(lambda: LineageStore(settings, provenance=self.provenance),
                                   settings["LINEAGE_BATCH_SIZE"], threads,
                                   on_error=lambda exc: self.metrics.graph.failed("write", exc),
-                                  linger=bool(settings.gremlin_url))
+                                  linger=bool(settings.gremlin_url), on_commit=self._committed)
         self.provenance_metrics = ProvenanceMetrics(self.metrics.registry)
         if self.provenance is not None:
             self.provenance.listeners.append(self.provenance_metrics.count)
         self.maintenance = Maintenance(settings, self.provenance, lambda: LineageStore(settings, provenance=False),
                                        self.provenance_metrics)
 
-    def _count_vertices(self) -> dict[str, int]:
+    def _count_sizes(self) -> dict[str, int]:
         graph = self.readers.graph()
-        return {label: graph.count(label) for label in m.VERTEX_LABELS}
+        return {**{label: graph.count(label) for label in m.VERTEX_LABELS}, EVENTS: self.readers.event_log().count()}
+
+    def _sizes(self) -> dict[str, int]:
+        if self.running_sizes is not None:
+            return self.running_sizes.current()
+        kept = read_sizes(self.readers.event_log().con)
+        return kept if kept is not None else self._count_sizes()   # a file never opened for writing
+
+    def _committed(self, fresh: list[Any], writes: WriteStats) -> None:
+        if self.running_sizes is not None:
+            self.running_sizes.committed({**writes.created, EVENTS: len(fresh)})
 
     def analysis(self) -> LineageAnalysis:
         """This thread's query module, each query counted and timed for /metrics."""

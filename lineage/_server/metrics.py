@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -10,12 +9,12 @@ from prometheus_client.core import GaugeMetricFamily
 
 from .. import _model as m
 from .._settings import Settings
+from ..graph.sizes import EVENTS
 from .graph_metrics import CassandraRing, GraphMetrics, backend_label
 
 
 class Metrics:
-    def __init__(self, count_vertices: Callable[[], dict[str, int]], ttl: float = 300.0,
-                 settings: Settings | None = None) -> None:
+    def __init__(self, sizes: Callable[[], dict[str, int]], settings: Settings | None = None) -> None:
         self.registry = CollectorRegistry()
         settings = settings or Settings.from_env({})
         self.graph = GraphMetrics(self.registry, backend_label(settings))
@@ -34,27 +33,26 @@ class Metrics:
                                       registry=self.registry)
         self.requests = Counter("lineage_http_requests_total", "HTTP requests by route and status",
                                 ["method", "route", "status"], registry=self.registry)
-        self._count = count_vertices
-        self._ttl = ttl
-        self._cached: tuple[float, dict[str, int]] | None = None
-        self.registry.register(self)  # graph size gauges, computed on scrape
+        self._sizes = sizes
+        self.registry.register(self)  # graph size gauges, read on scrape
 
     def collect(self) -> Any:
-        """Vertex counts, recounted at most every ``ttl`` seconds: counting a label
-        scans it (gremlite counts in Python), so a scrape every 15 s must not."""
+        """Vertices by label and events in the log, as the writes keep them
+        (:mod:`lineage.graph.sizes`): no scrape counts the graph."""
         family = GaugeMetricFamily("lineage_graph_vertices", "Vertices in the graph by label", labels=["label"])
-        now = time.monotonic()
-        if self._cached is None or now - self._cached[0] > self._ttl:
-            try:
-                self._cached = (now, self._count())
-            except Exception as exc:
-                self.backend_errors.labels("count").inc()
-                self.graph.failed("count", exc)
-                self._cached = (now, {})
+        events = GaugeMetricFamily("lineage_graph_events", "Events in the event log")
+        try:
+            sizes = self._sizes()
+        except Exception as exc:
+            self.backend_errors.labels("count").inc()
+            self.graph.failed("count", exc)
+            sizes = {}
         for label in m.VERTEX_LABELS:
-            if label in self._cached[1]:
-                family.add_metric([label], self._cached[1][label])
+            family.add_metric([label], sizes.get(label, 0))
         yield family
+        if EVENTS in sizes:
+            events.add_metric([], sizes[EVENTS])
+            yield events
 
     def describe(self) -> list[Any]:
         return []

@@ -33,6 +33,7 @@ from typing import Callable
 from .._events import Event
 from ..catalog.audit import stamp_all
 from .._store import LineageStore
+from .._writer import WriteStats
 
 log = logging.getLogger("lineage.writer")
 
@@ -96,11 +97,13 @@ class _Job:
 
 class WriteWorker:
     def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, threads: int = 1,
-                 on_error: Callable[[BaseException], None] | None = None, linger: bool = False) -> None:
+                 on_error: Callable[[BaseException], None] | None = None, linger: bool = False,
+                 on_commit: Callable[[list[Event], WriteStats], None] | None = None) -> None:
         self._open_store = open_store
         self._linger = linger
         self._last_commit = 0.0
         self._on_error = on_error
+        self._on_commit = on_commit   # after each commit: the new events and what they wrote
         self._batch_size = batch_size
         self._queue: "queue.Queue[_Job | None]" = queue.Queue()
         self._claims = _Claims()
@@ -176,9 +179,9 @@ class WriteWorker:
         try:
             if len(self._threads) > 1:
                 with self._claims.hold(_touches(events)):
-                    fresh, _ = store.project(events)
+                    fresh, writes = store.project(events)
             else:
-                fresh, _ = store.project(events)
+                fresh, writes = store.project(events)
         except BaseException as exc:
             log.error("projection failed for %d events: %s", len(events), exc)
             if self._on_error is not None:
@@ -186,6 +189,11 @@ class WriteWorker:
             for job in group:
                 job.future.set_exception(exc)
             return
+        if self._on_commit is not None:
+            try:
+                self._on_commit(fresh, writes)
+            except Exception:   # bookkeeping never fails a committed write
+                log.exception("commit listener failed")
         new = {e.fingerprint for e in fresh}
         for job in group:
             marks = []

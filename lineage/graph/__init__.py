@@ -23,6 +23,10 @@ ENGINES = ("sql", "gremlin")
 def open_graph(backend: Any, engine: str = "sql", writer: Any = None) -> Graph:
     """The graph over an open backend. ``writer`` (a Gremlin writer) is used by the
     Gremlin implementation; the SQL one brings its own."""
+    if backend.kind == "embedded":
+        from .sizes import ensure_sizes
+
+        ensure_sizes(backend.con)
     if backend.kind == "embedded" and engine == "sql":
         from .records import ensure_records
         from .sql import ensure_index

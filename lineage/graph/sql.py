@@ -33,10 +33,10 @@ import sqlite3
 from typing import Any, Iterable, Sequence
 
 from .. import _model as m
-from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, snapshot_of
+from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
+from . import sqlsearch
 from .records import NODES, has_records
 from .sqlexpand import from_quads, from_records, quads_sql, records_sql
-from .textsearch import has_text_index, ranked, string_ids_sql
 
 INT_SHIFT = 2 ** 62
 FLOAT_BASE = 2 ** 62 - 1
@@ -83,6 +83,7 @@ class SqlGraph(Graph):
         self._names: dict[str, int] | None = None  # the model's names, as of data_version _names_at
         self._names_at = -1
         self._has_records = False
+        self._ranks = False  # lineage_rank registered on the connection
 
     def sid(self, text: str) -> int | None:
         """The id of a string, when the graph has it. Cached: strings are never deleted.
@@ -207,26 +208,7 @@ class SqlGraph(Graph):
         return [r[0] for r in self.con.execute(sql, (*args, limit))]
 
     def match(self, text: str, labels: Sequence[str], limit: int) -> list[tuple[Any, str, str, str | None, int]]:
-        names = self._schema()
-        props = [self.sid(p) for p in ("name", "model_name", *(m.IDENTITY[label] for label in labels))]
-        props = sorted({p for p in props if p is not None})
-        if not text or not props:
-            return []
-        found, args = string_ids_sql(text, has_text_index(self.con))
-        name, model_name = self.sid("name"), self.sid("model_name")  # None matches no row
-        rows = self.con.execute(
-            f"WITH hit(id) AS MATERIALIZED ({found}), idmap(l, p) AS (VALUES {self._identity_map()}), "
-            "v(s) AS (SELECT DISTINCT q.s FROM hit CROSS JOIN quads q ON q.o = hit.id "
-            f"AND q.p IN ({','.join(str(p) for p in props)}) AND q.g > 0) "
-            "SELECT v.s, ls.v, ks.v, COALESCE((SELECT ns.v FROM quads nq, strings ns WHERE nq.s = v.s "
-            "AND nq.p = ? AND ns.id = nq.o), (SELECT ns.v FROM quads nq, strings ns WHERE nq.s = v.s "
-            "AND nq.p = ? AND ns.id = nq.o)) FROM v CROSS JOIN quads lq ON lq.s = v.s AND lq.p = 0 "
-            "CROSS JOIN strings ls ON ls.id = lq.o CROSS JOIN idmap ON idmap.l = lq.o "
-            "CROSS JOIN quads kq ON kq.s = v.s AND kq.p = idmap.p CROSS JOIN strings ks ON ks.id = kq.o",
-            (*args, model_name, name)).fetchall()
-        wanted = set(labels)
-        del names
-        return ranked(text, (r for r in rows if r[1] in wanted), limit)
+        return sqlsearch.match(self, text, labels, limit)
 
     # -- reading ---------------------------------------------------------------
 

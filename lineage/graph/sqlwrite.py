@@ -174,7 +174,7 @@ class SqlWriter:
                 self._timed.add(element.id)
             element.settle()
             self._edges[element.id] = {}
-            stats.vertices_created += 1
+            stats.add_vertex(label)
         # changed properties of existing vertices
         updates: list[tuple[int, int, int]] = []
         added: list[tuple[int, str, Any]] = []

@@ -14,6 +14,14 @@ dot-separated part) or its id. Matches rank, best first:
 ties by (length of the id, id, label), so every implementation returns the same
 list.
 
+The SQL implementation ranks in SQL (:func:`rank_sql`) and sorts there, so only
+the ``limit`` best rows leave SQLite: the rank is a handful of ``instr`` calls on
+lower-cased text, exact for printable ASCII; a row with any other character (where
+SQLite's ``lower`` and Python's ``casefold`` part ways, and whitespace means more than a
+space) is ranked by :func:`rank` itself, registered as the SQL function
+``lineage_rank``. Texts shorter than three characters, or outside printable ASCII,
+are ranked in Python (:func:`ranked`).
+
 The SQL implementation keeps a trigram index (SQLite FTS5, contentless) over the
 strings of the file that can be names: a trigger adds each new string as it is
 written (by our writer or gremlite's), so the index never needs a rebuild. A
@@ -54,6 +62,44 @@ def rank(text: str, key: str, name: str | None) -> int | None:
     if t in k:
         return 4
     return None
+
+
+_SEPARATORS = "./:@_- "
+
+
+def sql_rankable(text: str) -> bool:
+    """Whether :func:`rank_sql` ranks ``text`` exactly: three or more printable ASCII characters."""
+    return len(text) >= 3 and all(" " <= c <= "~" for c in text)
+
+
+def rank_sql(key: str, name: str, params: str = "p") -> str:
+    """An SQL expression of the rank (as :func:`rank`) of the row whose identity value is
+    ``key`` and name ``name`` (SQL expressions; the name may be NULL). The text comes
+    from the row ``params`` with columns ``t`` (as typed), ``lt`` (lower-cased) and
+    ``len`` (its length): see :data:`PARAMS_SQL`. Rows with characters outside printable
+    ASCII go to the Python ``lineage_rank``, registered by :func:`register_rank`."""
+    k, n = f"lower({key})", f"lower(COALESCE({name}, ''))"
+    t, size = f"{params}.lt", f"{params}.len"
+    short = f"substr({n}, length(rtrim({n}, replace({n}, '.', ''))) + 1)"
+    word_start = " OR ".join(
+        [f"substr({n}, 1, {size}) = {t}", f"substr({k}, 1, {size}) = {t}"]
+        + [f"instr({x}, '{sep}' || {t}) > 0" for x in (n, k) for sep in _SEPARATORS])
+    no_separator = " AND ".join(f"instr({t}, '{sep}') = 0" for sep in _SEPARATORS)
+    return (f"CASE WHEN {key} GLOB '*[^ -~]*' OR COALESCE({name}, '') GLOB '*[^ -~]*' "
+            f"THEN lineage_rank({params}.t, {key}, {name}) "
+            f"WHEN {t} IN ({short}, {n}, {k}) THEN 0 "
+            f"WHEN substr({short}, 1, {size}) = {t} OR substr({n}, 1, {size}) = {t} THEN 1 "
+            f"WHEN ({no_separator}) AND ({word_start}) THEN 2 "
+            f"WHEN instr({n}, {t}) > 0 THEN 3 WHEN instr({k}, {t}) > 0 THEN 4 END")
+
+
+# the text as rank_sql reads it, from one argument
+PARAMS_SQL = "SELECT t, lower(t) AS lt, length(t) AS len FROM (SELECT ? AS t)"
+
+
+def register_rank(con: sqlite3.Connection) -> None:
+    """Make :func:`rank` the SQL function ``lineage_rank(text, key, name)`` on ``con``."""
+    con.create_function("lineage_rank", 3, rank, deterministic=True)
 
 
 def short_forms(text: str) -> list[str]:
