@@ -33,7 +33,7 @@ import sqlite3
 from typing import Any, Iterable, Sequence
 
 from .. import _model as m
-from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
+from .interface import DOWN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, snapshot_of
 from . import sqlsearch
 from .records import NODES, has_records
 from .sqlexpand import from_quads, from_records, quads_sql, records_sql
