@@ -129,41 +129,44 @@ class _ReaderState:
 
 def _serve(conn: Any, cancel: Any, settings: Settings) -> None:
     """A reader process: answer queries from ``conn`` until it closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the serving process's to handle
+    state = _ReaderState(settings)
+    try:
+        # one long-lived task: worker threads (and their read connections) live as long as it
+        asyncio.run(_answer(conn, cancel, state))
+    finally:
+        state.readers.close()
+
+
+async def _answer(conn: Any, cancel: Any, state: _ReaderState) -> None:
     from .._gql import schema
     from .._gql.context import Context
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the serving process's to handle
-    state = _ReaderState(settings)
-    loop = asyncio.new_event_loop()
-    timeout = settings["LINEAGE_QUERY_TIMEOUT"]
-    try:
-        # warm up before the first request (its budget must not pay for imports and connections)
-        loop.run_until_complete(schema.execute("{ __typename }", context_value=Context(state)))
-        state.analysis().graph.has_vertices()
+    timeout = state.settings["LINEAGE_QUERY_TIMEOUT"]
+    # warm up before the first request (its budget must not pay for imports and connections)
+    await schema.execute("{ __typename }", context_value=Context(state))
+    await anyio.to_thread.run_sync(lambda: state.analysis().graph.has_vertices())
+    state.records.clear()
+    conn.send("ready")
+    while True:
+        try:
+            message = await anyio.to_thread.run_sync(conn.recv)
+        except EOFError:
+            return
+        if message is None:
+            return
+        query, variables, operation_name = message
         state.records.clear()
-        conn.send("ready")
-        while True:
-            try:
-                message = conn.recv()
-            except EOFError:
-                return
-            if message is None:
-                return
-            query, variables, operation_name = message
-            state.records.clear()
-            context = Context(state)
-            context.budget = _SharedBudget(timeout, cancel)
-            try:
-                result = loop.run_until_complete(schema.execute(
-                    query, variable_values=variables, context_value=context, operation_name=operation_name,
-                    allowed_operation_types={StrawberryOperation.QUERY}))
-                answer = ("ok", result.data, [e.formatted for e in result.errors or ()], result.extensions)
-            except Exception as exc:   # e.g. an operation type the parent should not have sent
-                answer = ("error", f"{type(exc).__name__}: {exc}", [], None)
-            conn.send((answer, list(state.records)))
-    finally:
-        state.readers.close()
-        loop.close()
+        context = Context(state)
+        context.budget = _SharedBudget(timeout, cancel)
+        try:
+            result = await schema.execute(query, variable_values=variables, context_value=context,
+                                          operation_name=operation_name,
+                                          allowed_operation_types={StrawberryOperation.QUERY})
+            answer = ("ok", result.data, [e.formatted for e in result.errors or ()], result.extensions)
+        except Exception as exc:   # e.g. an operation type the parent should not have sent
+            answer = ("error", f"{type(exc).__name__}: {exc}", [], None)
+        conn.send((answer, list(state.records)))
 
 
 class _Reader:
