@@ -231,6 +231,9 @@ class ReadPool:
         (then the caller answers in-process)."""
         idle = self._queue()
         reader = await idle.get()
+        if not reader.ready and not reader.conn.poll(0):
+            idle.put_nowait(reader)   # still starting: answer in-process rather than wait for it
+            return None
         replace = False
         watcher = asyncio.ensure_future(self._watch(reader, disconnected)) if disconnected is not None else None
         try:
