@@ -161,6 +161,11 @@ SETTINGS: tuple[Setting, ...] = (
             "requests (the embedded file takes one writer at a time and always gets one). One thread "
             "puts every waiting request in one commit; more overlap commits, worth it only where the "
             "server evaluates many traversals at once (gremlinPool) and its lock wait is long.", _positive_int),
+    Setting("LINEAGE_READ_PROCESSES", 0,
+            "Reader processes of `lineage serve` on the embedded file: GraphQL queries are answered there, "
+            "on their own connections to the WAL file, while the serving process keeps HTTP, mutations "
+            "and the one writer; 0 answers them in-process (threads). E.g. LINEAGE_READ_PROCESSES=2.",
+            _non_negative_int),
     Setting("LINEAGE_WRITE_ATTEMPTS", 8,
             "Tries of a write that lost a race with another writer (lock contention, a concurrent update, "
             "a temporary backend failure, a timeout), with jittered backoff, before answering 503.",

@@ -12,11 +12,15 @@ generated lakehouse (bench_ingest.generate), then
    else a read from the same mix;
 
 sampling the server's RSS (/proc/PID/status) every 5 s throughout. Prints read
-p50/p99 loaded beside unloaded (the ratio), write latencies, requests/s, and
-the RSS series. The machine is shared with other work, so timings are noisy:
+p50/p99 loaded beside unloaded (the ratio), write latencies and throughput,
+requests/s, the CPU seconds the server's processes (readers included) and the
+load clients spent in each phase, the load average, and the RSS series.
+--read-processes N serves GraphQL queries from N reader processes
+(LINEAGE_READ_PROCESSES); 0 answers them in the serving process's threads. The machine is shared with other work, so timings are noisy:
 compare the ratio, and rerun before reading much into a single figure.
 
     python scripts/bench_mixed.py --seconds 150 --clients 8
+    python scripts/bench_mixed.py --seconds 60 --read-processes 2
 """
 
 from __future__ import annotations
@@ -78,6 +82,29 @@ class Server:
         self.stop()
         raise RuntimeError("the server did not become ready")
 
+    def processes(self) -> list[Path]:
+        """The server process and its children (reader processes, SQL parse workers)."""
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name == str(self.proc.pid) or f"\nPPid:\t{self.proc.pid}\n" in (proc / "status").read_text():
+                    found.append(proc)
+            except OSError:
+                continue
+        return found
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server's processes so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for proc in self.processes():
+            try:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += sum(int(f) for f in fields[11:15])   # utime stime cutime cstime
+        return total / tick
+
     def rss_mb(self) -> float:
         """Resident memory of the server process (and any children but the SQL parse workers)."""
         total = 0.0
@@ -108,6 +135,7 @@ class Load:
         self.url, self.ids, self.writes, self.write_share = url, ids, writes, write_share
         self.reads: dict[str, list[float]] = {name: [] for name, _ in READS}
         self.write_ms: list[float] = []
+        self.written: list[int] = []   # events per write request
         self.errors: list[str] = []
         self.lock = threading.Lock()
 
@@ -121,6 +149,7 @@ class Load:
                     t0 = time.perf_counter()
                     r = http.post(path, json=body)
                     self._record(self.write_ms, t0, r)
+                    self.written.append(len(batch))
                 else:
                     name, query = rng.choice(READS)
                     t0 = time.perf_counter()
@@ -157,6 +186,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--write-share", type=float, default=0.5)
     parser.add_argument("--runs", type=int, default=1500, help="runs in the seed graph (two events each)")
+    parser.add_argument("--read-processes", type=int, default=0,
+                        help="LINEAGE_READ_PROCESSES of the server (0: queries in the serving process)")
     args = parser.parse_args()
 
     seed = generate(args.runs, 300, seed=11)
@@ -167,7 +198,7 @@ def main() -> int:
         db = Path(tmp) / "mixed.db"
         with LineageStore(Settings.from_env({}, db=str(db))) as store:
             store.ingest(seed)
-        measure(args, Server(db), ids, writes)
+        measure(args, Server(db, LINEAGE_READ_PROCESSES=str(args.read_processes)), ids, writes)
     return 0
 
 
@@ -182,17 +213,26 @@ def measure(args: argparse.Namespace, server: Server, ids: list[str], writes: li
             stop.wait(5)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    phases = []
+
+    def phase(name: str, load: "Load", clients: int, seconds: float) -> None:
+        cpu0, mine0, load0 = server.cpu_seconds(), time.process_time(), os.getloadavg()[0]
+        load.run(clients, seconds)
+        phases.append(f"{name}: server CPU {server.cpu_seconds() - cpu0:.1f} s, load clients CPU "
+                      f"{time.process_time() - mine0:.1f} s, in {seconds:.0f} s wall; "
+                      f"load average {load0:.1f} -> {os.getloadavg()[0]:.1f} (2-core machine, shared)")
     try:
         quiet = Load(server.url, ids, writes, 0.0)
-        quiet.run(1, args.baseline)
+        phase("unloaded", quiet, 1, args.baseline)
         loaded = Load(server.url, ids, writes, args.write_share)
-        loaded.run(args.clients, args.seconds)
+        phase("loaded", loaded, args.clients, args.seconds)
     finally:
         stop.set()
         sampler.join()
         server.stop()
 
     base, busy = quiet.all_reads(), loaded.all_reads()
+    print(f"server: LINEAGE_READ_PROCESSES={args.read_processes}")
     print(f"unloaded reads (1 client, {args.baseline:.0f} s): {len(base)} requests, "
           f"p50 {statistics.median(base):.0f} ms, p99 {pct(base, 0.99):.0f} ms")
     print(f"loaded reads ({args.clients} clients, {args.write_share:.0%} writes, {args.seconds:.0f} s): "
@@ -205,7 +245,11 @@ def measure(args: argparse.Namespace, server: Server, ids: list[str], writes: li
                   f"(unloaded p50 {statistics.median(quiet.reads[name] or [float('nan')]):.0f} ms)")
     print(f"writes: {len(loaded.write_ms)} requests, p50 {statistics.median(loaded.write_ms):.0f} ms, "
           f"p99 {pct(loaded.write_ms, 0.99):.0f} ms; "
+          f"{len(loaded.write_ms) / args.seconds:.1f} write requests/s, "
+          f"{sum(loaded.written) / args.seconds:.0f} events/s; "
           f"{(len(busy) + len(loaded.write_ms)) / args.seconds:.1f} requests/s in all")
+    for line in phases:
+        print(line)
     print("RSS MB (server processes) over time: " + ", ".join(f"{t:.0f}s {mb:.0f}" for t, mb in rss))
     if quiet.errors or loaded.errors:
         print(f"{len(quiet.errors) + len(loaded.errors)} failed requests, e.g. {(quiet.errors + loaded.errors)[0]}")

@@ -8,7 +8,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.tools import merge_types
-from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from .budget import MAX_QUERY_DEPTH, QueryBudget
@@ -33,10 +33,18 @@ class LineageSchema(Schema):
             super().process_errors(unexpected, execution_context)
 
 
-# factories: each request gets fresh extension instances
+# Distinct query texts remembered, parsed and validated (with the budget rule: it
+# depends on the document alone, never on variables). Clients send the same few
+# texts with new variables; validating each anew cost a read more CPU than its SQL.
+# Bounded, so unique texts from a hostile client cannot grow memory.
+DOCUMENT_CACHE_SIZE = 256
+
+# factories: each request gets fresh extension instances (the caches are shared, per size)
 EXTENSIONS = [
     lambda: AddValidationRules([QueryBudget]),
     lambda: MaxTokensLimiter(max_token_count=5000),
+    lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+    lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
     lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error; the server log has details"),
 ]
 

@@ -40,6 +40,7 @@ from ..provenance import ProvenanceRecorder
 from .provenance import Maintenance, ProvenanceMetrics, flush_now
 from .provenance import router as provenance_router
 from .readers import Readers
+from .readpool import ReadPool, replay_into
 from .worker import WriteWorker
 
 T = TypeVar("T")
@@ -137,6 +138,8 @@ class AppState:
                                   settings["LINEAGE_BATCH_SIZE"], threads,
                                   on_error=lambda exc: self.metrics.graph.failed("write", exc),
                                   linger=bool(settings.gremlin_url), on_commit=self._committed)
+        processes = 0 if settings.gremlin_url else settings["LINEAGE_READ_PROCESSES"]
+        self.read_pool = ReadPool(settings, processes, replay_into(self.metrics)) if processes else None
         self.provenance_metrics = ProvenanceMetrics(self.metrics.registry)
         if self.provenance is not None:
             self.provenance.listeners.append(self.provenance_metrics.count)
@@ -189,6 +192,8 @@ class AppState:
             log.exception("provenance flush at shutdown failed")
         finally:
             self.readers.close()
+            if self.read_pool is not None:
+                self.read_pool.close()
             self.metrics.close()
 
 

@@ -17,9 +17,25 @@ from ..limits import check_tree, decode
 from . import auth
 from .assets import OfflineGraphQLRouter
 from .ingest import require_json
+from .readpool import is_query
 
 
 class BoundedGraphQLRouter(OfflineGraphQLRouter):
+    read_pool: Any = None   # reader processes for queries (``readpool``), when configured
+
+    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
+                             root_value: Any, request_data: Any) -> Any:
+        pool = self.read_pool
+        if (pool is not None and request_data.query and not request_data.extensions
+                and (request_adapter.method == "POST" or self.allow_queries_via_get)
+                and is_query(request_data.query, request_data.operation_name)):
+            result = await pool.execute(request_data.query, request_data.variables, request_data.operation_name,
+                                        getattr(request, "is_disconnected", None))
+            if result is not None:
+                return result
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                            request_data)
+
     def decode_json(self, data: str | bytes) -> object:
         try:
             value = decode(data)
@@ -38,4 +54,6 @@ def graphql_router(state: Any) -> GraphQLRouter:
             require_json(request)
         return Context(state)
 
-    return BoundedGraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
+    router = BoundedGraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
+    router.read_pool = getattr(state, "read_pool", None)
+    return router

@@ -28,7 +28,8 @@ class Readers:
         self._wrap_graph = wrap_graph   # the same for the SQL engine, which reads without the connection
         self._local = threading.local()
         self._shared: Any = None
-        self._opened: list[Any] = []
+        self._opened: list[Any] = []   # shared connections
+        self._owned: list[tuple[threading.Thread, Any]] = []   # per-thread connections, with their thread
         self._lock = threading.Lock()
         if settings.gremlin_url:
             from .._backends import server_connection
@@ -48,8 +49,7 @@ class Readers:
             remote = SQLiteConnection(self.settings.db_path, autocommit=False, timeout=30.0)
             # a request past its budget has its running statement interrupted
             remote.con.set_progress_handler(deadline.progress_handler, deadline.PROGRESS_STEPS)
-            with self._lock:
-                self._opened.append(remote)
+            self._keep(remote)
             engine = self.settings["LINEAGE_EMBEDDED_ENGINE"]
             graph = self._local.graph = (self._wrap_graph(reader(remote, engine)) if engine == "sql"
                                          else reader(self._wrap(remote), engine))
@@ -67,16 +67,33 @@ class Readers:
         if log is None:
             con = sqlite3.connect(self.settings.db_path, timeout=30.0)
             con.set_progress_handler(deadline.progress_handler, deadline.PROGRESS_STEPS)
-            with self._lock:
-                self._opened.append(con)
+            self._keep(con)
             log = self._local.log = EventLog(con)
         return log
 
+    def _keep(self, conn: Any) -> None:
+        """Remember a connection of this thread, to close at the end, and forget those of
+        threads that have ended: worker threads come and go (an idle one exits), and
+        each left its connection and caches behind, so memory grew with every new thread."""
+        with self._lock:
+            alive = []
+            for owner, other in self._owned:
+                if owner.is_alive():
+                    alive.append((owner, other))
+                else:
+                    try:
+                        other.close()
+                    except Exception:  # owned by the ended thread; dropping it closes it
+                        pass
+            alive.append((threading.current_thread(), conn))
+            self._owned = alive
+
     def close(self) -> None:
         with self._lock:
-            for conn in self._opened:
+            for conn in [*self._opened, *(c for _, c in self._owned)]:
                 try:
                     conn.close()
                 except Exception:  # closing a connection another thread owns may complain; it is going away
                     pass
             self._opened.clear()
+            self._owned.clear()

@@ -56,6 +56,9 @@ def props_sql(subject: str) -> str:
 
 
 COVERING_INDEX = "lineage_spog"
+# Strings remembered per connection (each request thread has one): bounded, since
+# every run adds new ones (its id, its times) and threads are many.
+_CACHE_LIMIT = 100_000
 _NAMES = sorted({*m.VERTEX_LABELS, *m.EDGE_LABELS, *m.IDENTITY.values()})
 
 
@@ -96,6 +99,8 @@ class SqlGraph(Graph):
             row = self.con.execute("SELECT id FROM strings WHERE v = ?", (text,)).fetchone()
             if row is None:
                 return None
+            if len(self._sids) > _CACHE_LIMIT:
+                self._sids.clear()
             found = self._sids[text] = row[0]
         return found
 
@@ -115,12 +120,13 @@ class SqlGraph(Graph):
         Strings never change once written, so the cache only needs dropping after a
         rollback of our own writes (:meth:`invalidate`)."""
         cache = self._texts
-        missing = set(codes) - cache.keys()
-        missing = {c - FLOAT_BASE if c > FLOAT_BASE else c for c in missing if c > 2} - cache.keys()
+        codes = set(codes)
+        missing = {c - FLOAT_BASE if c > FLOAT_BASE else c for c in codes - cache.keys() if c > 2} - cache.keys()
         if not missing:
             return
-        if len(cache) > 500_000:
+        if len(cache) > _CACHE_LIMIT:   # dropped whole, then everything this call needs is read
             cache.clear()
+            missing = {c - FLOAT_BASE if c > FLOAT_BASE else c for c in codes if c > 2}
         for sid, text in self.con.execute("SELECT id, v FROM strings WHERE id IN (SELECT value FROM json_each(?))",
                                           (json.dumps(list(missing)),)):
             cache[sid] = text

@@ -31,7 +31,7 @@ _CHUNK = 500
 
 
 class SqlWriter:
-    def __init__(self, con: sqlite3.Connection, cache_limit: int = 200_000) -> None:
+    def __init__(self, con: sqlite3.Connection, cache_limit: int = 20_000) -> None:
         self.con = con
         self.cache_limit = cache_limit
         self._strings: dict[str, int] = {}
@@ -140,7 +140,11 @@ class SqlWriter:
 
     def apply(self, batch: Assertions, *, fresh: bool) -> WriteStats:
         stats = WriteStats()
-        if fresh or len(self._vertices) > self.cache_limit:
+        # Bounded: every run is a new vertex, so under steady ingestion an unbounded
+        # cache is a leak (a cached vertex with its properties is a few KB). Past the
+        # limit everything is dropped and the hot jobs and datasets are read again.
+        if fresh or len(self._vertices) > self.cache_limit or len(self._strings) > 5 * self.cache_limit:
+            self._strings.clear()
             self._vertices.clear()
             self._edges.clear()
             self._timed.clear()
