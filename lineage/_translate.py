@@ -25,7 +25,9 @@ The mapping:
   lineage: its outputs (dbt's ``*_dbt_test__audit`` tables) become no
   datasets, only the check's ``failures_tables``;
 * a run with a ``parent`` facet is ``CHILD_OF`` its parent run and its job
-  ``CHILD_OF`` the parent's job; both keep the parent's and the root's ids.
+  ``CHILD_OF`` the parent's job; both keep the parent's and the root's ids;
+* column lineage (the ``columnLineage`` facet, or the job's SQL) becomes
+  ``Field`` vertices and ``FIELD_DERIVED_FROM`` edges: see :mod:`lineage.columns.translate`.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from ._checkfacets import assertions_of, facet_text as _text, facet_value as _ge
 from ._sql import resolve_sql
 from .limits.sqlparse import SqlParser
 from .catalog import facets as catalog_facets
+from .columns.translate import ColumnTranslator, with_note
 
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^@/]*@")
 
@@ -138,6 +141,7 @@ class Translator:
         self.default_namespace = default_namespace
         self.max_derived = max_derived
         self.sql_parser = sql_parser
+        self.columns = ColumnTranslator(self.render, max_derived, sql_parser)
 
     def render(self, namespace: str, name: str) -> str:
         return NodeKey(namespace, name).render(self.default_namespace)
@@ -325,7 +329,9 @@ class Translator:
         time = event.event_time
         if event.kind == DATASET_EVENT:
             assert event.dataset is not None
-            self._dataset_node(event.dataset, time, out)
+            node = self._dataset_node(event.dataset, time, out)
+            self.columns.assert_columns(event, [], [(event.dataset, node)], "", time, out,
+                                        lambda ref: self._dataset_node(ref, time, out))
             return out
         if is_check(event):
             self._check(event, time, out)
@@ -341,6 +347,9 @@ class Translator:
                 if vertex.label == m.DATASET:
                     vertex.props["last_updated_at"] = time
         pairs, truncated = self._pairs(inputs, outputs)
+        truncated = with_note(truncated, self.columns.assert_columns(
+            event, list(zip(inputs_refs, inputs)), list(zip(event.outputs, outputs)), pid, time, out,
+            lambda ref: self._dataset_node(ref, time, out)))
         notes = {"sql_parse_error": event.sql_error, "lineage_truncated": truncated}
         if event.kind == RUN_EVENT:
             self._run(event, pid, version, code_version, inputs_refs, time, out, notes)
