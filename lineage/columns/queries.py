@@ -31,6 +31,7 @@ from .ids import field_id
 DIRECTIONS = ("upstream", "downstream", "both")
 CHANGES = ("change", "mask")
 MAX_FIELDS = 2_000
+MAX_EDGE_DATASETS = 200
 
 
 def _edge(h_source: dict[str, Any], h_target: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
@@ -147,8 +148,11 @@ class ColumnLineage:
     def edges(self, dataset_ids: Iterable[str]) -> list[dict[str, Any]]:
         """Every derivation into or out of a field of these datasets (unknown ids are
         skipped), ordered by output then input field id."""
+        wanted = list(dict.fromkeys(dataset_ids))
+        if len(wanted) > MAX_EDGE_DATASETS:
+            raise InvalidArgument(f"ask for at most {MAX_EDGE_DATASETS} datasets at once; got {len(wanted)}")
         vids: list[Any] = []
-        for dataset_id in dict.fromkeys(dataset_ids):
+        for dataset_id in wanted:
             try:
                 owner = self._owner(dataset_id)
             except (NotFound, InvalidArgument):

@@ -49,7 +49,8 @@ def _match(table: Sequence[Any], refs: Sequence[DatasetRef]) -> DatasetRef | Non
 def from_sql(parsed: SqlParse, inputs: Sequence[DatasetRef], outputs: Sequence[DatasetRef]) -> dict[int, list[Derivation]]:
     """Derivations per output index from openlineage-sql's column lineage. A source table
     is the declared input it names; else a dataset in the output's namespace, an
-    unqualified name taking the schema of the output (as :mod:`lineage._sql` does)."""
+    unqualified name taking the schema of the output (as :mod:`lineage._sql` does).
+    The parser gives no transformation types: the derivations carry none."""
     found: dict[int, list[Derivation]] = {}
     if not parsed.columns or not outputs:
         return found
@@ -61,10 +62,12 @@ def from_sql(parsed: SqlParse, inputs: Sequence[DatasetRef], outputs: Sequence[D
         qualified = _qualified(table)
         schema = table[1] or (target.name[: -len(qualified) - 1] or None
                               if target.name.endswith("." + qualified) else None)
+    tables = {_qualified(t) for t in parsed.inputs}
     for column, table, sources in parsed.columns:
         out_ref = (_match(table, outputs) if table else None) or target
         for database, sch, name, source in sources:
-            if not name or not source:
+            # a source the parser could not trace to a table it reads (a CTE over SELECT *) is left out
+            if not name or not source or _qualified((database, sch, name)) not in tables:
                 continue
             ref = _match((database, sch, name), inputs)
             if ref is None:
