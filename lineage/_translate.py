@@ -329,9 +329,7 @@ class Translator:
         time = event.event_time
         if event.kind == DATASET_EVENT:
             assert event.dataset is not None
-            node = self._dataset_node(event.dataset, time, out)
-            self.columns.assert_columns(event, [], [(event.dataset, node)], "", time, out,
-                                        lambda ref: self._dataset_node(ref, time, out))
+            self._dataset_node(event.dataset, time, out)
             return out
         if is_check(event):
             self._check(event, time, out)
@@ -348,8 +346,7 @@ class Translator:
                     vertex.props["last_updated_at"] = time
         pairs, truncated = self._pairs(inputs, outputs)
         truncated = with_note(truncated, self.columns.assert_columns(
-            event, list(zip(inputs_refs, inputs)), list(zip(event.outputs, outputs)), pid, time, out,
-            lambda ref: self._dataset_node(ref, time, out)))
+            event, list(zip(inputs_refs, inputs)), list(zip(event.outputs, outputs)), pid, time, out))
         notes = {"sql_parse_error": event.sql_error, "lineage_truncated": truncated}
         if event.kind == RUN_EVENT:
             self._run(event, pid, version, code_version, inputs_refs, time, out, notes)

@@ -11,7 +11,8 @@ job has a ``sql`` facet, the ones openlineage-sql reads from the query
 * a ``FIELD_DERIVED_FROM`` edge from the output field to the input field,
   carrying the pipeline and the transformations (:func:`.facet.summary`).
 
-Edges past the translator's ``max_derived`` bound are left out, in a stable
+An input field of a dataset the event does not list (as an input, an output, or
+a table its SQL reads) is left out. Edges past the translator's ``max_derived`` bound are left out, in a stable
 order, and the run's ``lineage_truncated`` note says so.
 """
 
@@ -81,8 +82,7 @@ def from_sql(parsed: SqlParse, inputs: Sequence[DatasetRef], outputs: Sequence[D
 
 
 class ColumnTranslator:
-    """Column lineage assertions of one event; ``dataset_node`` is the translator's own
-    (so a dataset first named by a column lineage entry is the same vertex it makes)."""
+    """Column lineage assertions of one run or job event, on the nodes the translator made."""
 
     def __init__(self, render: Callable[[str, str], str], max_edges: int,
                  sql_parser: SqlParser | None = None) -> None:
@@ -101,7 +101,7 @@ class ColumnTranslator:
         return from_sql((self.sql_parser or shared_parser()).parse(*wanted), inputs, outputs)
 
     def assert_columns(self, event: Event, inputs: list[Pair], outputs: list[Pair], pid: str, time: str,
-                       out: Any, dataset_node: Callable[[DatasetRef], Any]) -> str | None:
+                       out: Any) -> str | None:
         """Add the event's column lineage to ``out``; returns a note when edges were left out."""
         from .._translate import EdgeAssert, VertexAssert
 
@@ -112,11 +112,10 @@ class ColumnTranslator:
         edges: dict[tuple[str, str], set[Transformation]] = {}
         owners: dict[str, tuple[str, str, str]] = {}      # field id -> (owner label, owner key, field)
 
-        def field(ref_ns: str, ref_name: str, name: str) -> str:
-            rendered = self.render(ref_ns, ref_name)
-            node = nodes.get(rendered)
+        def field(ref_ns: str, ref_name: str, name: str) -> str | None:
+            node = nodes.get(self.render(ref_ns, ref_name))
             if node is None:
-                node = nodes[rendered] = dataset_node(DatasetRef(namespace=ref_ns, name=ref_name))
+                return None
             fid = field_id(node.key, name)
             owners.setdefault(fid, (node.label, node.key, name))
             return fid
@@ -125,8 +124,10 @@ class ColumnTranslator:
             ref, _node = outputs[index]
             for d in items:
                 target = field(ref.namespace, ref.name, d.field)
+                # an input field of a dataset the event does not name is left out: it would make
+                # a dataset no pipeline reads or writes (a producer's typo, e.g. a column as a table)
                 source = field(d.namespace, d.name, d.source_field)
-                if source != target:
+                if source is not None and target is not None and source != target:
                     edges.setdefault((target, source), set()).update(d.transformations)
         ordered = sorted(edges)
         note = None
