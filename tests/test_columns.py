@@ -249,3 +249,31 @@ def test_cli_columns(demo_cli, capsys):
     assert "signup_date" in capsys.readouterr().out
     assert main(["columns", "downstream", "silver/customers", "nope"]) == 1
     assert "has no field 'nope'" in capsys.readouterr().err
+
+
+def test_column_traversals_count_against_the_query_budget():
+    from lineage._gql import schema
+    aliases = " ".join(f'a{i}: columnImpact(datasetId: "x", field: "y") {{ totalFields }}' for i in range(21))
+    result = schema.execute_sync("{ " + aliases + " }")
+    assert result.errors and result.errors[0].extensions["code"] == "QUERY_TOO_COSTLY"
+
+
+def test_wide_facets_are_bounded_and_say_so(tmp_path):
+    from lineage import LineageStore, Settings
+    from conftest import make_settings
+    fields = [{"name": f"c{i:03d}", "type": "int"} for i in range(300)]
+    facet = {"fields": {}, "dataset": [{"namespace": "n", "name": "src", "field": f"k{i}"} for i in range(300)]}
+    event = {"eventType": "COMPLETE", "eventTime": "2025-01-01T00:00:00Z", "producer": "https://example.com/p",
+             "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+             "run": {"runId": "0195b1a2-0000-7000-8000-000000000002"}, "job": {"namespace": "n", "name": "wide"},
+             "inputs": [{"namespace": "n", "name": "src"}],
+             "outputs": [{"namespace": "n", "name": "dst", "facets": {"schema": {"fields": fields},
+                                                                       "columnLineage": facet}}]}
+    settings = make_settings("embedded", tmp_path, max_derived_edges=50)
+    with LineageStore(settings) as store:
+        store.ingest([event])
+        snap = store.snapshot()
+    assert sum(1 for e in snap["edges"] if e[0] == m.FIELD_DERIVED_FROM) == 50
+    run = next(dict(v[1]) for v in snap["vertices"] if v[0] == m.RUN)
+    note = json.loads(run["lineage_truncated"])["columns"]
+    assert "over 200 derivations" in note and "the first 50 by output and input field id" in note

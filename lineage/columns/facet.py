@@ -93,8 +93,10 @@ def _inputs(entries: Any, legacy: tuple[Transformation, ...]) -> Iterable[tuple[
             yield namespace, name, field, _transformations(entry, legacy)
 
 
-def derivations(facets: Mapping[str, Any]) -> list[Derivation] | None:
-    """The derivations an output's facets declare; None when it has no ``columnLineage`` facet."""
+def derivations(facets: Mapping[str, Any], limit: int | None = None) -> list[Derivation] | None:
+    """The derivations an output's facets declare; None when it has no ``columnLineage`` facet.
+    With ``limit``, at most that many (in the facet's order, then the dataset-level ones): a
+    small facet of dataset-level dependencies over a wide schema is a large cross product."""
     facet = facets.get("columnLineage")
     if not isinstance(facet, dict) or facet.get("_deleted"):
         return None
@@ -115,8 +117,10 @@ def derivations(facets: Mapping[str, Any]) -> list[Derivation] | None:
                 targets.setdefault(item["name"])
         for field in targets:
             for namespace, name, source, steps in whole:
+                if limit is not None and len(out) >= limit:
+                    return out
                 out.append(Derivation(field, namespace, name, source, steps or (Transformation(INDIRECT),)))
-    return out
+    return out if limit is None else out[:limit]
 
 
 def summary(steps: Iterable[Transformation]) -> dict[str, Any]:

@@ -92,7 +92,8 @@ class ColumnTranslator:
 
     def derivations(self, event: Event, inputs: Sequence[DatasetRef], outputs: Sequence[DatasetRef]
                     ) -> dict[int, list[Derivation]]:
-        declared = {i: d for i, ref in enumerate(outputs) if (d := derivations(ref.facets)) is not None}
+        limit = 4 * self.max_edges    # identical pairs merge: read past the bound, but not without end
+        declared = {i: d for i, ref in enumerate(outputs) if (d := derivations(ref.facets, limit)) is not None}
         if declared or not outputs:
             return declared
         wanted = sql_query(event.job_facets)
@@ -131,9 +132,13 @@ class ColumnTranslator:
                     edges.setdefault((target, source), set()).update(d.transformations)
         ordered = sorted(edges)
         note = None
+        if any(len(items) >= 4 * self.max_edges for items in found.values()):
+            note = (f"an output's columnLineage facet lists over {4 * self.max_edges} derivations (4 x "
+                    f"LINEAGE_MAX_DERIVED_EDGES): the first ones in the facet's order were read")
         if len(ordered) > self.max_edges:
-            note = (f"{len(ordered)} column lineage edges, over LINEAGE_MAX_DERIVED_EDGES={self.max_edges}: "
-                    f"the first {self.max_edges} by output and input field id are kept")
+            note = ((note + "; ") if note else "") + (
+                f"{len(ordered)} column lineage edges, over LINEAGE_MAX_DERIVED_EDGES={self.max_edges}: "
+                f"the first {self.max_edges} by output and input field id are kept")
             ordered = ordered[:self.max_edges]
         used = {f for pair in ordered for f in pair}
         stamp = {"first_seen": time, "last_seen": time}
