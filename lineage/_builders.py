@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from openlineage.client import event_v2 as ol
-from openlineage.client.facet_v2 import (dataset_type_dataset, dataset_version_dataset,
+from openlineage.client.facet_v2 import (column_lineage_dataset, dataset_type_dataset, dataset_version_dataset,
                                          documentation_job, schema_dataset)
 from openlineage.client.serde import Serde
 
@@ -37,6 +37,10 @@ class DatasetSpec:
     framework: str | None = None
     feature_names: Sequence[str] | None = None
     schema: Sequence[tuple[str, str]] | None = None
+    # column lineage, on an output: (field, source dataset id, source field, how) with how one of
+    # IDENTITY, TRANSFORMATION, AGGREGATION, MASKED (direct) or JOIN, FILTER, GROUP_BY, SORT,
+    # WINDOW, CONDITIONAL (indirect), and optionally a description; field "*" is the whole dataset
+    columns: Sequence[tuple[str, ...]] | None = None
 
     @classmethod
     def coerce(cls, value: "DatasetSpec | str | tuple[str, str | None]") -> "DatasetSpec":
@@ -73,6 +77,8 @@ class EventBuilder:
             facets["schema"] = schema_dataset.SchemaDatasetFacet(
                 fields=[schema_dataset.SchemaDatasetFacetFields(name=n, type=t) for n, t in spec.schema],
                 producer=PRODUCER)
+        if spec.columns:
+            facets["columnLineage"] = self._column_lineage(spec.columns)
         if spec.kind == "MODEL":
             facets["datasetType"] = dataset_type_dataset.DatasetTypeDatasetFacet(
                 datasetType="MODEL", producer=PRODUCER)
@@ -85,6 +91,22 @@ class EventBuilder:
             facets["featureView"] = FeatureViewDatasetFacet(
                 featureNames=list(spec.feature_names or []), producer=PRODUCER)
         return facets
+
+    def _column_lineage(self, columns: Sequence[tuple[str, ...]]) -> Any:
+        cl = column_lineage_dataset
+        fields: dict[str, list[Any]] = {}
+        whole: list[Any] = []
+        for field, source, source_field, how, *rest in columns:
+            how = how.upper()
+            kind = "DIRECT" if how in ("IDENTITY", "TRANSFORMATION", "AGGREGATION", "MASKED") else "INDIRECT"
+            step = cl.Transformation(type=kind, subtype="TRANSFORMATION" if how == "MASKED" else how,
+                                     description=rest[0] if rest else None, masking=how == "MASKED")
+            key = NodeKey.parse(source, self.default_namespace)
+            item = cl.InputField(namespace=key.namespace, name=key.name, field=source_field, transformations=[step])
+            (whole if field == "*" else fields.setdefault(field, [])).append(item)
+        return cl.ColumnLineageDatasetFacet(
+            fields={name: cl.Fields(inputFields=items) for name, items in fields.items()},
+            dataset=whole, producer=PRODUCER)
 
     def _key(self, spec: DatasetSpec) -> NodeKey:
         return NodeKey.parse(spec.dataset_id, self.default_namespace)

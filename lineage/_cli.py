@@ -15,6 +15,7 @@ from ._events import decode_events
 from ._settings import Settings
 from .cli import (add_command, catalog as cli_catalog, gremlin as cli_gremlin, lakehouse as cli_lakehouse,
                   ops as cli_ops, query as cli_query)
+from .columns import cli as columns_cli
 from .provenance import cli as provenance_cli
 from .replay import cli as replay_cli
 
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "e.g. doctor --create-keyspace")
     provenance_cli.register(sub)
     cli_ops.register(sub)
+    columns_cli.register(sub)
     return parser
 
 

@@ -23,6 +23,41 @@ TRANSACTION_SCHEMA = [("transaction_id", "BIGINT"), ("customer_id", "BIGINT"),
 SALES_SCHEMA = [("sale_id", "BIGINT"), ("product_id", "BIGINT"), ("quantity", "INT"), ("ts", "TIMESTAMP")]
 
 
+# Column lineage of the outputs: (field, source dataset, source field, how[, description]).
+CRM = "postgres://crm-db:5432/crm.public.customers"
+BRONZE_CUSTOMER_COLUMNS = [("customer_id", CRM, "id", "IDENTITY"), ("email", CRM, "email", "IDENTITY"),
+                           ("country", CRM, "country", "IDENTITY"),
+                           ("signup_date", CRM, "created_at", "TRANSFORMATION", "CAST(created_at AS DATE)")]
+SILVER_CUSTOMER_COLUMNS = [
+    ("customer_id", "bronze/customers", "customer_id", "IDENTITY"),
+    ("email", "bronze/customers", "email", "TRANSFORMATION", "lower(trim(email))"),
+    ("country", "bronze/customers", "country", "IDENTITY"),
+    ("signup_date", "bronze/customers", "signup_date", "IDENTITY"),
+    ("*", "bronze/customers", "customer_id", "GROUP_BY", "one row per customer_id (deduplication)")]
+GOLD_CUSTOMER_COLUMNS = [
+    ("customer_id", "silver/customers", "customer_id", "IDENTITY"),
+    ("email", "silver/customers", "email", "MASKED", "sha2(email, 256)"),
+    ("country", "silver/customers", "country", "IDENTITY"),
+    ("signup_date", "silver/customers", "signup_date", "IDENTITY"),
+    ("*", "silver/customers", "email", "FILTER", "rows whose email fails validation are dropped")]
+SILVER_TRANSACTION_COLUMNS = [
+    ("transaction_id", "bronze/transactions", "transaction_id", "IDENTITY"),
+    ("customer_id", "bronze/transactions", "customer_id", "IDENTITY"),
+    ("amount", "bronze/transactions", "amount", "TRANSFORMATION", "amount converted to EUR"),
+    ("ts", "bronze/transactions", "ts", "IDENTITY")]
+GOLD_TRANSACTION_COLUMNS = [(f, "silver/transactions", f, "IDENTITY") for f, _ in TRANSACTION_SCHEMA]
+FEATURE_COLUMNS = [
+    ("days_since_signup", "gold/customers", "signup_date", "TRANSFORMATION", "datediff(current_date, signup_date)"),
+    ("txn_count_30d", "gold/transactions", "transaction_id", "AGGREGATION", "count over 30 days"),
+    ("avg_amount_30d", "gold/transactions", "amount", "AGGREGATION", "avg over 30 days"),
+    ("*", "gold/transactions", "customer_id", "GROUP_BY"), ("*", "gold/customers", "customer_id", "JOIN")]
+CHURN_MODEL_COLUMNS = [
+    ("churn_score", "gold/customers", "country", "TRANSFORMATION", "one-hot encoded"),
+    ("churn_score", "gold/customers", "signup_date", "TRANSFORMATION", "tenure in days"),
+    ("churn_score", "gold/transactions", "amount", "AGGREGATION", "spend over 90 days"),
+    ("*", "gold/transactions", "customer_id", "JOIN")]
+
+
 def _t(minutes: int) -> str:
     return (_BASE + timedelta(minutes=minutes)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -35,7 +70,7 @@ _RUNS: list[tuple[str, Any, str, list[Any], list[Any], int, int, str, str]] = [
     ("ingest_products", "1.4.0", "airflow", [D("s3://raw-landing/products/2026-01-10")],
      [D("bronze/products", "snapshot_p01")], 0, 2, "COMPLETE", "Lands the product catalogue."),
     ("ingest_crm", "2.0.1", "airflow", [D("postgres://crm-db:5432/crm.public.customers")],
-     [D("bronze/customers", "snapshot_c01", schema=CUSTOMER_SCHEMA)], 1, 3, "COMPLETE",
+     [D("bronze/customers", "snapshot_c01", schema=CUSTOMER_SCHEMA, columns=BRONZE_CUSTOMER_COLUMNS)], 1, 3, "COMPLETE",
      "Copies CRM customers into bronze."),
     ("ingest_payments", "2.0.1", "airflow", [D("kafka://events:9092/payments")],
      [D("bronze/transactions", "snapshot_t01", schema=TRANSACTION_SCHEMA)], 1, 5, "COMPLETE",
@@ -44,29 +79,31 @@ _RUNS: list[tuple[str, Any, str, list[Any], list[Any], int, int, str, str]] = [
      [D("silver/sales_aggregated", "snapshot_abc123")], 10, 12, "COMPLETE",
      "Aggregates sales by product and day."),
     ("spark_clean_customers", 2, "spark", ["bronze/customers"],
-     [D("silver/customers", "snapshot_c11", schema=CUSTOMER_SCHEMA)], 10, 6, "COMPLETE",
+     [D("silver/customers", "snapshot_c11", schema=CUSTOMER_SCHEMA, columns=SILVER_CUSTOMER_COLUMNS)], 10, 6, "COMPLETE",
      "Deduplicates customers and normalises emails."),
     ("spark_clean_transactions", 4, "spark", ["bronze/transactions"],
-     [D("silver/transactions", "snapshot_t11", schema=TRANSACTION_SCHEMA)], 10, 9, "COMPLETE",
+     [D("silver/transactions", "snapshot_t11", schema=TRANSACTION_SCHEMA,
+        columns=SILVER_TRANSACTION_COLUMNS)], 10, 9, "COMPLETE",
      "Drops test payments and converts currencies."),
     ("dbt_gold_sales", "0.9.0", "dbt", ["silver/sales_aggregated"],
      [D("gold/sales_aggregated", "snapshot_g01")], 30, 3, "COMPLETE", "dbt model gold.sales_aggregated."),
     ("promote_customers", 1, "python", [D("silver/customers", "snapshot_c11")],
-     [D("gold/customers", "snapshot_def456", schema=CUSTOMER_SCHEMA)], 30, 2, "COMPLETE",
+     [D("gold/customers", "snapshot_def456", schema=CUSTOMER_SCHEMA, columns=GOLD_CUSTOMER_COLUMNS)], 30, 2, "COMPLETE",
      "DQ validation + PII masking"),
     ("dbt_gold_transactions", "0.9.0", "dbt", [D("silver/transactions", "snapshot_t11")],
-     [D("gold/transactions", "snapshot_ghi789", schema=TRANSACTION_SCHEMA)], 30, 4, "COMPLETE",
+     [D("gold/transactions", "snapshot_ghi789", schema=TRANSACTION_SCHEMA,
+        columns=GOLD_TRANSACTION_COLUMNS)], 30, 4, "COMPLETE",
      "dbt model gold.transactions."),
     ("dbt_sales_report", "0.9.0", "dbt", ["gold/sales_aggregated"], [D("gold/sales_report")], 40, 1,
      "FAIL", "Weekly sales report; failed on a late partition."),
     ("build_customer_features", 3, "python",
      [D("gold/customers", "snapshot_def456"), D("gold/transactions", "snapshot_ghi789")],
      [D("features/customer_features", "fv_2026_01_10", kind="FEATURE",
-        feature_names=["days_since_signup", "txn_count_30d", "avg_amount_30d"])], 45, 5, "COMPLETE",
+        feature_names=["days_since_signup", "txn_count_30d", "avg_amount_30d"], columns=FEATURE_COLUMNS)], 45, 5, "COMPLETE",
      "Materialises customer features for the online store."),
     ("train_churn_predictor", "git:9f1c2ab", "python",
      [D("gold/customers", "snapshot_def456"), D("gold/transactions", "snapshot_ghi789")],
-     [D("churn_predictor", "3", kind="MODEL", framework="sklearn")], 60, 25, "COMPLETE",
+     [D("churn_predictor", "3", kind="MODEL", framework="sklearn", columns=CHURN_MODEL_COLUMNS)], 60, 25, "COMPLETE",
      "Trains the churn classifier."),
     ("train_churn_predictor_legacy", None, "python", ["gold/customers"],
      [D("churn_predictor", "2", kind="MODEL", framework="sklearn")], 55, 20, "COMPLETE",

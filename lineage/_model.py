@@ -13,6 +13,8 @@ from typing import Any
 DATASET, PIPELINE, MODEL, FEATURE, RUN = "Dataset", "Pipeline", "Model", "Feature", "Run"
 # A data-quality check (a dbt test, an assertion job): attached to what it tests, never lineage.
 CHECK = "Check"
+# A column of a dataset (or feature view, model): column lineage, see lineage.columns.
+FIELD = "Field"
 IDENTITY: dict[str, str] = {
     DATASET: "dataset_id",
     PIPELINE: "pipeline_id",
@@ -20,6 +22,7 @@ IDENTITY: dict[str, str] = {
     FEATURE: "feature_view",
     RUN: "run_id",
     CHECK: "check_id",
+    FIELD: "field_id",
 }
 VERTEX_LABELS = tuple(IDENTITY)
 
@@ -29,6 +32,8 @@ DERIVED_FROM, GENERATED_BY, CONSUMES, TRAINED_ON, PRODUCES, RUN_OF = (
 CHECKS = "CHECKS"
 # A run started by another run (OpenLineage's parent facet), and its job under the parent's job.
 CHILD_OF = "CHILD_OF"
+# Column lineage: an artifact's fields, and a field computed from another field.
+HAS_FIELD, FIELD_DERIVED_FROM = "HAS_FIELD", "FIELD_DERIVED_FROM"
 EDGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     DERIVED_FROM: ((DATASET, FEATURE), (DATASET, MODEL, FEATURE)),
     GENERATED_BY: ((DATASET, MODEL), (PIPELINE,)),
@@ -38,10 +43,12 @@ EDGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     RUN_OF: ((RUN,), (PIPELINE, CHECK)),
     CHECKS: ((CHECK,), (DATASET, MODEL, FEATURE)),
     CHILD_OF: ((RUN, PIPELINE), (RUN, PIPELINE)),
+    HAS_FIELD: ((DATASET, FEATURE, MODEL), (FIELD,)),
+    FIELD_DERIVED_FROM: ((FIELD,), (FIELD,)),
 }
 EDGE_LABELS = tuple(EDGES)
 
-# Property keys, all single-valued strings unless listed in INT_KEYS.
+# Property keys, all single-valued strings unless listed in INT_KEYS or BOOL_KEYS.
 # Catalog entries on datasets, who wrote a run and from what, and a component
 # instance's heartbeats on its run (see lineage.catalog.facets).
 CATALOG_KEYS = ("title", "media_type", "last_updated_at", "registered_at", "catalog_fields")
@@ -61,10 +68,15 @@ VERTEX_KEYS: dict[str, tuple[str, ...]] = {
           "inputs", "outputs", "sql_parse_error", "lineage_truncated", "checkpoint", "replay", *AUDIT_KEYS, *HEARTBEAT_KEYS,
           "result", "assertions", "parent_pipeline_id", "root_run_id", "root_pipeline_id"),
     CHECK: ("check_id", "namespace", "name", "check_type", "description", "failures_tables"),
+    FIELD: ("field_id", "field_name", "field_of"),
 }
 COMMON_KEYS = ("first_seen", "last_seen", "prop_times")
-EDGE_KEYS = ("pipeline_id", "version", "first_seen", "last_seen", "prop_times")
+# Column lineage edges add how the field was computed (lineage.columns.facet).
+TRANSFORMATION_KEYS = ("transformation_type", "transformation_subtype", "transformation_description",
+                       "masking", "transformations")
+EDGE_KEYS = ("pipeline_id", "version", "first_seen", "last_seen", "prop_times", *TRANSFORMATION_KEYS)
 INT_KEYS: tuple[str, ...] = ()
+BOOL_KEYS = ("masking",)
 # A vertex's revision on a Gremlin Server: a token each write replaces, checked
 # by the next writer (see lineage/_guarded.py). Like prop_times, never shown.
 REV = "rev"

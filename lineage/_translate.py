@@ -27,7 +27,9 @@ The mapping:
   reports as children of a dbt test (``test.<project>.<test>.sql.N``) are part
   of that check: they stay in the event log and add nothing to the graph;
 * a run with a ``parent`` facet is ``CHILD_OF`` its parent run and its job
-  ``CHILD_OF`` the parent's job; both keep the parent's and the root's ids.
+  ``CHILD_OF`` the parent's job; both keep the parent's and the root's ids;
+* column lineage (the ``columnLineage`` facet, or the job's SQL) becomes
+  ``Field`` vertices and ``FIELD_DERIVED_FROM`` edges: see :mod:`lineage.columns.translate`.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from ._checkfacets import assertions_of, facet_text as _text, facet_value as _ge
 from ._sql import resolve_sql
 from .limits.sqlparse import SqlParser
 from .catalog import facets as catalog_facets
+from .columns.translate import ColumnTranslator, with_note
 
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^@/]*@")
 
@@ -140,6 +143,7 @@ class Translator:
         self.default_namespace = default_namespace
         self.max_derived = max_derived
         self.sql_parser = sql_parser
+        self.columns = ColumnTranslator(self.render, max_derived, sql_parser)
 
     def render(self, namespace: str, name: str) -> str:
         return NodeKey(namespace, name).render(self.default_namespace)
@@ -345,6 +349,8 @@ class Translator:
                 if vertex.label == m.DATASET:
                     vertex.props["last_updated_at"] = time
         pairs, truncated = self._pairs(inputs, outputs)
+        truncated = with_note(truncated, self.columns.assert_columns(
+            event, list(zip(inputs_refs, inputs)), list(zip(event.outputs, outputs)), pid, time, out))
         notes = {"sql_parse_error": event.sql_error, "lineage_truncated": truncated}
         if event.kind == RUN_EVENT:
             self._run(event, pid, version, code_version, inputs_refs, time, out, notes)

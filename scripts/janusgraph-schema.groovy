@@ -36,7 +36,10 @@ import org.apache.tinkerpop.gremlin.structure.Vertex
 def lineageSchema(graph) {
     def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run', 'Event', 'Check']
     def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF', 'CHECKS', 'CHILD_OF']
-    // All properties are single-valued strings; lists (schema_fields, feature_names)
+    // column lineage: an artifact's fields and field-to-field derivations
+    vertexLabels += ['Field']
+    edgeLabels += ['HAS_FIELD', 'FIELD_DERIVED_FROM']
+    // All properties are single-valued strings (but longKeys and booleanKeys); lists (schema_fields, feature_names)
     // are stored as JSON text.
     def keys = [
         'dataset_id', 'namespace', 'name', 'layer', 'version', 'dataset_type', 'schema_fields',
@@ -56,11 +59,16 @@ def lineageSchema(graph) {
         'title', 'media_type', 'last_updated_at', 'registered_at', 'catalog_fields', 'component_type', 'component_name',
         'request_id', 'http_request_id', 'principal', 'client_address', 'received_at', 'exec_path',
         'input_request_ids', 'data_source_name', 'data_source_type', 'instance_id', 'reporting_period',
+        // column lineage: fields and how each was computed
+        'field_id', 'field_name', 'field_of', 'transformation_type', 'transformation_subtype',
+        'transformation_description', 'transformations',
     ]
     def longKeys = ['event_seq']
+    def booleanKeys = ['masking']
     // label -> identity key (unique per label)
     def identities = [Dataset: 'dataset_id', Pipeline: 'pipeline_id', Model: 'model_id',
-                      Feature: 'feature_view', Run: 'run_id', Event: 'event_fp', Check: 'check_id']
+                      Feature: 'feature_view', Run: 'run_id', Event: 'event_fp', Check: 'check_id',
+                      Field: 'field_id']
     // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
     def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type', 'request_id']
 
@@ -74,6 +82,11 @@ def lineageSchema(graph) {
     longKeys.each { k ->
         if (!mgmt.containsPropertyKey(k)) {
             mgmt.makePropertyKey(k).dataType(Long.class).cardinality(Cardinality.SINGLE).make()
+        }
+    }
+    booleanKeys.each { k ->
+        if (!mgmt.containsPropertyKey(k)) {
+            mgmt.makePropertyKey(k).dataType(Boolean.class).cardinality(Cardinality.SINGLE).make()
         }
     }
     def rev = mgmt.getPropertyKey('rev')

@@ -23,7 +23,8 @@ from graphql import (FieldNode, FragmentDefinitionNode, FragmentSpreadNode, Grap
 MAX_QUERY_DEPTH = 8
 MAX_QUERY_COST = 200
 TRAVERSALS = frozenset({"datasetLineage", "modelLineage", "lineageGraph", "impactAnalysis", "paths",
-                        "bronzeToModelPaths", "orphanedDatasets", "unreproducibleModels"})
+                        "bronzeToModelPaths", "orphanedDatasets", "unreproducibleModels",
+                        "columnLineage", "columnImpact", "columnEdges"})
 NESTED_READS = frozenset({"runs"})
 TRAVERSAL_COST, READ_COST = 10, 1
 

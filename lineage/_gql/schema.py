@@ -12,6 +12,7 @@ from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimit
 from strawberry.schema.config import StrawberryConfig
 
 from .budget import MAX_QUERY_DEPTH, QueryBudget
+from .columns import ColumnQuery
 from .iceberg import IcebergQuery
 from .mutation import Mutation
 from .query import Query
@@ -48,5 +49,5 @@ EXTENSIONS = [
     lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error; the server log has details"),
 ]
 
-schema = LineageSchema(query=merge_types("Query", (Query, IcebergQuery)), mutation=Mutation, extensions=EXTENSIONS,
+schema = LineageSchema(query=merge_types("Query", (Query, IcebergQuery, ColumnQuery)), mutation=Mutation, extensions=EXTENSIONS,
                        config=StrawberryConfig(scalar_map={Version: VERSION_SCALAR, Long: LONG_SCALAR}))

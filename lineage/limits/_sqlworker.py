@@ -13,6 +13,19 @@ def _tables(tables) -> list[list]:
     return [[t.database, t.schema, t.name] for t in tables]
 
 
+def _table(t) -> list | None:
+    return None if t is None else [t.database, t.schema, t.name]
+
+
+def _columns(meta) -> list[list]:
+    """Each output column with the (database, schema, table, column) it is computed from."""
+    out = []
+    for item in meta.column_lineage or ():
+        sources = [[*(_table(c.origin) or [None, None, None]), c.name] for c in item.lineage]
+        out.append([item.descendant.name, _table(item.descendant.origin), sources])
+    return out
+
+
 def main() -> None:
     memory = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     if memory:
@@ -30,7 +43,7 @@ def main() -> None:
                 answer = {"error": "the parser found no statement in the query"}
             else:
                 answer = {"in": _tables(meta.in_tables), "out": _tables(meta.out_tables),
-                          "errors": [str(e.message) for e in meta.errors]}
+                          "errors": [str(e.message) for e in meta.errors], "columns": _columns(meta)}
         except MemoryError:
             answer = {"error": "the parser ran out of memory"}
         except Exception as exc:  # the parser's own refusal: report it, keep serving

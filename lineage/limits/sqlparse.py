@@ -34,16 +34,21 @@ from typing import Any
 log = logging.getLogger("lineage.sql")
 
 Table = tuple[Any, Any, str]          # (database, schema, name)
+# An output column, its table when the parser knows it, and the (database, schema, table, column)
+# it is computed from (openlineage-sql's column lineage).
+Column = tuple[str, "Table | None", tuple[tuple[Any, Any, Any, str], ...]]
 
 
 @dataclass(frozen=True)
 class SqlParse:
-    """The tables a query reads and writes, or ``error`` saying why none were found."""
+    """The tables a query reads and writes, or ``error`` saying why none were found;
+    ``columns``: the column lineage the parser found."""
 
     inputs: tuple[Table, ...] = ()
     outputs: tuple[Table, ...] = ()
     error: str | None = None
     cacheable: bool = field(default=True, compare=False)
+    columns: tuple[Column, ...] = ()
 
 
 class _Died(Exception):
@@ -181,7 +186,9 @@ class SqlParser:
         outputs = tuple(tuple(t) for t in answer["out"])
         problems = answer.get("errors") or []
         error = f"the SQL parser could not read the query: {problems[0]}" if problems and not inputs else None
-        return SqlParse(inputs, outputs, error)  # type: ignore[arg-type]
+        columns = tuple((str(name), tuple(table) if table else None, tuple(tuple(src) for src in sources))
+                        for name, table, sources in answer.get("columns") or ())
+        return SqlParse(inputs, outputs, error, columns=columns)  # type: ignore[arg-type]
 
     def _checkout(self) -> _Worker:
         with self._lock:

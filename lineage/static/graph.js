@@ -3,6 +3,7 @@
 
 import { $, el, fill, svg } from "./dom.js";
 import { collapse, flowEdges, ranks } from "./collapse.js";
+import { columnLayoutEdges, describe as describeColumnEdge, loadColumnEdges, portId } from "./columns.js";
 import { available, place } from "./layout.js";
 import { middle, nodeText } from "./names.js";
 import { state } from "./state.js";
@@ -142,7 +143,35 @@ async function lay(folded, allLabels) {
     const text = edgeLabels[k];
     return { id: `e${k}`, from: e.from, to: e.to, label: text ? { text, width: Math.ceil(widths[i++] + 8), height: 18 } : null };
   });
-  return { ...(await place(nodes, edges)), items, edges };
+  const columns = columnEdges(items, nodes, allLabels);
+  return { ...(await place(nodes, [...edges, ...columns])), items, edges, columns };
+}
+
+// Field-to-field edges between drawn nodes, with ports on the open datasets' column rows.
+function columnEdges(items, nodes, indirect) {
+  const rows = new Map(), drawn = new Set(), byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const { n, c } of items) {
+    if (n.more) continue;
+    drawn.add(n.id);
+    if (!c.lines.length) continue;
+    const names = new Map(fieldsOf(n).slice(0, MAX_FIELDS).map((f, k) => [f.name, k]));
+    rows.set(n.id, names);
+  }
+  const wanted = columnLayoutEdges(drawn, rows, indirect);
+  const texts = wanted.map((w) => w.text).filter(Boolean);
+  const widths = texts.length ? measure(texts.map((t) => ["edge-text", t])) : [];
+  let t = 0;
+  for (const w of wanted) for (const [end, side] of [[w.from, "E"], [w.to, "W"]]) {
+    const node = byId.get(end === w.from ? w.fromNode : w.toNode);
+    if (end === node.id) continue;
+    node.ports ??= [];
+    if (node.ports.some((p) => p.id === end)) continue;
+    const field = end.split("\u0000")[1], row = rows.get(node.id).get(field);
+    node.ports.push({ id: portId(node.id, field, side), side: side === "E" ? "EAST" : "WEST",
+                      x: side === "E" ? node.width : -1, y: NODE_H + 10 + row * FIELD_H });
+  }
+  return wanted.map((w, k) => ({ id: `c${k}`, from: w.from, to: w.to, column: w,
+    label: w.text ? { text: w.text, width: Math.ceil(widths[t++] + 8), height: 18 } : null }));
 }
 
 // ------------------------------------------------------------------ drawing
@@ -150,6 +179,8 @@ async function lay(folded, allLabels) {
 export async function drawGraph(graph, { fold = true } = {}) {
   const seq = ++drawSeq;
   const root = $("graph");
+  await loadColumnEdges();
+  if (seq !== drawSeq) return;
   if (!available()) {
     root.replaceChildren();
     showCanvasMessage(el("div", { class: "empty error", role: "alert" },
@@ -186,6 +217,23 @@ export async function drawGraph(graph, { fold = true } = {}) {
       labelLayer.append(tag);
     }
   });
+  placed.columns.forEach((e) => {
+    const route = placed.routes.get(e.id), w = e.column;
+    if (!route || !route.points.length) return;
+    const g = svg("g", { class: `edge FIELD_DERIVED_FROM${w.edge.masking ? " masking" : ""}`, "data-label": "FIELD_DERIVED_FROM",
+                         "data-from": w.fromNode, "data-to": w.toNode, "data-input": w.edge.input.id,
+                         "data-output": w.edge.output.id });
+    g.append(svg("path", { d: "M" + route.points.map((p) => `${p.x},${p.y}`).join(" L"), "marker-end": "url(#arrow)" }),
+             svg("title", {}, describeColumnEdge(w.edge)));
+    edgeLayer.append(g);
+    if (route.label && e.label) {
+      const l = route.label;
+      const tag = svg("g", { class: "edge-label column", transform: `translate(${l.x},${l.y})` });
+      tag.append(svg("rect", { width: l.width, height: l.height, rx: 3 }),
+                 svg("text", { class: "edge-text", x: 4, y: 13 }, e.label.text));
+      labelLayer.append(tag);
+    }
+  });
   world.append(edgeLayer, labelLayer);
   for (const { n, c } of placed.items) world.append(drawNode(n, c, placed.boxes.get(n.id), graph));
   root.append(world);
@@ -193,7 +241,8 @@ export async function drawGraph(graph, { fold = true } = {}) {
   state.folded = folded;
   fit();
   const hidden = folded.hidden;
-  $("fold-notice").textContent = hidden ? `${hidden} of ${graph.nodes.length} nodes folded into “+N more” to fit; click one to open it.` : "";
+  $("fold-notice").textContent = (hidden ? `${hidden} of ${graph.nodes.length} nodes folded into “+N more” to fit; click one to open it.` : "")
+    + (state.columnError ? ` ${state.columnError}` : "");
   root.dispatchEvent(new CustomEvent("graph-drawn"));
 }
 

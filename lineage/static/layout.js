@@ -23,12 +23,21 @@ let engine = null;
 
 export function available() { return typeof globalThis.ELK === "function"; }
 
-// nodes: [{id, width, height}], edges: [{id, from, to, label?: {text, width, height}}]
+// nodes: [{id, width, height, ports?: [{id, x, y, side}]}] (ports at fixed positions, e.g.
+// a column row's left and right ends), edges: [{id, from, to, label?: {text, width, height}}]
+// where from and to are node or port ids
 export async function place(nodes, edges) {
   engine ??= new globalThis.ELK();
   const graph = {
     id: "root", layoutOptions: OPTIONS,
-    children: nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
+    children: nodes.map((n) => ({
+      id: n.id, width: n.width, height: n.height,
+      ...(n.ports?.length ? {
+        layoutOptions: { "elk.portConstraints": "FIXED_POS" },
+        ports: n.ports.map((p) => ({ id: p.id, x: p.x, y: p.y, width: 1, height: 1,
+                                     layoutOptions: { "elk.port.side": p.side } })),
+      } : {}),
+    })),
     edges: edges.map((e) => ({
       id: e.id, sources: [e.from], targets: [e.to],
       labels: e.label ? [{ id: `${e.id}:label`, text: e.label.text, width: e.label.width, height: e.label.height }] : [],
