@@ -13,6 +13,9 @@ from typing import Any
 DATASET, PIPELINE, MODEL, FEATURE, RUN = "Dataset", "Pipeline", "Model", "Feature", "Run"
 # A data-quality check (a dbt test, an assertion job): attached to what it tests, never lineage.
 CHECK = "Check"
+# One version of a dataset (a ``version`` facet, an Iceberg snapshot, a data fingerprint,
+# or a run's write): see lineage.versions.
+DATASET_VERSION = "DatasetVersion"
 IDENTITY: dict[str, str] = {
     DATASET: "dataset_id",
     PIPELINE: "pipeline_id",
@@ -20,6 +23,7 @@ IDENTITY: dict[str, str] = {
     FEATURE: "feature_view",
     RUN: "run_id",
     CHECK: "check_id",
+    DATASET_VERSION: "version_id",
 }
 VERTEX_LABELS = tuple(IDENTITY)
 
@@ -29,6 +33,9 @@ DERIVED_FROM, GENERATED_BY, CONSUMES, TRAINED_ON, PRODUCES, RUN_OF = (
 CHECKS = "CHECKS"
 # A run started by another run (OpenLineage's parent facet), and its job under the parent's job.
 CHILD_OF = "CHILD_OF"
+# A dataset version: of its dataset, written by its run, computed from the input versions
+# (or, where an input named no version, from the input dataset as it was then).
+VERSION_OF, CREATED_BY, COMPUTED_FROM = "VERSION_OF", "CREATED_BY", "COMPUTED_FROM"
 EDGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     DERIVED_FROM: ((DATASET, FEATURE), (DATASET, MODEL, FEATURE)),
     GENERATED_BY: ((DATASET, MODEL), (PIPELINE,)),
@@ -38,6 +45,9 @@ EDGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     RUN_OF: ((RUN,), (PIPELINE, CHECK)),
     CHECKS: ((CHECK,), (DATASET, MODEL, FEATURE)),
     CHILD_OF: ((RUN, PIPELINE), (RUN, PIPELINE)),
+    VERSION_OF: ((DATASET_VERSION,), (DATASET,)),
+    CREATED_BY: ((DATASET_VERSION,), (RUN,)),
+    COMPUTED_FROM: ((DATASET_VERSION,), (DATASET_VERSION, DATASET)),
 }
 EDGE_LABELS = tuple(EDGES)
 
@@ -61,6 +71,8 @@ VERTEX_KEYS: dict[str, tuple[str, ...]] = {
           "inputs", "outputs", "sql_parse_error", "lineage_truncated", "checkpoint", "replay", *AUDIT_KEYS, *HEARTBEAT_KEYS,
           "result", "assertions", "parent_pipeline_id", "root_run_id", "root_pipeline_id"),
     CHECK: ("check_id", "namespace", "name", "check_type", "description", "failures_tables"),
+    DATASET_VERSION: ("version_id", "dataset_id", "version", "version_source", "created_at", "row_count",
+                      "schema_fields", "fingerprint"),
 }
 COMMON_KEYS = ("first_seen", "last_seen", "prop_times")
 EDGE_KEYS = ("pipeline_id", "version", "first_seen", "last_seen", "prop_times")
@@ -94,6 +106,7 @@ MERGE: dict[str, str] = {
     "ended_at": "max",
     "last_updated_at": "max",
     "registered_at": "min",
+    "created_at": "min",
     "state": "rank",
 }
 # Edges: the pipeline is part of an edge's identity; the rest follows MERGE.

@@ -32,8 +32,9 @@ import org.janusgraph.graphdb.database.management.ManagementSystem
 import org.apache.tinkerpop.gremlin.structure.Vertex
 
 def lineageSchema(graph) {
-    def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run', 'Event', 'Check']
-    def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF', 'CHECKS', 'CHILD_OF']
+    def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run', 'Event', 'Check', 'DatasetVersion']
+    def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF', 'CHECKS', 'CHILD_OF',
+                      'VERSION_OF', 'CREATED_BY', 'COMPUTED_FROM']
     // All properties are single-valued strings; lists (schema_fields, feature_names)
     // are stored as JSON text.
     def keys = [
@@ -54,11 +55,14 @@ def lineageSchema(graph) {
         'title', 'media_type', 'last_updated_at', 'registered_at', 'catalog_fields', 'component_type', 'component_name',
         'request_id', 'http_request_id', 'principal', 'client_address', 'received_at', 'exec_path',
         'input_request_ids', 'data_source_name', 'data_source_type', 'instance_id', 'reporting_period',
+        // dataset versions
+        'version_id', 'version_source', 'created_at', 'row_count', 'fingerprint',
     ]
     def longKeys = ['event_seq']
     // label -> identity key (unique per label)
     def identities = [Dataset: 'dataset_id', Pipeline: 'pipeline_id', Model: 'model_id',
-                      Feature: 'feature_view', Run: 'run_id', Event: 'event_fp', Check: 'check_id']
+                      Feature: 'feature_view', Run: 'run_id', Event: 'event_fp', Check: 'check_id',
+                      DatasetVersion: 'version_id']
     // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
     def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type', 'request_id']
 
