@@ -109,14 +109,17 @@ class Graph(ABC):
         """Label and properties (``prop_times`` left out) of each vertex that exists."""
 
     @abstractmethod
-    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[Hop]:
-        """Every edge of ``labels`` leaving (``out``) or entering (``in``) each vertex."""
+    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
+             as_of: str | None = None) -> list[Hop]:
+        """Every edge of ``labels`` leaving (``out``) or entering (``in``) each vertex;
+        with ``as_of``, only those that existed then (:mod:`lineage.versions.asof`)."""
 
     @abstractmethod
     def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
-               paths: bool = True) -> Expansion:
+               paths: bool = True, as_of: str | None = None) -> Expansion:
         """Artifacts within ``max_depth`` lineage hops of ``start`` (see the module rules).
-        Without ``paths`` no parents are computed."""
+        Without ``paths`` no parents are computed. With ``as_of`` (UTC text as stored),
+        only along edges that existed then (:mod:`lineage.versions.asof`)."""
 
     @abstractmethod
     def vertices(self, label: str, prop: str | None = None, value: str | None = None) -> list[Any]:
@@ -135,12 +138,12 @@ class Graph(ABC):
     def has_vertices(self) -> bool:
         """Whether the graph holds anything at all (cheap at any size)."""
 
-    def consumers(self, vid: Any) -> tuple[list[Any], dict[Any, Any], list[Any]]:
+    def consumers(self, vid: Any, as_of: str | None = None) -> tuple[list[Any], dict[Any, Any], list[Any]]:
         """Who uses a node: pipelines that read it, models trained on it (with the
         version each was trained on) and features produced by those pipelines."""
-        readers = sorted({h.target for h in self.hops([vid], IN, [m.CONSUMES])}, key=str)
-        trained = {h.target: h.props.get("version") for h in self.hops([vid], IN, [m.TRAINED_ON])}
-        features = sorted({h.target for h in self.hops(readers, OUT, [m.PRODUCES])}, key=str)
+        readers = sorted({h.target for h in self.hops([vid], IN, [m.CONSUMES], as_of)}, key=str)
+        trained = {h.target: h.props.get("version") for h in self.hops([vid], IN, [m.TRAINED_ON], as_of)}
+        features = sorted({h.target for h in self.hops(readers, OUT, [m.PRODUCES], as_of)}, key=str)
         return readers, trained, features
 
     # -- writing and maintenance -------------------------------------------------

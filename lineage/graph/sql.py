@@ -33,6 +33,7 @@ from typing import Any, Iterable, Sequence
 from .. import _model as m
 from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
 from .textsearch import has_text_index, ranked, string_ids_sql
+from ..versions.asof import STORED
 
 INT_SHIFT = 2 ** 62
 FLOAT_BASE = 2 ** 62 - 1
@@ -234,7 +235,29 @@ class SqlGraph(Graph):
             (json.dumps(ids),)).fetchall()
         return {s: node for s, node in self._nodes(rows).items() if "label" in node}
 
-    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[Hop]:
+    def _live(self, e: str, as_of: str | None) -> str:
+        """SQL: the edge row ``e`` existed at ``as_of`` (the rule of
+        :mod:`lineage.versions.asof`); empty without ``as_of``."""
+        if as_of is None:
+            return ""
+        if not STORED.fullmatch(as_of):
+            raise ValueError(f"as_of must be stored UTC text, e.g. 2024-05-01T00:00:00.000000Z; got {as_of!r}")
+        names = self._schema()
+        fs, ls, pk = (self.sid(k) or 0 for k in ("first_seen", "last_seen", "pipeline_id"))
+        pipeline, run_of = names.get(m.PIPELINE, 0), -names.get(m.RUN_OF, 0)
+        at = f"'{as_of}'"
+        first = f"(SELECT xs.v FROM quads x CROSS JOIN strings xs ON xs.id = x.o WHERE x.s = {e}.g AND x.p = {fs})"
+        last = f"(SELECT xs.v FROM quads x CROSS JOIN strings xs ON xs.id = x.o WHERE x.s = {e}.g AND x.p = {ls})"
+        # a run of the edge's pipeline that began after the edge was last named, by as_of
+        later = ("SELECT 1 FROM quads ep CROSS JOIN quads pv ON pv.o = ep.o AND pv.p = ep.p AND pv.s > 0 "
+                 f"CROSS JOIN quads pl ON pl.s = pv.s AND pl.p = 0 AND pl.o = {pipeline} "
+                 f"CROSS JOIN quads ro ON ro.o = pv.s AND ro.p = {run_of} "
+                 f"CROSS JOIN quads rf ON rf.s = ro.s AND rf.p = {fs} CROSS JOIN strings rs ON rs.id = rf.o "
+                 f"WHERE ep.s = {e}.g AND ep.p = {pk} AND rs.v <= {at} AND rs.v > COALESCE({last}, {first})")
+        return f" AND {first} <= {at} AND NOT EXISTS ({later})"
+
+    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
+             as_of: str | None = None) -> list[Hop]:
         ids = list(dict.fromkeys(vids))
         codes = self._edge_codes(labels)
         if not ids or not codes:
@@ -243,7 +266,7 @@ class SqlGraph(Graph):
         # edge rows (g < 0), each followed by its property rows (s = g)
         rows = self.con.execute(
             f"SELECT {here}, q.p, {there}, q.g, pq.p, pq.o FROM json_each(?) j "
-            f"CROSS JOIN quads q ON {here} = j.value AND q.p IN ({','.join('?' * len(codes))}) "
+            f"CROSS JOIN quads q ON {here} = j.value AND q.p IN ({','.join('?' * len(codes))}){self._live('q', as_of)} "
             "LEFT JOIN quads pq ON pq.s = q.g AND pq.p > 0", (json.dumps(ids), *codes)).fetchall()
         self._fill(c for r in rows for c in (-r[1], r[4] or 0, r[5] or 0))
         texts, decode = self._texts, self._decode
@@ -261,22 +284,23 @@ class SqlGraph(Graph):
         return hops
 
     def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
-               paths: bool = True) -> Expansion:
+               paths: bool = True, as_of: str | None = None) -> Expansion:
         if direction not in (UP, DOWN):
             raise ValueError(f"direction must be {UP!r} or {DOWN!r}")
+        live_q, live_e = self._live("q", as_of), self._live("e", as_of)
         codes = self._edge_codes(LINEAGE_EDGES) or [0]
         marks = ",".join(str(c) for c in codes)
         near, far = ("s", "o") if direction == UP else ("o", "s")
         # The kept nodes' property rows (p >= 0: the label row too), then, for paths,
         # their predecessors' ids (rows with the edge's negative p).
         preds = (f" UNION ALL SELECT k.v, -1, j.value, k.d FROM k, json_each((SELECT json_group_array(e.{near}) "
-                 f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}))) j") if paths else ""
+                 f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}){live_e})) j") if paths else ""
         sql = (
             "WITH RECURSIVE r(v, d) AS (SELECT ?2, 0 UNION "
             # each step reads a node's edges in a subquery (an index search per node): as a join,
             # ANALYZE statistics lead the planner to a Bloom filter that scans every quad
             f"SELECT j.value, r.d + 1 FROM r, json_each((SELECT json_group_array(q.{far}) FROM quads q "
-            f"WHERE q.{near} = r.v AND q.p IN ({marks}))) j WHERE r.d < ?3), "
+            f"WHERE q.{near} = r.v AND q.p IN ({marks}){live_q})) j WHERE r.d < ?3), "
             f"idmap(l, p) AS (VALUES {self._identity_map()}), "
             "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
             # CROSS JOIN fixes the loop order: from the nodes reached outwards, never
