@@ -21,6 +21,7 @@ _LAZY = {  # loaded on first use: the web stack, numpy, pyarrow and DuckDB only 
     "LineageMetadataRepository": ".provenance", "ProvenanceRecorder": ".provenance",
     **{name: ".capture" for name in _CAPTURE},
     **{name: ".replay" for name in ("Replayer", "RootCause", "what_if", "FunctionStore")},
+    "VersionHistory": ".versions",
 }
 
 
@@ -36,6 +37,8 @@ __all__ = [
     "LineageStore", "IngestResult", "Rejected", "Event", "parse_event",
     # asking
     "JanusGraphClient", "LineageAnalysis", "NodeKey", "DatasetSpec", "Graph",
+    # dataset versions and lineage as of a time (lineage.versions)
+    "VersionHistory",
     # capturing (lineage.capture)
     "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
     "create_versioned_query", "Fingerprint", "fingerprint",

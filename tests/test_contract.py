@@ -15,6 +15,7 @@ PUBLIC = [
     "create_versioned_query", "Fingerprint", "fingerprint",
     "ProvenanceRecorder", "LineageMetadataRepository", "LineageQueryEngine", "LineageVisualizer",
     "Replayer", "RootCause", "what_if", "FunctionStore",
+    "VersionHistory",
 ]
 
 
