@@ -22,6 +22,7 @@ _LAZY = {  # loaded on first use: the web stack, numpy, pyarrow and DuckDB only 
     **{name: ".capture" for name in _CAPTURE},
     **{name: ".replay" for name in ("Replayer", "RootCause", "what_if", "FunctionStore")},
     "ColumnLineage": ".columns",
+    "VersionHistory": ".versions",
 }
 
 
@@ -39,6 +40,8 @@ __all__ = [
     "JanusGraphClient", "LineageAnalysis", "NodeKey", "DatasetSpec", "Graph",
     # column lineage (lineage.columns)
     "ColumnLineage",
+    # dataset versions and lineage as of a time (lineage.versions)
+    "VersionHistory",
     # capturing (lineage.capture)
     "LineageTracker", "OperationType", "set_global_tracker", "get_global_tracker", "track_lineage",
     "create_versioned_query", "Fingerprint", "fingerprint",

@@ -39,22 +39,25 @@ class LineageAnalysis(RelatedQueries):
     # -- impact ------------------------------------------------------------------
 
     def impact(self, dataset_id: str | NodeKey, change_type: str = "schema", max_depth: int = 10,
-               node_cap: int = MAX_NODES) -> dict[str, Any]:
+               node_cap: int = MAX_NODES, as_of: Any = None) -> dict[str, Any]:
         """Everything downstream of a node that a change to it would reach: datasets,
         models, features, and the pipelines reading any of them, each with its
         distance and a shortest path from the changed node (ties go to the smaller id)."""
         if change_type not in CHANGE_TYPES:
             raise InvalidArgument(f"change_type must be one of {', '.join(CHANGE_TYPES)}; got {change_type!r}")
         found = self.resolve(dataset_id)
-        result = self.graph.expand(found.vid, DOWN, check_depth(max_depth, "max_depth"), check_cap(node_cap))
+        at = self._at(found, as_of)
+        result = self.graph.expand(found.vid, DOWN, check_depth(max_depth, "max_depth"), check_cap(node_cap),
+                                   as_of=at)
         info = dict(result.info)
         reading: dict[Any, tuple[int, tuple[str, str], Any]] = {}
-        for artifact, pipelines in readers(self.graph, result.distance).items():
+        for artifact, pipelines in readers(self.graph, result.distance, at).items():
             here = (result.distance[artifact] + 1, node_key(info[artifact]), artifact)
             for p in pipelines:
                 if p not in reading or reading[p][:2] > here[:2]:
                     reading[p] = here
         info.update(self.graph.describe(reading))
+        self._then(info, at)
         ident = {vid: node_dict(vid, i)["id"] for vid, i in info.items()}
         groups: dict[str, list[dict[str, Any]]] = {m.DATASET: [], m.MODEL: [], m.FEATURE: [], m.PIPELINE: []}
         for vid in result.ordered():
@@ -81,20 +84,27 @@ class LineageAnalysis(RelatedQueries):
         mid = model_id(model_name, None if version is None else str(version))
         return self.resolve(mid, m.MODEL)
 
-    def _training(self, model_name: str, version: Any, max_depth: int) -> tuple[Any, list, list, Any, dict]:
+    def _training(self, model_name: str, version: Any, max_depth: int,
+                  as_of: Any = None) -> tuple[Any, list, list, Any, dict]:
         """The model vertex, its TRAINED_ON edges and trainers, its upstream, and their properties."""
         found = self._model(model_name, version)
-        trained = [(h.target, h.props.get("version")) for h in self.graph.hops([found.vid], OUT, [m.TRAINED_ON])]
-        trainers = sorted({t for _, t in self.graph.neighbors([found.vid], OUT, [m.GENERATED_BY])}, key=str)
-        upstream = self.graph.expand(found.vid, UP, check_depth(max_depth, "max_depth"), MAX_NODES, paths=False)
+        at = self._at(found, as_of)
+        trained = [(h.target, h.props.get("version"))
+                   for h in self.graph.hops([found.vid], OUT, [m.TRAINED_ON], at)]
+        trainers = sorted({h.target for h in self.graph.hops([found.vid], OUT, [m.GENERATED_BY], at)}, key=str)
+        upstream = self.graph.expand(found.vid, UP, check_depth(max_depth, "max_depth"), MAX_NODES, paths=False,
+                                     as_of=at)
         info = dict(upstream.info)
         info.update(self.graph.describe(v for v in {found.vid, *trainers, *(t for t, _ in trained)} if v not in info))
+        self._then(info, at)
         return found, trained, trainers, upstream, info
 
-    def model_training_lineage(self, model_name: str, version: Any = None, max_depth: int = 5) -> dict[str, Any]:
+    def model_training_lineage(self, model_name: str, version: Any = None, max_depth: int = 5,
+                               as_of: Any = None) -> dict[str, Any]:
         """A model version, what it was trained on (with the exact version of each
-        input), the pipeline that trained it, and the upstream chain behind the inputs."""
-        found, trained, trainers, upstream, info = self._training(model_name, version, max_depth)
+        input), the pipeline that trained it, and the upstream chain behind the inputs
+        (with ``as_of``, as the graph was then)."""
+        found, trained, trainers, upstream, info = self._training(model_name, version, max_depth, as_of)
         training = []
         for vid, at in trained:
             node = node_dict(vid, info[vid], 1)
@@ -111,13 +121,15 @@ class LineageAnalysis(RelatedQueries):
             "truncated": upstream.truncated,
         }
 
-    def reproducibility(self, model_name: str, version: Any = None, max_depth: int = 10) -> dict[str, Any]:
+    def reproducibility(self, model_name: str, version: Any = None, max_depth: int = 10,
+                        as_of: Any = None) -> dict[str, Any]:
         """Reproducible only when every training input is pinned to a version and
         every pipeline on the path (the trainer and those that made each upstream
         artifact) has a code version. ``missing`` says what is not. ``level`` is
         ``verified`` when, moreover, each of those pipelines has a recorded replay that
         reproduced a run at its code version (``unverified`` lists those without)."""
-        found, trained, _trainers, upstream, info = self._training(model_name, version, max_depth)
+        found, trained, _trainers, upstream, info = self._training(model_name, version, max_depth, as_of)
+        at = self._at(found, as_of)
         ident = {vid: node_dict(vid, props)["id"] for vid, props in info.items()}
         model_id = ident[found.vid]
         pins = sorted((ident[v], at) for v, at in trained)
@@ -126,7 +138,7 @@ class LineageAnalysis(RelatedQueries):
             missing.append("no training inputs are recorded for this model version")
         missing += [f"training input {art} is not pinned to a version or snapshot" for art, pin in pins if not pin]
         artifacts = [upstream.start, *upstream.ordered()]
-        written = writers(self.graph, artifacts)
+        written = writers(self.graph, artifacts, at)
         pinfo = self.graph.describe({p for ps in written.values() for p in ps})
         writers_of: dict[str, tuple[str, str | None]] = {}
         for artifact in artifacts:

@@ -18,6 +18,7 @@ from .cli import (add_command, catalog as cli_catalog, gremlin as cli_gremlin, l
 from .columns import cli as columns_cli
 from .provenance import cli as provenance_cli
 from .replay import cli as replay_cli
+from .versions import cli as versions_cli
 
 
 def _store(args: argparse.Namespace):
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_catalog.register(sub)
     cli_lakehouse.register(sub)
     replay_cli.register(sub)
+    versions_cli.register(sub)
     p = add_command(sub, "serve", "run the HTTP server: OpenLineage ingestion, GraphQL and the lineage explorer",
                     ["lineage serve", "lineage serve --host 0.0.0.0 --port 8080"], cmd_serve)
     p.add_argument("--host", help="listen address, overriding LINEAGE_HOST, e.g. --host 0.0.0.0")

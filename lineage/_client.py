@@ -104,36 +104,50 @@ class JanusGraphClient:
 
     # -- reads -----------------------------------------------------------------------
 
-    def get_upstream_datasets(self, dataset_id: str, max_depth: int = 5) -> list[dict[str, Any]]:
+    # ``as_of`` (an RFC 3339 date-time, a date or a datetime) answers as the graph was then,
+    # with the dataset versions current then (the rule: lineage.versions.asof)
+
+    def get_upstream_datasets(self, dataset_id: str, max_depth: int = 5, as_of: Any = None) -> list[dict[str, Any]]:
         """Datasets that led to this one, nearest first: ``dataset_id``, ``layer``, ``version``, ``distance``."""
-        return self.queries.upstream(dataset_id, max_depth, labels=[m.DATASET])
+        return self.queries.upstream(dataset_id, max_depth, labels=[m.DATASET], as_of=as_of)
 
-    def get_downstream_datasets(self, dataset_id: str, max_depth: int = 5) -> list[dict[str, Any]]:
-        return self.queries.downstream(dataset_id, max_depth, labels=[m.DATASET])
+    def get_downstream_datasets(self, dataset_id: str, max_depth: int = 5, as_of: Any = None) -> list[dict[str, Any]]:
+        return self.queries.downstream(dataset_id, max_depth, labels=[m.DATASET], as_of=as_of)
 
-    def get_upstream(self, node_id: str, max_depth: int = 5, labels: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        return self.queries.upstream(node_id, max_depth, labels=labels)
+    def get_upstream(self, node_id: str, max_depth: int = 5, labels: Iterable[str] | None = None,
+                     as_of: Any = None) -> list[dict[str, Any]]:
+        return self.queries.upstream(node_id, max_depth, labels=labels, as_of=as_of)
 
-    def get_downstream(self, node_id: str, max_depth: int = 5, labels: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        return self.queries.downstream(node_id, max_depth, labels=labels)
+    def get_downstream(self, node_id: str, max_depth: int = 5, labels: Iterable[str] | None = None,
+                       as_of: Any = None) -> list[dict[str, Any]]:
+        return self.queries.downstream(node_id, max_depth, labels=labels, as_of=as_of)
 
-    def get_dataset_consumers(self, dataset_id: str) -> dict[str, list[dict[str, Any]]]:
+    def get_dataset_consumers(self, dataset_id: str, as_of: Any = None) -> dict[str, list[dict[str, Any]]]:
         """``{'models': [...], 'pipelines': [...], 'features': [...]}`` reading this dataset."""
-        return self.queries.consumers(dataset_id)
+        return self.queries.consumers(dataset_id, as_of)
 
-    def get_model_training_lineage(self, model_name: str, version: Any = None, max_depth: int = 5) -> dict[str, Any]:
+    def get_dataset_versions(self, dataset_id: str, as_of: Any = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Every version of a dataset, newest first: ``version``, ``source``, ``created_at``, ``run``,
+        ``row_count``, ``fields``, ``schema_change`` (``added``/``removed``/``retyped``) and ``inputs``."""
+        from .versions.history import VersionHistory
+
+        return VersionHistory(self.queries).versions(dataset_id, as_of, limit)
+
+    def get_model_training_lineage(self, model_name: str, version: Any = None, max_depth: int = 5,
+                                   as_of: Any = None) -> dict[str, Any]:
         """``{'model': {...}, 'training_datasets': [{'dataset_id', 'version', ...}], ...}``."""
-        return self.queries.model_training_lineage(model_name, version, max_depth)
+        return self.queries.model_training_lineage(model_name, version, max_depth, as_of=as_of)
 
     def check_reproducibility(self, model_name: str, version: Any = None) -> dict[str, Any]:
         return self.queries.reproducibility(model_name, version)
 
-    def impact_analysis(self, dataset_id: str, change_type: str = "schema", max_depth: int = 10) -> dict[str, Any]:
-        return self.queries.impact(dataset_id, change_type, max_depth)
+    def impact_analysis(self, dataset_id: str, change_type: str = "schema", max_depth: int = 10,
+                        as_of: Any = None) -> dict[str, Any]:
+        return self.queries.impact(dataset_id, change_type, max_depth, as_of=as_of)
 
     def lineage_graph(self, node_id: str, node_type: str | None = None, depth: int = 3,
-                      direction: str = "both", node_cap: int = 200) -> dict[str, Any]:
-        return self.queries.lineage_graph(node_id, node_type, depth, direction, node_cap).to_dict()
+                      direction: str = "both", node_cap: int = 200, as_of: Any = None) -> dict[str, Any]:
+        return self.queries.lineage_graph(node_id, node_type, depth, direction, node_cap, as_of=as_of).to_dict()
 
     def find_paths(self, from_id: str, to_id: str, max_depth: int = 10, limit: int = 10) -> list[list[str]]:
         return self.queries.paths(from_id, to_id, max_depth, limit)

@@ -15,6 +15,9 @@ DATASET, PIPELINE, MODEL, FEATURE, RUN = "Dataset", "Pipeline", "Model", "Featur
 CHECK = "Check"
 # A column of a dataset (or feature view, model): column lineage, see lineage.columns.
 FIELD = "Field"
+# One version of a dataset (a ``version`` facet, an Iceberg snapshot, a data fingerprint,
+# or a run's write): see lineage.versions.
+DATASET_VERSION = "DatasetVersion"
 IDENTITY: dict[str, str] = {
     DATASET: "dataset_id",
     PIPELINE: "pipeline_id",
@@ -23,6 +26,7 @@ IDENTITY: dict[str, str] = {
     RUN: "run_id",
     CHECK: "check_id",
     FIELD: "field_id",
+    DATASET_VERSION: "version_id",
 }
 VERTEX_LABELS = tuple(IDENTITY)
 
@@ -34,6 +38,9 @@ CHECKS = "CHECKS"
 CHILD_OF = "CHILD_OF"
 # Column lineage: an artifact's fields, and a field computed from another field.
 HAS_FIELD, FIELD_DERIVED_FROM = "HAS_FIELD", "FIELD_DERIVED_FROM"
+# A dataset version: of its dataset, written by its run, computed from the input versions
+# (or, where an input named no version, from the input dataset as it was then).
+VERSION_OF, CREATED_BY, COMPUTED_FROM = "VERSION_OF", "CREATED_BY", "COMPUTED_FROM"
 EDGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     DERIVED_FROM: ((DATASET, FEATURE), (DATASET, MODEL, FEATURE)),
     GENERATED_BY: ((DATASET, MODEL), (PIPELINE,)),
@@ -45,6 +52,9 @@ EDGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     CHILD_OF: ((RUN, PIPELINE), (RUN, PIPELINE)),
     HAS_FIELD: ((DATASET, FEATURE, MODEL), (FIELD,)),
     FIELD_DERIVED_FROM: ((FIELD,), (FIELD,)),
+    VERSION_OF: ((DATASET_VERSION,), (DATASET,)),
+    CREATED_BY: ((DATASET_VERSION,), (RUN,)),
+    COMPUTED_FROM: ((DATASET_VERSION,), (DATASET_VERSION, DATASET)),
 }
 EDGE_LABELS = tuple(EDGES)
 
@@ -69,6 +79,8 @@ VERTEX_KEYS: dict[str, tuple[str, ...]] = {
           "result", "assertions", "parent_pipeline_id", "root_run_id", "root_pipeline_id"),
     CHECK: ("check_id", "namespace", "name", "check_type", "description", "failures_tables"),
     FIELD: ("field_id", "field_name", "field_of"),
+    DATASET_VERSION: ("version_id", "dataset_id", "version", "version_source", "created_at", "row_count",
+                      "schema_fields", "fingerprint"),
 }
 COMMON_KEYS = ("first_seen", "last_seen", "prop_times")
 # Column lineage edges add how the field was computed (lineage.columns.facet).
@@ -106,6 +118,7 @@ MERGE: dict[str, str] = {
     "ended_at": "max",
     "last_updated_at": "max",
     "registered_at": "min",
+    "created_at": "min",
     "state": "rank",
 }
 # Edges: the pipeline is part of an edge's identity; the rest follows MERGE.

@@ -206,20 +206,49 @@ class LineageQueries:
         runs.sort(key=lambda r: (r.get("started_at") or r.get("first_seen") or "", r["id"]), reverse=True)
         return runs[:check_cap(limit, "limit")]
 
+    # -- as of a time (the rule: lineage.versions.asof) ----------------------------
+
+    def _at(self, found: Resolved, as_of: Any) -> str | None:
+        """``as_of`` as stored UTC text; NotFound when the node did not exist yet then."""
+        from .versions.asof import as_of_time, node_live
+
+        at = as_of_time(as_of)
+        if at is not None:
+            info = self.graph.describe([found.vid]).get(found.vid, {})
+            if not node_live(info, at):
+                raise NotFound(f"{found.key} did not exist as of {at}: it was first seen at {info.get('first_seen')}; "
+                               "ask for a later time", id=found.key)
+        return at
+
+    def _then(self, info: dict[Any, dict[str, Any]], at: str | None) -> None:
+        """Give the datasets among described nodes the version current at ``at`` (none if none was)."""
+        if at is None:
+            return
+        from .versions.history import VersionHistory
+
+        datasets = [vid for vid, i in info.items() if i.get("label") == m.DATASET]
+        current = VersionHistory(self).current(datasets, at)
+        for vid in datasets:
+            info[vid] = {**info[vid], "version": current[vid].get("version") if vid in current else None}
+
     # -- lineage ---------------------------------------------------------------
 
-    def _expand(self, found: Resolved, direction: str, depth: int, cap: int, paths: bool = False) -> Expansion:
-        return self.graph.expand(found.vid, direction, check_depth(depth), check_cap(cap), paths=paths)
+    def _expand(self, found: Resolved, direction: str, depth: int, cap: int, paths: bool = False,
+                as_of: str | None = None) -> Expansion:
+        return self.graph.expand(found.vid, direction, check_depth(depth), check_cap(cap), paths=paths, as_of=as_of)
 
     def lineage(self, node_id: str | NodeKey, direction: str, max_depth: int = 5,
                 labels: Iterable[str] | None = None, node_cap: int = MAX_NODES,
-                label: str | None = None) -> list[dict[str, Any]]:
-        """Artifacts up- or downstream of a node, nearest first, each with its distance."""
+                label: str | None = None, as_of: Any = None) -> list[dict[str, Any]]:
+        """Artifacts up- or downstream of a node, nearest first, each with its distance
+        (with ``as_of``, as the graph was then: :mod:`lineage.versions.asof`)."""
         if direction not in (UP, DOWN):
             raise InvalidArgument(f"direction must be {UP!r} or {DOWN!r}; got {direction!r}")
         wanted = _labels(labels)
         found = self.resolve(node_id, label)
-        result = self._expand(found, direction, max_depth, node_cap)
+        at = self._at(found, as_of)
+        result = self._expand(found, direction, max_depth, node_cap, as_of=at)
+        self._then(result.info, at)
         nodes = [node_dict(vid, result.info[vid], result.distance[vid]) for vid in result.ordered()]
         if wanted:
             nodes = [n for n in nodes if n["label"] in wanted]
@@ -231,10 +260,10 @@ class LineageQueries:
     def downstream(self, node_id: str | NodeKey, max_depth: int = 5, **kw: Any) -> list[dict[str, Any]]:
         return self.lineage(node_id, DOWN, max_depth, **kw)
 
-    def consumers(self, dataset_id: str | NodeKey) -> dict[str, list[dict[str, Any]]]:
+    def consumers(self, dataset_id: str | NodeKey, as_of: Any = None) -> dict[str, list[dict[str, Any]]]:
         """Pipelines that read a dataset, models trained on it, features produced from it."""
         found = self.resolve(dataset_id)
-        pipelines, trained, features = self.graph.consumers(found.vid)
+        pipelines, trained, features = self.graph.consumers(found.vid, self._at(found, as_of))
         info = self.graph.describe([*pipelines, *trained, *features])
         models = []
         for vid, version in trained.items():
@@ -251,7 +280,7 @@ class LineageQueries:
     # -- the graph around a node, for drawing ------------------------------------
 
     def lineage_graph(self, node_id: str | NodeKey, node_type: str | None = None, depth: int = 3,
-                      direction: str = "both", node_cap: int = 200) -> LineageGraph:
+                      direction: str = "both", node_cap: int = 200, as_of: Any = None) -> LineageGraph:
         """Nodes (artifacts and the pipelines between them) and edges around a node.
 
         ``depth`` counts artifact hops; a pipeline sits between the artifacts it
@@ -262,6 +291,7 @@ class LineageQueries:
         check_depth(depth)
         check_cap(node_cap)
         found = self.resolve(node_id, node_type)
+        at = self._at(found, as_of)
         ways = (UP, DOWN) if direction == "both" else (direction,)
         # (seed, its side): an artifact is expanded both ways; a pipeline's (or a run's)
         # inputs are upstream of it and its outputs downstream, never the other way round
@@ -270,9 +300,9 @@ class LineageQueries:
             pipes = [found.vid]
             if found.label == m.RUN:
                 pipes = [t for _, t in self.graph.neighbors(pipes, OUT, [m.RUN_OF])]
-            ins = {t for _, t in self.graph.neighbors(pipes, OUT, [m.CONSUMES])}
-            outs = {t for _, t in self.graph.neighbors(pipes, OUT, [m.PRODUCES])} | \
-                {t for _, t in self.graph.neighbors(pipes, IN, [m.GENERATED_BY])}
+            ins = {t for _, t in self.graph.neighbors(pipes, OUT, [m.CONSUMES], at)}
+            outs = {t for _, t in self.graph.neighbors(pipes, OUT, [m.PRODUCES], at)} | \
+                {t for _, t in self.graph.neighbors(pipes, IN, [m.GENERATED_BY], at)}
             seeds = [(v, UP) for v in sorted(ins, key=str) if UP in ways] + \
                 [(v, DOWN) for v in sorted(outs, key=str) if DOWN in ways]
         distance: dict[Any, int] = {found.vid: 0}
@@ -282,7 +312,7 @@ class LineageQueries:
         for seed, way in seeds:
             distance.setdefault(seed, 1 if seed != found.vid else 0)
             side.setdefault(seed, set()).add(way)
-            result = self.graph.expand(seed, way, depth, node_cap, paths=False)
+            result = self.graph.expand(seed, way, depth, node_cap, paths=False, as_of=at)
             truncated |= result.truncated
             info.update(result.info)
             for vid, d in result.distance.items():
@@ -297,8 +327,9 @@ class LineageQueries:
         artifacts = [v for v in distance if v != found.vid or found.label not in (m.PIPELINE, m.RUN)]
         wrote = [v for v in artifacts if distance[v] < depth and UP in side[v]]
         read = [v for v in artifacts if distance[v] < depth and DOWN in side[v]]
-        self._add_pipelines(wrote, read, distance, info)
+        self._add_pipelines(wrote, read, distance, info, at)
         info.update(self.graph.describe(v for v in distance if v not in info))
+        self._then(info, at)
         ordered = sorted((v for v in distance if v in info), key=lambda v: (distance[v], v != found.vid, node_key(info[v])))
         if len(ordered) > node_cap:
             ordered, truncated = ordered[:node_cap], True
@@ -306,7 +337,7 @@ class LineageQueries:
         nodes = [node_dict(v, info[v], distance[v]) for v in ordered]
         ident = {v: n["id"] for v, n in zip(ordered, nodes)}
         edges = []
-        for hop in self.graph.hops(ordered, OUT, _GRAPH_EDGES):
+        for hop in self.graph.hops(ordered, OUT, _GRAPH_EDGES, at):
             if hop.target in keep:
                 edges.append({"label": hop.label, "source": ident[hop.source], "target": ident[hop.target],
                               "version": hop.props.get("version")})
@@ -316,9 +347,9 @@ class LineageQueries:
                             truncated, found.key)
 
     def _add_pipelines(self, writers_of: list[Any], readers_of: list[Any], distance: dict[Any, int],
-                       info: dict[Any, dict[str, Any]]) -> None:
+                       info: dict[Any, dict[str, Any]], as_of: str | None = None) -> None:
         """Add to ``distance`` the pipelines that wrote ``writers_of`` and read ``readers_of``."""
-        for found in (writers(self.graph, writers_of), readers(self.graph, readers_of)):
+        for found in (writers(self.graph, writers_of, as_of), readers(self.graph, readers_of, as_of)):
             for artifact, pipelines in found.items():
                 for p in pipelines:
                     if p not in distance or distance[p] > distance[artifact]:

@@ -48,6 +48,7 @@ from ._sql import resolve_sql
 from .limits.sqlparse import SqlParser
 from .catalog import facets as catalog_facets
 from .columns.translate import ColumnTranslator, with_note
+from .versions import record as versions
 
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^@/]*@")
 
@@ -331,7 +332,9 @@ class Translator:
         time = event.event_time
         if event.kind == DATASET_EVENT:
             assert event.dataset is not None
-            self._dataset_node(event.dataset, time, out)
+            node = self._dataset_node(event.dataset, time, out)
+            if node.label == m.DATASET:
+                versions.dataset_event_versions(node.key, event.dataset, time, out)
             return out
         if is_check(event):
             self._check(event, time, out)
@@ -375,6 +378,11 @@ class Translator:
         for node, source in pairs:
             label = m.TRAINED_ON if node.label == m.MODEL else m.DERIVED_FROM
             edge(label, (node.label, node.key), (source.label, source.key), source.version)
+        if event.kind == RUN_EVENT:
+            versions.run_versions(
+                event, pid, [(n.label, n.key, ref) for n, ref in zip(inputs, inputs_refs)],
+                [(n.label, n.key, ref) for n, ref in zip(outputs, event.outputs)],
+                [((n.label, n.key), (s.label, s.key)) for n, s in pairs], time, out)
         return out
 
     def _parent_job(self, event: Event, pid: str, time: str, out: Assertions) -> None:

@@ -23,19 +23,20 @@ __all__ = ["UP", "DOWN", "LINEAGE_EDGES", "Expansion", "writers", "readers", "pe
 _CHUNK = 500
 
 
-def writers(graph: Graph, artifacts: Iterable[Any]) -> dict[Any, set[Any]]:
-    """The pipelines that wrote each artifact: it was ``GENERATED_BY`` them, or they ``PRODUCES`` it."""
+def writers(graph: Graph, artifacts: Iterable[Any], as_of: str | None = None) -> dict[Any, set[Any]]:
+    """The pipelines that wrote each artifact: it was ``GENERATED_BY`` them, or they ``PRODUCES`` it
+    (with ``as_of``, by edges that existed then)."""
     ids = list(artifacts)
     out: dict[Any, set[Any]] = {}
-    for source, target in graph.neighbors(ids, OUT, [m.GENERATED_BY]) + graph.neighbors(ids, IN, [m.PRODUCES]):
+    for source, target in graph.neighbors(ids, OUT, [m.GENERATED_BY], as_of) + graph.neighbors(ids, IN, [m.PRODUCES], as_of):
         out.setdefault(source, set()).add(target)
     return out
 
 
-def readers(graph: Graph, artifacts: Iterable[Any]) -> dict[Any, set[Any]]:
-    """The pipelines that read each artifact (``CONSUMES``)."""
+def readers(graph: Graph, artifacts: Iterable[Any], as_of: str | None = None) -> dict[Any, set[Any]]:
+    """The pipelines that read each artifact (``CONSUMES``; with ``as_of``, by edges that existed then)."""
     out: dict[Any, set[Any]] = {}
-    for source, target in graph.neighbors(list(artifacts), IN, [m.CONSUMES]):
+    for source, target in graph.neighbors(list(artifacts), IN, [m.CONSUMES], as_of):
         out.setdefault(source, set()).add(target)
     return out
 

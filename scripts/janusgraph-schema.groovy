@@ -34,8 +34,9 @@ import org.janusgraph.graphdb.database.management.ManagementSystem
 import org.apache.tinkerpop.gremlin.structure.Vertex
 
 def lineageSchema(graph) {
-    def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run', 'Event', 'Check']
-    def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF', 'CHECKS', 'CHILD_OF']
+    def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run', 'Event', 'Check', 'DatasetVersion']
+    def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF', 'CHECKS', 'CHILD_OF',
+                      'VERSION_OF', 'CREATED_BY', 'COMPUTED_FROM']
     // column lineage: an artifact's fields and field-to-field derivations
     vertexLabels += ['Field']
     edgeLabels += ['HAS_FIELD', 'FIELD_DERIVED_FROM']
@@ -62,13 +63,15 @@ def lineageSchema(graph) {
         // column lineage: fields and how each was computed
         'field_id', 'field_name', 'field_of', 'transformation_type', 'transformation_subtype',
         'transformation_description', 'transformations',
+        // dataset versions
+        'version_id', 'version_source', 'created_at', 'row_count', 'fingerprint',
     ]
     def longKeys = ['event_seq']
     def booleanKeys = ['masking']
     // label -> identity key (unique per label)
     def identities = [Dataset: 'dataset_id', Pipeline: 'pipeline_id', Model: 'model_id',
                       Feature: 'feature_view', Run: 'run_id', Event: 'event_fp', Check: 'check_id',
-                      Field: 'field_id']
+                      Field: 'field_id', DatasetVersion: 'version_id']
     // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
     def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type', 'request_id']
 

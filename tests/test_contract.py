@@ -16,6 +16,7 @@ PUBLIC = [
     "ProvenanceRecorder", "LineageMetadataRepository", "LineageQueryEngine", "LineageVisualizer",
     "Replayer", "RootCause", "what_if", "FunctionStore",
     "ColumnLineage",
+    "VersionHistory",
 ]
 
 

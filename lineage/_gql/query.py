@@ -13,6 +13,7 @@ from .activity import Activity
 from .components import Component
 from .provenance import ProvenanceFilterInput, ProvenanceRecord, provenance_records
 from .check import ArtifactChecks
+from .versions import DatasetVersion, versions_of
 from .rootcause import RootCause, find as find_root_cause
 from .types import (AffectedNode, DatasetLineage, GraphEdge, ImpactAnalysis, LineageGraph, LineageNode,
                     ModelLineage, Run, TrainingInput, UnreproducibleModel, Version)
@@ -52,6 +53,13 @@ class Node(LineageNode):
         found = await info.context.read("family", lambda q: q.family(self.id, self.label))
         return [Node.of(n) for n in found["children"]]
 
+    @strawberry.field(description="Datasets only: every version, newest first, with the run that created it, its "
+                                  "schema, row count, schema change and inputs; asOf keeps those created by then.")
+    async def versions(self, info: Info, limit: int = 100, as_of: Optional[str] = None) -> list[DatasetVersion]:
+        if self.label != m.DATASET:
+            return []
+        return await info.context.read("versions", lambda q: versions_of(q, self.id, as_of, limit))
+
     @classmethod
     def of(cls, node: dict[str, Any]) -> "Node":
         base = LineageNode.of(node)
@@ -59,12 +67,16 @@ class Node(LineageNode):
                                                      "properties")})
 
 
-def _dataset_lineage(q: Any, dataset_id: str, depth: int) -> DatasetLineage:
+def _dataset_lineage(q: Any, dataset_id: str, depth: int, as_of: Optional[str] = None) -> DatasetLineage:
     found = q.resolve(dataset_id)
     node = q.node(found.key, found.label)
-    up = q.upstream(found.key, depth, label=found.label)
-    down = q.downstream(found.key, depth, label=found.label)
-    consumers = q.consumers(found.key) if found.label == m.DATASET else {"models": [], "pipelines": [], "features": []}
+    up = q.upstream(found.key, depth, label=found.label, as_of=as_of)
+    down = q.downstream(found.key, depth, label=found.label, as_of=as_of)
+    if as_of:
+        info = {found.vid: {**node, "label": found.label}}
+        q._then(info, q._at(found, as_of))
+        node = {**node, "version": info[found.vid].get("version")}
+    consumers = q.consumers(found.key, as_of) if found.label == m.DATASET else {"models": [], "pipelines": [], "features": []}
     datasets_up = [n for n in up if n["label"] == m.DATASET]
     datasets_down = [n for n in down if n["label"] == m.DATASET]
     return DatasetLineage(
@@ -76,9 +88,9 @@ def _dataset_lineage(q: Any, dataset_id: str, depth: int) -> DatasetLineage:
         produced_features=[LineageNode.of(n) for n in consumers["features"]])
 
 
-def _model_lineage(q: Any, model_name: str, version: Optional[str]) -> ModelLineage:
-    lineage = q.model_training_lineage(model_name, version)
-    verdict = q.reproducibility(model_name, version)
+def _model_lineage(q: Any, model_name: str, version: Optional[str], as_of: Optional[str] = None) -> ModelLineage:
+    lineage = q.model_training_lineage(model_name, version, as_of=as_of)
+    verdict = q.reproducibility(model_name, version, as_of=as_of)
     model = lineage["model"]
     return ModelLineage(
         model_id=model["id"], model_name=model.get("model_name") or model["id"], model_version=model.get("version"),
@@ -103,19 +115,24 @@ class Query:
     async def activity(self, info: Info, runs: int = 10, datasets: int = 10, models: int = 10) -> Activity:
         return await info.context.read("activity", lambda q: Activity.read(q, runs, datasets, models))
 
-    @strawberry.field(description="Datasets upstream and downstream of a dataset, and what consumes it.")
-    async def dataset_lineage(self, info: Info, dataset_id: str, depth: int = 5) -> DatasetLineage:
-        return await info.context.read("datasetLineage", lambda q: _dataset_lineage(q, dataset_id, depth))
+    @strawberry.field(description="Datasets upstream and downstream of a dataset, and what consumes it; asOf "
+                                  "(RFC 3339 or a date) answers as the graph was then, with the versions then.")
+    async def dataset_lineage(self, info: Info, dataset_id: str, depth: int = 5,
+                              as_of: Optional[str] = None) -> DatasetLineage:
+        return await info.context.read("datasetLineage", lambda q: _dataset_lineage(q, dataset_id, depth, as_of))
 
-    @strawberry.field(description="What a model version was trained on, and whether it can be reproduced.")
-    async def model_lineage(self, info: Info, model_name: str, model_version: Optional[Version] = None) -> ModelLineage:
-        return await info.context.read("modelLineage", lambda q: _model_lineage(q, model_name, model_version))
+    @strawberry.field(description="What a model version was trained on, and whether it can be reproduced; asOf "
+                                  "answers as the graph was then.")
+    async def model_lineage(self, info: Info, model_name: str, model_version: Optional[Version] = None,
+                            as_of: Optional[str] = None) -> ModelLineage:
+        return await info.context.read("modelLineage", lambda q: _model_lineage(q, model_name, model_version, as_of))
 
-    @strawberry.field(description="Nodes and edges around a node, for drawing; at most nodeCap nodes.")
+    @strawberry.field(description="Nodes and edges around a node, for drawing; at most nodeCap nodes. asOf "
+                                  "draws only what existed then (edges not superseded), with the versions then.")
     async def lineage_graph(self, info: Info, node_id: str, node_type: Optional[str] = None, depth: int = 3,
-                            direction: str = "both", node_cap: int = 200) -> LineageGraph:
+                            direction: str = "both", node_cap: int = 200, as_of: Optional[str] = None) -> LineageGraph:
         def run(q: Any) -> LineageGraph:
-            g = q.lineage_graph(node_id, node_type, depth, direction, node_cap)
+            g = q.lineage_graph(node_id, node_type, depth, direction, node_cap, as_of=as_of)
             return LineageGraph(center=g.center, node_count=len(g.nodes), edge_count=len(g.edges),
                                 nodes=[LineageNode.of(n) for n in g.nodes],
                                 edges=[GraphEdge(**e) for e in g.edges], truncated=g.truncated)
@@ -126,11 +143,12 @@ class Query:
     async def checks(self, info: Info, dataset_id: str, runs: int = 1) -> ArtifactChecks:
         return await info.context.read("checks", lambda q: ArtifactChecks.of(q.checks(dataset_id, runs=runs)))
 
-    @strawberry.field(description="Everything downstream that a change to a dataset would reach.")
+    @strawberry.field(description="Everything downstream that a change to a dataset would reach; asOf answers "
+                                  "as the graph was then.")
     async def impact_analysis(self, info: Info, dataset_id: str, change_type: str = "schema",
-                              depth: int = 10) -> ImpactAnalysis:
+                              depth: int = 10, as_of: Optional[str] = None) -> ImpactAnalysis:
         def run(q: Any) -> ImpactAnalysis:
-            r = q.impact(dataset_id, change_type, depth)
+            r = q.impact(dataset_id, change_type, depth, as_of=as_of)
             return ImpactAnalysis(
                 dataset_id=r["dataset_id"], change_type=r["change_type"], total_affected=r["total_affected"],
                 severity=r["severity"], truncated=r["truncated"],

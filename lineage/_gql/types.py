@@ -184,6 +184,10 @@ class Run:
                     "LINEAGE_MAX_DERIVED_EDGES, and its full input and output lists.")
     audit: Optional[Audit] = strawberry.field(description="Who wrote the run, from where and from which inputs.")
 
+    @strawberry.field(description="The run id (the same as runId).")
+    def id(self) -> str:
+        return self.run_id
+
     @strawberry.field(description="The runs that wrote the records this run was made from (its audit's "
                                   "input request ids).")
     async def input_runs(self, info: strawberry.Info) -> list["Run"]:

@@ -46,7 +46,7 @@ def _node_rows(nodes: list[dict[str, Any]]) -> list[list[Any]]:
 
 def _lineage(direction: str) -> Callable[[Any, argparse.Namespace], Any]:
     def show(q: Any, args: argparse.Namespace) -> Any:
-        nodes = q.lineage(args.id, direction, args.depth, labels=args.type)
+        nodes = q.lineage(args.id, direction, args.depth, labels=args.type, as_of=args.as_of)
         if not args.json:
             if not nodes:
                 render.line(f"nothing {direction} of {args.id} within depth {args.depth}")
@@ -58,7 +58,7 @@ def _lineage(direction: str) -> Callable[[Any, argparse.Namespace], Any]:
 
 
 def _impact(q: Any, args: argparse.Namespace) -> Any:
-    result = q.impact(args.id, args.change, args.depth)
+    result = q.impact(args.id, args.change, args.depth, as_of=args.as_of)
     if not args.json:
         render.line(f"a {result['change_type']} change to {result['dataset_id']} affects "
                     f"{result['total_affected']} nodes: severity {result['severity']}"
@@ -82,9 +82,9 @@ def _search(q: Any, args: argparse.Namespace) -> Any:
 
 
 def _model(q: Any, args: argparse.Namespace) -> Any:
-    lineage = q.model_training_lineage(args.model, None, args.depth)
+    lineage = q.model_training_lineage(args.model, None, args.depth, as_of=args.as_of)
     model = lineage["model"]
-    verdict = q.reproducibility(model["id"])
+    verdict = q.reproducibility(model["id"], as_of=args.as_of)
     if not args.json:
         framework = f" ({model['framework']})" if model.get("framework") else ""
         render.line(f"{model['id']}{framework}: "
@@ -149,6 +149,12 @@ def _add(sub: Any, name: str, help: str, example: str, show: Callable) -> argpar
     return p
 
 
+def _as_of(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", metavar="TIME", help="answer as the graph was at TIME (RFC 3339 UTC, or a date for "
+                   "its midnight): only nodes seen by then and edges not superseded, with the dataset versions "
+                   "then, e.g. --as-of 2024-05-01T12:00:00Z")
+
+
 def register(sub: Any) -> None:
     for direction, what in (("upstream", "artifacts a dataset, model or feature view was made from"),
                             ("downstream", "artifacts made from a dataset, model or feature view")):
@@ -158,6 +164,7 @@ def register(sub: Any) -> None:
         p.add_argument("--depth", type=int, default=5, help="hops to follow, 1 to 50 (default 5), e.g. --depth 10")
         p.add_argument("--type", type=_types(ARTIFACT_TYPES),
                        help="only these node types, comma-separated, e.g. --type Dataset,Model")
+        _as_of(p)
 
     p = _add(sub, "impact", "what a change to a dataset would reach, with distance, path and severity",
              "lineage impact bronze/sales --change schema", _impact)
@@ -165,6 +172,7 @@ def register(sub: Any) -> None:
     p.add_argument("--change", default="schema", choices=("schema", "data", "deprecation"),
                    help="kind of change (default schema), e.g. --change deprecation")
     p.add_argument("--depth", type=int, default=10, help="hops to follow, 1 to 50 (default 10), e.g. --depth 5")
+    _as_of(p)
 
     p = _add(sub, "search", "datasets, pipelines, models and feature views whose name or id contains TEXT (ignoring case), best first",
              "lineage search orders", _search)
@@ -179,6 +187,7 @@ def register(sub: Any) -> None:
     p.add_argument("model", metavar="NAME[@VERSION]",
                    help="a model version, e.g. churn_predictor@3 (the name alone when it has one version)")
     p.add_argument("--depth", type=int, default=5, help="upstream hops to show (default 5), e.g. --depth 10")
+    _as_of(p)
 
     p = _add(sub, "runs", "the newest runs of a pipeline, with state, times, code version (marked when it "
              "changed since the run before), outputs with rows and fingerprints, and errors",

@@ -20,6 +20,7 @@ from .._writer import GraphWriter
 from ..limits import deadline
 from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
 from .textsearch import ranked
+from ..versions.asof import edge_live
 
 _CHUNK = 500
 
@@ -101,7 +102,32 @@ class GremlinGraph(Graph):
                 out[ident] = {"label": label, **{k: _first(v) for k, v in row.items()}}
         return out
 
-    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[Hop]:
+    def run_starts(self, pipeline_ids: Iterable[str]) -> dict[str, list[str]]:
+        """The start times (``first_seen``) of the runs ``RUN_OF`` each pipeline."""
+        pids = sorted({str(p) for p in pipeline_ids if p is not None})
+        out: dict[str, list[str]] = {p: [] for p in pids}
+        for i in range(0, len(pids), 200):
+            deadline.check()
+            part = pids[i:i + 200]
+            rows = self.g.V().has("pipeline_id", part[0] if len(part) == 1 else P.within(part)) \
+                .has_label(m.PIPELINE).project("p", "r").by(__.values("pipeline_id")) \
+                .by(__.in_(m.RUN_OF).values("first_seen").fold()).to_list()
+            for row in rows:
+                out[str(row["p"])].extend(str(t) for t in row["r"])
+        return out
+
+    def _live(self, hops: list[Hop], as_of: str | None) -> list[Hop]:
+        """The hops whose edge existed at ``as_of`` (rule: :mod:`lineage.versions.asof`)."""
+        if as_of is None:
+            return hops
+        starts = self.run_starts(h.props.get("pipeline_id") for h in hops)
+        return [h for h in hops if edge_live(h.props, starts.get(str(h.props.get("pipeline_id")), ()), as_of)]
+
+    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
+             as_of: str | None = None) -> list[Hop]:
+        return self._live(self._hops(vids, direction, labels), as_of)
+
+    def _hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[Hop]:
         ids = list(dict.fromkeys(vids))
         here, there = (Direction.OUT, Direction.IN) if direction == OUT else (Direction.IN, Direction.OUT)
         out: list[Hop] = []
@@ -118,7 +144,10 @@ class GremlinGraph(Graph):
                 out.append(Hop(source, label, target, {k: _first(v) for k, v in row.items()}))
         return out
 
-    def _pairs(self, frontier: list[Any], direction: str) -> list[tuple[Any, Any]]:
+    def _pairs(self, frontier: list[Any], direction: str, as_of: str | None = None) -> list[tuple[Any, Any]]:
+        if as_of is not None:   # the edges' times and pipelines are needed: read them whole
+            hops = self.hops(frontier, OUT if direction == UP else IN, LINEAGE_EDGES, as_of)
+            return [(h.source, h.target) for h in hops]
         pairs: list[tuple[Any, Any]] = []
         for i in range(0, len(frontier), _CHUNK):
             deadline.check()
@@ -128,7 +157,7 @@ class GremlinGraph(Graph):
         return pairs
 
     def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
-               paths: bool = True) -> Expansion:
+               paths: bool = True, as_of: str | None = None) -> Expansion:
         if direction not in (UP, DOWN):
             raise ValueError(f"direction must be {UP!r} or {DOWN!r}")
         result = Expansion(start, {start: 0})
@@ -138,7 +167,7 @@ class GremlinGraph(Graph):
             if not frontier:
                 break
             deadline.check()   # a request past its time budget stops between levels
-            pairs = self._pairs(frontier, direction)
+            pairs = self._pairs(frontier, direction, as_of)
             preds: dict[Any, list[Any]] = {}
             for source, node in pairs:
                 if node not in result.distance:

@@ -112,18 +112,22 @@ class Graph(ABC):
         """Label and properties (``prop_times`` left out) of each vertex that exists."""
 
     @abstractmethod
-    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[Hop]:
-        """Every edge of ``labels`` leaving (``out``) or entering (``in``) each vertex."""
+    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
+             as_of: str | None = None) -> list[Hop]:
+        """Every edge of ``labels`` leaving (``out``) or entering (``in``) each vertex;
+        with ``as_of``, only those that existed then (:mod:`lineage.versions.asof`)."""
 
-    def neighbors(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[tuple[Any, Any]]:
+    def neighbors(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
+                  as_of: str | None = None) -> list[tuple[Any, Any]]:
         """(source, target) of every edge :meth:`hops` returns, without reading edge properties."""
-        return [(h.source, h.target) for h in self.hops(vids, direction, labels)]
+        return [(h.source, h.target) for h in self.hops(vids, direction, labels, as_of)]
 
     @abstractmethod
     def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
-               paths: bool = True) -> Expansion:
+               paths: bool = True, as_of: str | None = None) -> Expansion:
         """Artifacts within ``max_depth`` lineage hops of ``start`` (see the module rules).
-        Without ``paths`` no parents are computed."""
+        Without ``paths`` no parents are computed. With ``as_of`` (UTC text as stored),
+        only along edges that existed then (:mod:`lineage.versions.asof`)."""
 
     @abstractmethod
     def vertices(self, label: str, prop: str | None = None, value: str | None = None) -> list[Any]:
@@ -142,12 +146,12 @@ class Graph(ABC):
     def has_vertices(self) -> bool:
         """Whether the graph holds anything at all (cheap at any size)."""
 
-    def consumers(self, vid: Any) -> tuple[list[Any], dict[Any, Any], list[Any]]:
+    def consumers(self, vid: Any, as_of: str | None = None) -> tuple[list[Any], dict[Any, Any], list[Any]]:
         """Who uses a node: pipelines that read it, models trained on it (with the
         version each was trained on) and features produced by those pipelines."""
-        readers = sorted({t for _, t in self.neighbors([vid], IN, [m.CONSUMES])}, key=str)
-        trained = {h.target: h.props.get("version") for h in self.hops([vid], IN, [m.TRAINED_ON])}
-        features = sorted({t for _, t in self.neighbors(readers, OUT, [m.PRODUCES])}, key=str)
+        readers = sorted({t for _, t in self.neighbors([vid], IN, [m.CONSUMES], as_of)}, key=str)
+        trained = {h.target: h.props.get("version") for h in self.hops([vid], IN, [m.TRAINED_ON], as_of)}
+        features = sorted({t for _, t in self.neighbors(readers, OUT, [m.PRODUCES], as_of)}, key=str)
         return readers, trained, features
 
     # -- writing and maintenance -------------------------------------------------

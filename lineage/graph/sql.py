@@ -33,10 +33,11 @@ import sqlite3
 from typing import Any, Iterable, Sequence
 
 from .. import _model as m
-from .interface import DOWN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, snapshot_of
+from .interface import DOWN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
 from . import sqlsearch
 from .records import NODES, has_records
 from .sqlexpand import from_quads, from_records, quads_sql, records_sql
+from ..versions.asof import STORED
 
 INT_SHIFT = 2 ** 62
 FLOAT_BASE = 2 ** 62 - 1
@@ -248,7 +249,29 @@ class SqlGraph(Graph):
             (json.dumps(ids),)).fetchall()
         return {s: node for s, node in self._nodes(rows).items() if "label" in node}
 
-    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[Hop]:
+    def _live(self, e: str, as_of: str | None) -> str:
+        """SQL: the edge row ``e`` existed at ``as_of`` (the rule of
+        :mod:`lineage.versions.asof`); empty without ``as_of``."""
+        if as_of is None:
+            return ""
+        if not STORED.fullmatch(as_of):
+            raise ValueError(f"as_of must be stored UTC text, e.g. 2024-05-01T00:00:00.000000Z; got {as_of!r}")
+        names = self._schema()
+        fs, ls, pk = (self.sid(k) or 0 for k in ("first_seen", "last_seen", "pipeline_id"))
+        pipeline, run_of = names.get(m.PIPELINE, 0), -names.get(m.RUN_OF, 0)
+        at = f"'{as_of}'"
+        first = f"(SELECT xs.v FROM quads x CROSS JOIN strings xs ON xs.id = x.o WHERE x.s = {e}.g AND x.p = {fs})"
+        last = f"(SELECT xs.v FROM quads x CROSS JOIN strings xs ON xs.id = x.o WHERE x.s = {e}.g AND x.p = {ls})"
+        # a run of the edge's pipeline that began after the edge was last named, by as_of
+        later = ("SELECT 1 FROM quads ep CROSS JOIN quads pv ON pv.o = ep.o AND pv.p = ep.p AND pv.s > 0 "
+                 f"CROSS JOIN quads pl ON pl.s = pv.s AND pl.p = 0 AND pl.o = {pipeline} "
+                 f"CROSS JOIN quads ro ON ro.o = pv.s AND ro.p = {run_of} "
+                 f"CROSS JOIN quads rf ON rf.s = ro.s AND rf.p = {fs} CROSS JOIN strings rs ON rs.id = rf.o "
+                 f"WHERE ep.s = {e}.g AND ep.p = {pk} AND rs.v <= {at} AND rs.v > COALESCE({last}, {first})")
+        return f" AND {first} <= {at} AND NOT EXISTS ({later})"
+
+    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
+             as_of: str | None = None) -> list[Hop]:
         ids = list(dict.fromkeys(vids))
         codes = self._edge_codes(labels)
         if not ids or not codes:
@@ -257,7 +280,7 @@ class SqlGraph(Graph):
         # edge rows (g < 0), each followed by its property rows (s = g)
         rows = self.con.execute(
             f"SELECT {here}, q.p, {there}, q.g, pq.p, pq.o FROM json_each(?) j "
-            f"CROSS JOIN quads q ON {here} = j.value AND q.p IN ({','.join('?' * len(codes))}) "
+            f"CROSS JOIN quads q ON {here} = j.value AND q.p IN ({','.join('?' * len(codes))}){self._live('q', as_of)} "
             "LEFT JOIN quads pq ON pq.s = q.g AND pq.p > 0", (json.dumps(ids), *codes)).fetchall()
         self._fill(c for r in rows for c in (-r[1], r[4] or 0, r[5] or 0))
         texts, decode = self._texts, self._decode
@@ -274,7 +297,10 @@ class SqlGraph(Graph):
             hops.append(Hop(source, label, target, props))
         return hops
 
-    def neighbors(self, vids: Iterable[Any], direction: str, labels: Sequence[str]) -> list[tuple[Any, Any]]:
+    def neighbors(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
+                  as_of: str | None = None) -> list[tuple[Any, Any]]:
+        if as_of is not None:   # which edges existed then depends on their properties
+            return super().neighbors(vids, direction, labels, as_of)
         ids = list(dict.fromkeys(vids))
         codes = self._edge_codes(labels)
         if not ids or not codes:
@@ -285,9 +311,11 @@ class SqlGraph(Graph):
             f"AND q.p IN ({','.join('?' * len(codes))})", (json.dumps(ids), *codes)).fetchall()
 
     def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
-               paths: bool = True) -> Expansion:
+               paths: bool = True, as_of: str | None = None) -> Expansion:
         if direction not in (UP, DOWN):
             raise ValueError(f"direction must be {UP!r} or {DOWN!r}")
+        if as_of is not None:
+            return self._expand_as_of(start, direction, max_depth, node_cap, paths, as_of)
         if self._records():
             rows = self.con.execute(records_sql(direction, self._identity_map(), paths),
                                     (node_cap + 2, start, max_depth)).fetchall()
@@ -297,6 +325,60 @@ class SqlGraph(Graph):
                                 (node_cap + 2, start, max_depth)).fetchall()
         return from_quads(self, rows, start, node_cap, paths)
 
+    def _expand_as_of(self, start: Any, direction: str, max_depth: int, node_cap: int,
+                      paths: bool, as_of: str) -> Expansion:
+        """:meth:`expand` along the edges that existed at ``as_of``: over gremlite's rows, where
+        each edge's first and last sighting and its pipeline's runs are (the records and the
+        edge table hold no times)."""
+        live_q, live_e = self._live("q", as_of), self._live("e", as_of)
+        codes = self._edge_codes(LINEAGE_EDGES) or [0]
+        marks = ",".join(str(c) for c in codes)
+        near, far = ("s", "o") if direction == UP else ("o", "s")
+        # The kept nodes' property rows (p >= 0: the label row too), then, for paths,
+        # their predecessors' ids (rows with the edge's negative p).
+        preds = (f" UNION ALL SELECT k.v, -1, j.value, k.d FROM k, json_each((SELECT json_group_array(e.{near}) "
+                 f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}){live_e})) j") if paths else ""
+        sql = (
+            "WITH RECURSIVE r(v, d) AS (SELECT ?2, 0 UNION "
+            # each step reads a node's edges in a subquery (an index search per node): as a join,
+            # ANALYZE statistics lead the planner to a Bloom filter that scans every quad
+            f"SELECT j.value, r.d + 1 FROM r, json_each((SELECT json_group_array(q.{far}) FROM quads q "
+            f"WHERE q.{near} = r.v AND q.p IN ({marks}){live_q})) j WHERE r.d < ?3), "
+            f"idmap(l, p) AS (VALUES {self._identity_map()}), "
+            "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
+            # CROSS JOIN fixes the loop order: from the nodes reached outwards, never
+            # from every identity value in the graph (which statistics can make look cheap)
+            # when more nodes are reached than kept, the cut follows (distance, key): only then
+            # are the keys read here (the kept nodes are ordered in Python either way)
+            "n(c) AS (SELECT COUNT(*) FROM best), "
+            "k(v, d) AS MATERIALIZED (SELECT v, d FROM best WHERE (SELECT c FROM n) <= ?1 UNION ALL "
+            # (keys in subqueries: as joins, statistics lead the planner to Bloom filters)
+            "SELECT * FROM (SELECT b.v, b.d FROM best b WHERE (SELECT c FROM n) > ?1 ORDER BY b.d, "
+            "(SELECT ks.v FROM quads lq, idmap, quads kq, strings ks WHERE lq.s = b.v AND lq.p = 0 "
+            "AND idmap.l = lq.o AND kq.s = b.v AND kq.p = idmap.p AND ks.id = kq.o), "
+            "(SELECT ls.v FROM quads lq, strings ls WHERE lq.s = b.v AND lq.p = 0 AND ls.id = lq.o) LIMIT ?1)) "
+            f"SELECT k.v, pq.p, pq.o, k.d FROM k CROSS JOIN quads pq ON pq.s = k.v AND pq.p >= 0{preds}")
+        rows = self.con.execute(sql, (node_cap + 2, start, max_depth)).fetchall()
+        result = Expansion(start)
+        distance = {r[0]: r[3] for r in rows}
+        if start not in distance:
+            return result  # the start is not a vertex of this graph
+        info = self._nodes(rows)
+        ordered = sorted(distance, key=lambda v: (distance[v], node_key(info[v])))
+        if len(ordered) > node_cap + 1:
+            ordered, result.truncated = ordered[:node_cap + 1], True
+        for v in ordered:
+            result.distance[v] = distance[v]
+            result.info[v] = info[v]
+        if paths:
+            before: dict[Any, list[Any]] = {}
+            for v, p, o, d in rows:
+                if p < 0 and distance.get(o) == d - 1:
+                    before.setdefault(v, []).append(o)
+            for v, d in result.distance.items():
+                if d:
+                    result.parent[v] = min(before[v], key=lambda p: node_key(info[p]))
+        return result
     def vertices(self, label: str, prop: str | None = None, value: str | None = None) -> list[Any]:
         lab = self.sid(label)
         if lab is None:

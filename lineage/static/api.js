@@ -31,13 +31,14 @@ const NODE = "id label name layer version distance properties";
 export const queries = {
   search: `query($p: String!) { search(prefix: $p, limit: 12) { ${NODE} } }`,
   any: `query { search(prefix: "", limit: 1) { id } }`,
-  graph: `query($id: String!, $depth: Int!, $dir: String!, $type: String) {
-    lineageGraph(nodeId: $id, nodeType: $type, depth: $depth, direction: $dir, nodeCap: 200) {
+  graph: `query($id: String!, $depth: Int!, $dir: String!, $type: String, $asOf: String) {
+    lineageGraph(nodeId: $id, nodeType: $type, depth: $depth, direction: $dir, nodeCap: 200, asOf: $asOf) {
       center nodeCount edgeCount truncated nodes { ${NODE} } edges { label source target version } } }`,
   node: `query($id: String!, $type: String) { node(id: $id, nodeType: $type) {
       ${NODE} runs(limit: 8) { runId state startedAt endedAt pipelineVersion errorMessage
         codeVersion codeChanged outputs { datasetId fingerprint rows } } } }`,
-  impact: `query($id: String!, $change: String!) { impactAnalysis(datasetId: $id, changeType: $change) {
+  impact: `query($id: String!, $change: String!, $asOf: String) {
+    impactAnalysis(datasetId: $id, changeType: $change, asOf: $asOf) {
       datasetId changeType totalAffected severity truncated
       affectedDatasets { id label distance path } affectedModels { id label distance path }
       affectedFeatures { id label distance path } affectedPipelines { id label distance path } } }`,
@@ -46,7 +47,12 @@ export const queries = {
       latestRuns { runId pipelineId state startedAt endedAt errorMessage }
       changedDatasets { id label layer version changedAt writtenBy }
       models { id label modelName version isReproducible missing } } }`,
-  model: `query($name: String!, $version: Version) { modelLineage(modelName: $name, modelVersion: $version) {
+  model: `query($name: String!, $version: Version, $asOf: String) {
+    modelLineage(modelName: $name, modelVersion: $version, asOf: $asOf) {
       modelId modelName modelVersion framework isReproducible missing datasetSnapshots
       trainingDatasets { id label version currentVersion layer } pipelines { id version properties } } }`,
+  versions: `query($id: String!) { dataset(id: $id) { id versions(limit: 100) {
+      id version source createdAt rowCount run { id state } fields { name type }
+      schemaChange { added { name type } removed { name type } retyped { name before after } }
+      inputs { datasetId version resolved } } } }`,
 };

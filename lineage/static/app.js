@@ -11,6 +11,7 @@ import { hashFor, parseHash } from "./route.js";
 import { enableSearch } from "./search.js";
 import { state } from "./state.js";
 import { showImpact, showModel } from "./views.js";
+import { enableTimeControl, showTime } from "./timecontrol.js";
 
 export { parseHash };
 
@@ -19,7 +20,7 @@ const COLORS = { Dataset: "var(--dataset)", Pipeline: "var(--pipeline)", Model: 
 function go(change) { location.hash = hashFor({ ...state.route, ...change }); }
 
 function sameGraph(a, b) {
-  return a && b && a.id === b.id && a.dir === b.dir && a.depth === b.depth && a.view === "graph";
+  return a && b && a.id === b.id && a.dir === b.dir && a.depth === b.depth && a.at === b.at && a.view === "graph";
 }
 
 async function showRoute(route) {
@@ -30,6 +31,7 @@ async function showRoute(route) {
   $("title").textContent = route.id;
   $("direction").value = route.dir;
   $("depth").value = route.depth;
+  showTime(route);
   for (const tab of document.querySelectorAll(".tabs a")) {
     tab.href = hashFor({ ...route, view: tab.dataset.view });
     if (tab.dataset.view === route.view) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
@@ -51,7 +53,7 @@ async function showRoute(route) {
   }
   clearDetails();
   try {
-    const { lineageGraph: graph } = await gql(queries.graph, { id: route.id, depth: route.depth, dir: route.dir, type: route.type });
+    const { lineageGraph: graph } = await gql(queries.graph, { id: route.id, depth: route.depth, dir: route.dir, type: route.type, asOf: route.at });
     state.graph = graph;
     const center = graph.nodes.find((n) => n.id === graph.center);
     if (graph.truncated) $("notice").append(el("span", { id: "truncated" },
@@ -75,6 +77,7 @@ function route() {
 
 function init() {
   enableSearch();
+  enableTimeControl(go);
   $("direction").addEventListener("change", (e) => go({ dir: e.target.value }));
   $("depth").addEventListener("change", (e) => go({ depth: Math.min(10, Math.max(1, parseInt(e.target.value, 10) || 3)) }));
   $("shortcuts").addEventListener("change", () => state.graph && drawGraph(state.graph));

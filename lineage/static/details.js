@@ -6,6 +6,7 @@ import { showError } from "./errors.js";
 import { shortTime } from "./names.js";
 import { hashFor } from "./route.js";
 import { state } from "./state.js";
+import { withVersionsTab } from "./versions.js";
 
 function propsList(props, skip = []) {
   const dl = el("dl", { class: "props" });
@@ -74,7 +75,7 @@ export async function selectNode(n) {
     if (node.label === "Model") links.append(el("a", { href: hashFor({ ...route, id: node.id, type: "Model", view: "model" }) }, "Training lineage"), " ");
     if (node.id !== route.id) links.append(el("a", { href: hashFor({ ...route, id: node.id, type: node.label, view: "graph" }) }, "Centre here"));
     parts.push(links, el("h3", {}, "All properties"), propsList(p, ["prop_times", "schema_fields", "id", "label"]));
-    fill(panel, parts);
+    fill(panel, node.label === "Dataset" ? [parts.slice(0, 3), withVersionsTab(parts.slice(3), node.id, route?.at)] : parts);
   } catch (err) { showError(panel, err); panel.prepend(closeButton()); }
 }
 

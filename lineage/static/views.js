@@ -15,7 +15,7 @@ export async function showImpact(route) {
   fill(box, el("p", {}, "Analysing…"));
   const change = box.dataset.change || "schema";
   try {
-    const { impactAnalysis: r } = await gql(queries.impact, { id: route.id, change });
+    const { impactAnalysis: r } = await gql(queries.impact, { id: route.id, change, asOf: route.at });
     const groups = [["Models", r.affectedModels], ["Features", r.affectedFeatures],
                     ["Datasets", r.affectedDatasets], ["Pipelines", r.affectedPipelines]];
     const select = el("select", { id: "change-type", onchange: (e) => { box.dataset.change = e.target.value; showImpact(route); } },
@@ -46,7 +46,7 @@ export async function showModel(route) {
   const at = route.id.lastIndexOf("@");
   const [name, version] = at > 0 ? [route.id.slice(0, at), route.id.slice(at + 1)] : [route.id, null];
   try {
-    const { modelLineage: m } = await gql(queries.model, { name, version });
+    const { modelLineage: m } = await gql(queries.model, { name, version, asOf: route.at });
     fill(box,
       el("p", {}, el("span", { class: `verdict ${m.isReproducible ? "yes" : "no"}`, id: "verdict" },
         m.isReproducible ? "Reproducible" : "Not reproducible"), ` · ${m.modelName} version ${m.modelVersion ?? "—"}`,
