@@ -27,6 +27,10 @@ export async function gql(query, variables = {}) {
 }
 
 const NODE = "id label name layer version distance properties";
+const RUN = "runId pipelineId state startedAt endedAt errorMessage codeVersion codeChanged outputs { datasetId fingerprint version rows }";
+const CHECK = `id name checkType failuresTables
+  results { runId result state time errorMessage assertions { assertion success column } }`;
+const range = (n, f) => Array.from({ length: n }, (_, i) => f(i)).join(" ");
 
 export const queries = {
   search: `query($p: String!) { search(prefix: $p, limit: 12) { ${NODE} } }`,
@@ -36,7 +40,22 @@ export const queries = {
       center nodeCount edgeCount truncated nodes { ${NODE} } edges { label source target version } } }`,
   node: `query($id: String!, $type: String) { node(id: $id, nodeType: $type) {
       ${NODE} runs(limit: 8) { runId state startedAt endedAt pipelineVersion errorMessage
-        codeVersion codeChanged outputs { datasetId fingerprint rows } } } }`,
+        codeVersion codeChanged outputs { datasetId fingerprint rows } }
+      parent { id label properties } children { id label properties } } }`,
+  run: `query($id: String!) { run(runId: $id) { ${RUN} parameters sqlParseError
+        inputs { datasetId fingerprint version rows } } }`,
+  checks: `query($id: String!) { checks(datasetId: $id, runs: 5) { id status checks { ${CHECK} } } }`,
+  runs: `query($id: String!, $limit: Int!) { node(id: $id, nodeType: "Pipeline") { id runs(limit: $limit) { ${RUN} } } }`,
+  writers: `query($id: String!) { lineageGraph(nodeId: $id, nodeType: "Dataset", depth: 1, direction: "upstream", nodeCap: 200) {
+      center edges { label source target } } }`,
+  runsOf: (n) => `query(${range(n, (i) => `$p${i}: String!`)}) {
+      ${range(n, (i) => `p${i}: node(id: $p${i}, nodeType: "Pipeline") { id runs(limit: 25) { ${RUN} } }`)} }`,
+  checkStatus: (n) => `query(${range(n, (i) => `$d${i}: String!`)}) {
+      ${range(n, (i) => `d${i}: checks(datasetId: $d${i}) { id status checks { name latest { result assertions { assertion success column } } } }`)} }`,
+  rootCause: `query($good: String, $bad: String, $ds: String, $badVersion: String, $goodVersion: String) {
+      rootCause(goodRunId: $good, badRunId: $bad, datasetId: $ds, badVersion: $badVersion, goodVersion: $goodVersion) {
+        verdict explanation pipelineId functionId goodRunId badRunId oldVersion newVersion sourceDiff
+        parameterChanges changedInputs path { pipelineId goodRunId badRunId inputsMatched outputsMatched } } }`,
   impact: `query($id: String!, $change: String!, $asOf: String) {
     impactAnalysis(datasetId: $id, changeType: $change, asOf: $asOf) {
       datasetId changeType totalAffected severity truncated

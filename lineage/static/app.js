@@ -9,6 +9,8 @@ import { drawGraph, enablePanZoom, fit, showCanvasMessage } from "./graph.js";
 import { showHome } from "./home.js";
 import { hashFor, parseHash } from "./route.js";
 import { enableSearch } from "./search.js";
+import { forgetStatuses } from "./checks.js";
+import { showRootCause } from "./rootcause.js";
 import { state } from "./state.js";
 import { showImpact, showModel } from "./views.js";
 import { enableTimeControl, showTime } from "./timecontrol.js";
@@ -24,7 +26,7 @@ function sameGraph(a, b) {
 }
 
 async function showRoute(route) {
-  if (!sameGraph(state.route, route)) { state.expanded = new Set(); state.limits = null; }
+  if (!sameGraph(state.route, route)) { state.expanded = new Set(); state.limits = null; forgetStatuses(); }
   state.route = route;
   $("home").hidden = true;
   $("view").hidden = false;
@@ -37,14 +39,17 @@ async function showRoute(route) {
     if (tab.dataset.view === route.view) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
   }
   $("tab-impact").hidden = route.type && route.type !== "Dataset";
+  $("tab-rootcause").hidden = route.type && !["Dataset", "Pipeline"].includes(route.type);
   $("tab-model").hidden = route.type !== "Model";
   const graphView = route.view === "graph";
   $("canvas").hidden = !graphView;
   $("graph-controls").hidden = !graphView;
   $("impact").hidden = route.view !== "impact";
   $("model").hidden = route.view !== "model";
+  $("rootcause").hidden = route.view !== "rootcause";
   $("notice").replaceChildren();
   if (route.view === "impact") { selectNode({ id: route.id, label: route.type || "Dataset" }); return showImpact(route); }
+  if (route.view === "rootcause") { clearDetails(); return showRootCause(route); }
   if (route.view === "model") {
     clearDetails();
     const id = await showModel(route);
@@ -61,7 +66,9 @@ async function showRoute(route) {
     if (center) {
       if (!route.type) state.route.type = center.label;
       $("tab-impact").hidden = center.label !== "Dataset";
+      $("tab-rootcause").hidden = !["Dataset", "Pipeline"].includes(center.label);
       $("tab-model").hidden = center.label !== "Model";
+      for (const tab of document.querySelectorAll(".tabs a")) tab.href = hashFor({ ...state.route, view: tab.dataset.view });
     }
     await drawGraph(graph);
   } catch (err) {
@@ -85,6 +92,7 @@ function init() {
   $("fit").addEventListener("click", () => { state.expanded = new Set(); state.limits = null; state.graph && drawGraph(state.graph); });
   $("graph").addEventListener("node-open", (e) => go({ id: e.detail.id, type: e.detail.label, view: "graph" }));
   $("graph").addEventListener("node-details", (e) => selectNode(e.detail));
+  window.addEventListener("open-details", (e) => selectNode(e.detail));
   $("legend").prepend(...Object.entries(COLORS).map(([k, c]) => el("span", { style: `--c:${c}` }, k)),
     el("span", { class: "layers" }, "bronze / silver / gold: border colour"),
     el("span", { class: "dashed" }, "dashed: derived, no pipeline recorded"));

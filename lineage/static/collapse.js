@@ -10,10 +10,11 @@ const FLOW = {
   TRAINED_ON: "reverse",     // model -> dataset: data flows dataset -> model
 };
 
+// A dataset derived from itself (an update in place) keeps its loop; no other edge may.
 export function flowEdges(edges, known) {
   return edges
     .map((e) => (FLOW[e.label] === "forward" ? { ...e, from: e.source, to: e.target } : { ...e, from: e.target, to: e.source }))
-    .filter((e) => known.has(e.from) && known.has(e.to) && e.from !== e.to);
+    .filter((e) => known.has(e.from) && known.has(e.to) && (e.from !== e.to || e.label === "DERIVED_FROM"));
 }
 
 // Signed flow steps from the centre: upstream negative, downstream positive.
@@ -95,7 +96,7 @@ export function collapse(nodes, flow, rank, center, limits, expanded = new Set()
   const seen = new Map();
   for (const e of flow) {
     const a = rep.get(e.from), b = rep.get(e.to);
-    if (a === b) continue;
+    if (a === b && (e.from !== e.to || groups.has(a))) continue;   // inside one "+N more", or a folded loop
     const key = `${a}|${b}`;
     if (seen.has(key)) { seen.get(key).merged = true; continue; }
     seen.set(key, { ...e, from: a, to: b, folded: groups.has(a) || groups.has(b) });

@@ -1,6 +1,7 @@
 // The lineage graph: node boxes sized to their text, laid out by ELK, folded to fit the
 // canvas at a readable zoom, with pan, zoom and keyboard access.
 
+import { decorate } from "./checks.js";
 import { $, el, fill, svg } from "./dom.js";
 import { collapse, flowEdges, ranks } from "./collapse.js";
 import { columnLayoutEdges, describe as describeColumnEdge, loadColumnEdges, portId } from "./columns.js";
@@ -50,6 +51,7 @@ function content(n) {
 function edgeText(e, all) {
   if (e.folded) return null;
   if (e.label === "TRAINED_ON") return `trained on ${e.version ? middle(e.version, 22) : "(not pinned)"}`;
+  if (e.from === e.to) return "updated in place";
   if (all) return e.version ? `${e.label} · ${middle(e.version, 16)}` : e.label;
   if (e.label === "DERIVED_FROM") return "derived (no pipeline recorded)";
   return null;
@@ -66,7 +68,7 @@ export function visibleEdges(graph, shortcuts) {
     writers.get(artifact).add(pipeline);
   }
   for (const e of graph.edges) if (e.label === "CONSUMES") viaPipeline.add(`${e.source}|${e.target}`);
-  return graph.edges.filter((e) => e.label !== "DERIVED_FROM"
+  return graph.edges.filter((e) => e.label !== "DERIVED_FROM" || e.source === e.target
     || ![...(writers.get(e.source) || [])].some((p) => viaPipeline.has(`${p}|${e.target}`)));
 }
 
@@ -244,6 +246,8 @@ export async function drawGraph(graph, { fold = true } = {}) {
   $("fold-notice").textContent = (hidden ? `${hidden} of ${graph.nodes.length} nodes folded into “+N more” to fit; click one to open it.` : "")
     + (state.columnError ? ` ${state.columnError}` : "");
   root.dispatchEvent(new CustomEvent("graph-drawn"));
+  await decorate(root, measure);
+  if (seq === drawSeq) root.dispatchEvent(new CustomEvent("checks-drawn"));
 }
 
 function drawNode(n, c, b, graph) {

@@ -14,6 +14,7 @@ const OPTIONS = {
   "elk.spacing.edgeNode": "14",
   "elk.spacing.edgeEdge": "8",
   "elk.spacing.edgeLabel": "4",
+  "elk.spacing.nodeSelfLoop": "18",
   "elk.spacing.componentComponent": "32",
   "elk.edgeLabels.placement": "CENTER",
   "elk.padding": "[top=16,left=16,bottom=16,right=16]",

@@ -51,3 +51,10 @@ export function withoutAddress(id) {
 export function shortTime(t) {
   return t ? t.replace("T", " ").replace(/(:\d\d)(\.\d+)?Z$/, "$1") : "—";
 }
+
+// A run id short enough for a table that still tells runs apart: time-ordered ids
+// (UUIDv7) share their start, so the end is kept too.
+export function shortId(id) {
+  id = String(id ?? "");
+  return id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
+}
