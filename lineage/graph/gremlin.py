@@ -18,7 +18,7 @@ from gremlin_python.process.traversal import Direction, P, T, TextP
 from .. import _model as m
 from .._writer import GraphWriter
 from ..limits import deadline
-from .interface import DOWN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
+from .interface import DOWN, IN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
 from .textsearch import ranked
 from ..versions.asof import edge_live
 
