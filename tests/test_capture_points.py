@@ -39,7 +39,7 @@ def test_inputs_and_outputs_are_read_from_the_sql(tracker, store, conn):
     with JanusGraphClient(store=store) as client:
         upstream = client.get_upstream_datasets("customer_totals", max_depth=1)
         assert sorted(d["dataset_id"] for d in upstream) == ["customers", "orders"]
-        node = store.g.V().has("dataset_id", "customer_totals").values("version").to_list()
+        node = store.g.V().has_label("Dataset").has("dataset_id", "customer_totals").values("version").to_list()
         assert node == [output.fingerprint]
 
 
@@ -99,7 +99,7 @@ def test_promotion_ingestion_and_execution_draw_the_lineage(tracker, store):
     with JanusGraphClient(store=store) as client:
         up = [d["dataset_id"] for d in client.get_upstream_datasets("gold/report", max_depth=5)]
         assert up == ["silver/orders", "bronze/orders", "https://api.example.com/orders"]
-    promoted = store.g.V().has("dataset_id", "silver/orders").values("version").to_list()
+    promoted = store.g.V().has_label("Dataset").has("dataset_id", "silver/orders").values("version").to_list()
     assert promoted == [fingerprint(clean).value]
     pipeline = store.g.V().has("pipeline_id", "promotion/bronze/orders->silver/orders") \
         .values("code_version").to_list()

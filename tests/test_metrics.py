@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import REPO, food_delivery
 from lineage import Settings
+from lineage import _model as m
 from server_fixtures import gql, serve
 
 RULES = REPO / "deploy" / "prometheus" / "lineage-rules.yml"
@@ -202,7 +203,7 @@ def sizes(samples) -> dict[str, float]:
 
 
 def counted(store) -> dict[str, float]:
-    out = {label: store.graph.count(label) for label in ("Dataset", "Pipeline", "Run", "Model", "Feature", "Check")}
+    out = {label: store.graph.count(label) for label in m.VERTEX_LABELS}
     out["events"] = store.event_count()
     return out
 
