@@ -33,7 +33,7 @@ import sqlite3
 from typing import Any, Iterable, Sequence
 
 from .. import _model as m
-from .interface import DOWN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, node_key, snapshot_of
+from .interface import DOWN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, snapshot_of
 from . import sqlsearch
 from .records import NODES, has_records
 from .sqlexpand import from_quads, from_records, quads_sql, records_sql
@@ -330,55 +330,12 @@ class SqlGraph(Graph):
         """:meth:`expand` along the edges that existed at ``as_of``: over gremlite's rows, where
         each edge's first and last sighting and its pipeline's runs are (the records and the
         edge table hold no times)."""
-        live_q, live_e = self._live("q", as_of), self._live("e", as_of)
         codes = self._edge_codes(LINEAGE_EDGES) or [0]
-        marks = ",".join(str(c) for c in codes)
-        near, far = ("s", "o") if direction == UP else ("o", "s")
-        # The kept nodes' property rows (p >= 0: the label row too), then, for paths,
-        # their predecessors' ids (rows with the edge's negative p).
-        preds = (f" UNION ALL SELECT k.v, -1, j.value, k.d FROM k, json_each((SELECT json_group_array(e.{near}) "
-                 f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}){live_e})) j") if paths else ""
-        sql = (
-            "WITH RECURSIVE r(v, d) AS (SELECT ?2, 0 UNION "
-            # each step reads a node's edges in a subquery (an index search per node): as a join,
-            # ANALYZE statistics lead the planner to a Bloom filter that scans every quad
-            f"SELECT j.value, r.d + 1 FROM r, json_each((SELECT json_group_array(q.{far}) FROM quads q "
-            f"WHERE q.{near} = r.v AND q.p IN ({marks}){live_q})) j WHERE r.d < ?3), "
-            f"idmap(l, p) AS (VALUES {self._identity_map()}), "
-            "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
-            # CROSS JOIN fixes the loop order: from the nodes reached outwards, never
-            # from every identity value in the graph (which statistics can make look cheap)
-            # when more nodes are reached than kept, the cut follows (distance, key): only then
-            # are the keys read here (the kept nodes are ordered in Python either way)
-            "n(c) AS (SELECT COUNT(*) FROM best), "
-            "k(v, d) AS MATERIALIZED (SELECT v, d FROM best WHERE (SELECT c FROM n) <= ?1 UNION ALL "
-            # (keys in subqueries: as joins, statistics lead the planner to Bloom filters)
-            "SELECT * FROM (SELECT b.v, b.d FROM best b WHERE (SELECT c FROM n) > ?1 ORDER BY b.d, "
-            "(SELECT ks.v FROM quads lq, idmap, quads kq, strings ks WHERE lq.s = b.v AND lq.p = 0 "
-            "AND idmap.l = lq.o AND kq.s = b.v AND kq.p = idmap.p AND ks.id = kq.o), "
-            "(SELECT ls.v FROM quads lq, strings ls WHERE lq.s = b.v AND lq.p = 0 AND ls.id = lq.o) LIMIT ?1)) "
-            f"SELECT k.v, pq.p, pq.o, k.d FROM k CROSS JOIN quads pq ON pq.s = k.v AND pq.p >= 0{preds}")
-        rows = self.con.execute(sql, (node_cap + 2, start, max_depth)).fetchall()
-        result = Expansion(start)
-        distance = {r[0]: r[3] for r in rows}
-        if start not in distance:
-            return result  # the start is not a vertex of this graph
-        info = self._nodes(rows)
-        ordered = sorted(distance, key=lambda v: (distance[v], node_key(info[v])))
-        if len(ordered) > node_cap + 1:
-            ordered, result.truncated = ordered[:node_cap + 1], True
-        for v in ordered:
-            result.distance[v] = distance[v]
-            result.info[v] = info[v]
-        if paths:
-            before: dict[Any, list[Any]] = {}
-            for v, p, o, d in rows:
-                if p < 0 and distance.get(o) == d - 1:
-                    before.setdefault(v, []).append(o)
-            for v, d in result.distance.items():
-                if d:
-                    result.parent[v] = min(before[v], key=lambda p: node_key(info[p]))
-        return result
+        live = (self._live("q", as_of), self._live("e", as_of))
+        rows = self.con.execute(quads_sql(codes, direction, self._identity_map(), paths, live),
+                                (node_cap + 2, start, max_depth)).fetchall()
+        return from_quads(self, rows, start, node_cap, paths)
+
     def vertices(self, label: str, prop: str | None = None, value: str | None = None) -> list[Any]:
         lab = self.sid(label)
         if lab is None:

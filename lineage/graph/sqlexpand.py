@@ -88,27 +88,30 @@ def from_records(graph: Any, rows: list[tuple[Any, ...]], start: Any, node_cap: 
     return result
 
 
-def quads_sql(codes: list[int], direction: str, identity_map: str, paths: bool) -> str:
+def quads_sql(codes: list[int], direction: str, identity_map: str, paths: bool,
+              live: tuple[str, str] = ("", "")) -> str:
     """The expansion over gremlite's own rows: ?1 how many to keep, ?2 the start, ?3 the depth.
     Returns each kept node's property rows (p >= 0, the label row too), then, for paths,
-    its predecessors' ids (rows with p = -1)."""
+    its predecessors' ids (rows with p = -1). ``live``: extra conditions on the edge rows
+    ``q`` (steps) and ``e`` (predecessors), e.g. that the edge existed at a time."""
+    live_q, live_e = live
     marks = ",".join(str(c) for c in codes)
     near, far = ("s", "o") if direction == UP else ("o", "s")
     preds = (f" UNION ALL SELECT k.v, -1, j.value, k.d FROM k, json_each((SELECT json_group_array(e.{near}) "
-             f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}))) j") if paths else ""
+             f"FROM quads e WHERE e.{far} = k.v AND e.p IN ({marks}){live_e})) j") if paths else ""
     return (
         "WITH RECURSIVE r(v, d) AS (SELECT ?2, 0 UNION "
         # each step reads a node's edges in a subquery (an index search per node): as a join,
         # ANALYZE statistics lead the planner to a Bloom filter that scans every quad
         f"SELECT j.value, r.d + 1 FROM r, json_each((SELECT json_group_array(q.{far}) FROM quads q "
-        f"WHERE q.{near} = r.v AND q.p IN ({marks}))) j WHERE r.d < ?3), "
+        f"WHERE q.{near} = r.v AND q.p IN ({marks}){live_q})) j WHERE r.d < ?3), "
         f"idmap(l, p) AS (VALUES {identity_map}), "
         "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), "
         # when more nodes are reached than kept, the cut follows (distance, key): only then
         # are the keys read here (the kept nodes are ordered in Python either way)
         "cnt(c) AS (SELECT COUNT(*) FROM best), "
         "k(v, d) AS MATERIALIZED (SELECT v, d FROM best WHERE (SELECT c FROM cnt) <= ?1 UNION ALL "
-        "SELECT * FROM (SELECT b.v, b.d FROM best b WHERE (SELECT c FROM n) > ?1 ORDER BY b.d, "
+        "SELECT * FROM (SELECT b.v, b.d FROM best b WHERE (SELECT c FROM cnt) > ?1 ORDER BY b.d, "
         f"{_key_sql('b.v')}, {_label_sql('b.v')} LIMIT ?1)) "
         f"SELECT k.v, pq.p, pq.o, k.d FROM k CROSS JOIN quads pq ON pq.s = k.v AND pq.p >= 0{preds}")
 
