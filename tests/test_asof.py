@@ -130,3 +130,19 @@ def test_as_of_reads_use_the_indexes_with_and_without_statistics(tmp_path):
                 bad = [step for step in plan if "BLOOM" in step or step.endswith("(p=?)")
                        or (step.startswith("SCAN ") and step.split()[1] in aliases)]
                 assert not bad, (analyzed, sql, plan)
+
+
+def test_the_node_cap_cuts_an_as_of_expansion_like_any_other(store):
+    # the cut keeps the nearest nodes by (distance, key), as without as_of
+    from lineage.graph.interface import node_key
+
+    store.ingest(stops_reading())
+    graph = store.graph
+    start = graph.lookup("Dataset", ["mart/published"])["mart/published"]
+    then = "2024-01-02T12:00:00.000000Z"
+    full = graph.expand(start, "upstream", 3, 50, as_of=then)
+    cut = graph.expand(start, "upstream", 3, 1, as_of=then)
+    assert len(full.distance) > 3 and not full.truncated   # more than cap + 2: the SQL cuts
+    assert cut.truncated and len(cut.distance) == 2
+    nearest = sorted(full.distance, key=lambda v: (full.distance[v], node_key(full.info[v])))
+    assert sorted(cut.distance, key=nearest.index) == nearest[:2]
