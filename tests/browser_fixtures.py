@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -31,3 +33,24 @@ def assets_installed() -> None:
     from lineage._server.assets import CHECKOUT_MODULES, INSTALL_HINT, PACKAGES
     absent = [p for p in PACKAGES if not (CHECKOUT_MODULES / p / "package.json").is_file()]
     assert not absent, f"browser libraries {absent} are missing: {INSTALL_HINT}"
+
+
+@contextmanager
+def watched_page(browser: Any, tmp_path: Path, **options: Any) -> Iterator[Any]:
+    """A page in a fresh context (1400x900 unless ``options`` say otherwise) that fails
+    the test on any script error; ``page.shots`` is a folder for its screenshots."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 900}, **options})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.shots = tmp_path / "screenshots"
+    pg.shots.mkdir(exist_ok=True)
+    yield pg
+    context.close()
+    assert errors == [], errors
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    with watched_page(browser, tmp_path) as pg:
+        yield pg

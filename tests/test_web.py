@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_fixtures import assets_installed, browser, needs_chromium  # noqa: F401 (fixture)
+from browser_fixtures import assets_installed, browser, needs_chromium, watched_page  # noqa: F401 (fixture)
 from conftest import food_delivery, make_settings
 from lineage import LineageStore
 from lineage._builders import EventBuilder
@@ -34,15 +34,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def page(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    pg = context.new_page()
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.shots = tmp_path / "screenshots"
-    pg.shots.mkdir()
-    yield pg
-    context.close()
-    assert errors == [], errors
+    with watched_page(browser, tmp_path, viewport={"width": 1280, "height": 800}, accept_downloads=True) as pg:
+        yield pg
 
 
 def node_ids(page):

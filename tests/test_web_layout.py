@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_fixtures import assets_installed, browser, needs_chromium  # noqa: F401 (fixture)
+from browser_fixtures import assets_installed, browser, needs_chromium, page  # noqa: F401 (fixtures)
 from conftest import make_settings
 from lineage import LineageStore
 from lineage._builders import EventBuilder
@@ -54,19 +54,6 @@ def site(tmp_path_factory):
         store.ingest(demo_events("default") + dbt + five_layers() + hub())
     with serve(settings) as client:
         yield str(client.base_url).rstrip("/")
-
-
-@pytest.fixture
-def page(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.shots = tmp_path / "screenshots"
-    pg.shots.mkdir()
-    yield pg
-    context.close()
-    assert errors == [], errors
 
 
 GEOMETRY = """() => {

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from browser_fixtures import assets_installed, browser, needs_chromium  # noqa: F401 (fixture)
+from browser_fixtures import assets_installed, browser, needs_chromium, page  # noqa: F401 (fixtures)
 from conftest import make_settings
 from lineage import LineageStore
 from page_scenes import DBT, build
@@ -35,19 +35,6 @@ def site(tmp_path_factory):
         yield SimpleNamespace(url=str(client.base_url).rstrip("/"), runs=runs,
                               bad_revenue=written["bad"]["outputs"][0]["fingerprint"],
                               good_revenue=written["good"]["outputs"][0]["fingerprint"])
-
-
-@pytest.fixture
-def page(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.shots = tmp_path / "screenshots"
-    pg.shots.mkdir()
-    yield pg
-    context.close()
-    assert errors == [], errors
 
 
 def node_view(site, node_id, view="graph", **params):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_fixtures import assets_installed, browser, needs_chromium  # noqa: F401 (fixture)
+from browser_fixtures import assets_installed, browser, needs_chromium, page  # noqa: F401 (fixtures)
 from conftest import make_settings
 from lineage import LineageStore
 from server_fixtures import serve
@@ -23,19 +23,6 @@ def site(tmp_path_factory):
         store.ingest(rewritten_three_times() + stops_reading())
     with serve(settings) as client:
         yield str(client.base_url).rstrip("/")
-
-
-@pytest.fixture
-def page(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.shots = tmp_path / "screenshots"
-    pg.shots.mkdir()
-    yield pg
-    context.close()
-    assert errors == [], errors
 
 
 def node_ids(page):
