@@ -14,7 +14,6 @@ are parsed (bounded, in a worker process) before the events reach the writer.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import zlib
