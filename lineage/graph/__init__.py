@@ -29,12 +29,14 @@ def open_graph(backend: Any, engine: str = "sql", writer: Any = None) -> Graph:
         ensure_sizes(backend.con)
     if backend.kind == "embedded" and engine == "sql":
         from .records import ensure_records
+        from .searchindex import ensure_search_index
         from .sql import ensure_index
         from .sqlwrite import SqlWriter
         from .textsearch import ensure_text_index
 
         ensure_index(backend.con)
         ensure_text_index(backend.con)
+        ensure_search_index(backend.con)
         graph = SqlGraph(backend.con, SqlWriter(backend.con), backend.g)
         ensure_records(backend.con, graph)
         return graph

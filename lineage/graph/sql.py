@@ -88,6 +88,7 @@ class SqlGraph(Graph):
         self._names_at = -1
         self._has_records = False
         self._ranks = False  # lineage_rank registered on the connection
+        self._search_index = False  # the file keeps the search table of lineage.graph.searchindex
 
     def sid(self, text: str) -> int | None:
         """The id of a string, when the graph has it. Cached: strings are never deleted.

@@ -17,6 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any, Sequence
 
 from .. import _model as m
+from . import searchindex
 from .textsearch import PARAMS_SQL, has_text_index, rank_sql, ranked, register_rank, sql_rankable, string_ids_sql
 
 if TYPE_CHECKING:
@@ -25,12 +26,21 @@ if TYPE_CHECKING:
 _NOT = 9   # the bound of a string that gives no rank
 
 
+def _indexed(graph: "SqlGraph") -> bool:
+    """Whether the file has the search table (asked again until it does: a writer may add it)."""
+    if not graph._search_index:
+        graph._search_index = searchindex.has_search_index(graph.con)
+    return graph._search_index
+
+
 def match(graph: "SqlGraph", text: str, labels: Sequence[str], limit: int) -> list[tuple[Any, str, str, str | None, int]]:
     con = graph.con
     props = [graph.sid(p) for p in ("name", "model_name", *(m.IDENTITY[label] for label in labels))]
     props = sorted({p for p in props if p is not None})
     if not text or not props:
         return []
+    if sql_rankable(text) and set(labels) <= set(searchindex.LABELS) and _indexed(graph):
+        return searchindex.match(con, text, labels, limit)
     found, found_args = string_ids_sql(text, has_text_index(con))
     name, model_name = graph.sid("name"), graph.sid("model_name")  # None matches no row
     labels_json = json.dumps(list(labels))

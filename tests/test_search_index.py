@@ -1,0 +1,139 @@
+"""The search table finds what ranking every node in Python finds (ties included), kept
+right by its triggers whoever writes gremlite's rows, and built for a file written before it."""
+
+import sqlite3
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from lineage import LineageStore, Settings
+from lineage import _model as m
+from lineage.graph.searchindex import LABELS, ensure_search_index, match
+from lineage.graph.textsearch import ranked, sql_rankable
+
+# separators, dots, case and characters outside printable ASCII whose folding SQLite and
+# Python agree on (a name that folds to a longer text, like ß, matches as SQLite folds it)
+ALPHABET = st.sampled_from(list("abAB._/:@- xX\u00e9\u00c9\t") + ["ab", "ba", "a.b"])
+WORD = st.lists(ALPHABET, min_size=0, max_size=8).map("".join)
+NODE = st.tuples(st.sampled_from(LABELS + (m.RUN,)), WORD, st.none() | WORD, st.none() | WORD)
+TEXT = st.lists(st.sampled_from(list("abAB._/- xX") + ["ab", "a.b"]), min_size=3, max_size=6).map("".join)
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory):
+    """gremlite's tables, as a store creates them."""
+    db = str(tmp_path_factory.mktemp("schema") / "lineage.db")
+    with LineageStore(Settings.from_env({}, db=db)):
+        pass
+    con = sqlite3.connect(db)
+    return [sql for name, sql in con.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name IN "
+                                             "('quads', 'strings', 'graphelts') AND sql IS NOT NULL")
+            if name in ("quads", "strings", "graphelts") or sql.startswith("CREATE INDEX")]
+
+
+class Rows:
+    """Vertices written as gremlite writes them: a label row and one row per property."""
+
+    def __init__(self, schema):
+        self.con = sqlite3.connect(":memory:")
+        for sql in schema:
+            self.con.execute(sql)
+        self.next = 1
+
+    def sid(self, text):
+        self.con.execute("INSERT OR IGNORE INTO strings (v) VALUES (?)", (text,))
+        return self.con.execute("SELECT id FROM strings WHERE v = ?", (text,)).fetchone()[0]
+
+    def add(self, label, key, name, model_name):
+        vid = self.next
+        self.next += 10
+        rows = [(vid, 0, self.sid(label), 0), (vid, self.sid(m.IDENTITY[label]), self.sid(key), vid + 1)]
+        for prop, value, g in (("name", name, 2), ("model_name", model_name, 3)):
+            if value is not None:
+                rows.append((vid, self.sid(prop), self.sid(value), vid + g))
+        self.con.executemany("INSERT INTO quads (s, p, o, g) VALUES (?, ?, ?, ?)", rows)
+        return vid
+
+    def everything(self):
+        """(vid, label, key, name) of every searchable vertex, read row by row as Gremlin does."""
+        out = []
+        for vid, label in self.con.execute("SELECT q.s, s.v FROM quads q JOIN strings s ON s.id = q.o WHERE q.p = 0"):
+            props = dict(self.con.execute("SELECT ps.v, os.v FROM quads q JOIN strings ps ON ps.id = q.p "
+                                          "JOIN strings os ON os.id = q.o WHERE q.s = ? AND q.p > 0", (vid,)))
+            if label in LABELS and m.IDENTITY[label] in props:
+                out.append((vid, label, props[m.IDENTITY[label]], props.get("model_name", props.get("name"))))
+        return out
+
+
+def agree(rows, text, limit, labels=LABELS):
+    assert match(rows.con, text, labels, limit) == ranked(text, [r for r in rows.everything() if r[1] in labels],
+                                                          limit), (text, limit)
+
+
+def texts_of(data, nodes):
+    """Texts people would type here: pieces of the names and ids (printable ASCII, three
+    characters or more, as the index is asked), and a few others."""
+    pieces = [t for node in nodes for s in node[1:] if s for i in range(len(s)) for t in (s[i:i + 3], s[i:i + 5])
+              if len(t) >= 3 and sql_rankable(t) and t.strip() == t]
+    texts = data.draw(st.lists(TEXT, min_size=1, max_size=2))
+    if pieces:
+        texts += data.draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=4))
+    return [t.upper() if i % 3 == 2 else t for i, t in enumerate(texts)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=st.lists(NODE, max_size=12), after=st.lists(NODE, max_size=12),
+       limit=st.sampled_from([1, 2, 3, 5, 50]), data=st.data())
+def test_the_index_ranks_as_python_does(schema, before, after, limit, data):
+    texts = texts_of(data, before + after)
+    rows = Rows(schema)
+    made = [rows.add(*node) for node in before]
+    ensure_search_index(rows.con)          # built from the rows already there
+    made += [rows.add(*node) for node in after]   # then kept by the triggers
+    for text in texts:
+        agree(rows, text, limit)
+        agree(rows, text, limit, (m.DATASET, m.MODEL))
+    if made:
+        gone = data.draw(st.sampled_from(made))
+        rows.con.execute("DELETE FROM quads WHERE s = ?", (gone,))
+        renamed = data.draw(st.sampled_from(made))
+        rows.con.execute("UPDATE quads SET o = ? WHERE s = ? AND p = ?",
+                         (rows.sid(data.draw(WORD)), renamed, rows.sid("name")))
+        for text in texts:
+            agree(rows, text, limit)
+
+
+def test_many_ties_are_cut_where_python_cuts_them(schema):
+    """Thousands of name-prefix matches of a few id lengths: the best ``limit`` in (rank,
+    id length, id, label) order, whatever the order of writing."""
+    rows = Rows(schema)
+    for i in reversed(range(3000)):
+        rows.add(m.PIPELINE, f"job_{i % 7}_{i}", f"job_{i % 7}_{i}", None)
+        rows.add(m.DATASET, f"ns/job_{i % 7}_{i}", f"db.job_{i % 7}_{i}", None)
+    ensure_search_index(rows.con)
+    rows.add(m.MODEL, "job_3", "job_3", None)
+    for text in ("job_3", "JOB_3_1", "ob_3_2", "ns/job", "b_3_29"):
+        for limit in (1, 20, 200):
+            agree(rows, text, limit)
+
+
+def test_gremlin_writes_are_searchable(tmp_path):
+    """A vertex added and renamed through gremlite (as ``lineage gremlin`` writes) is
+    found under its new name at once."""
+    db = str(tmp_path / "lineage.db")
+    with LineageStore(Settings.from_env({}, db=db)) as store:
+        g, backend = store.backend.g, store.backend
+        backend.begin()
+        g.add_v(m.DATASET).property("dataset_id", "pg/sales.orders_raw").property("name", "sales.orders_raw").iterate()
+        backend.commit()
+        assert [(r[2], r[4]) for r in store.graph.match("orders_raw", [m.DATASET], 5)] == [("pg/sales.orders_raw", 0)]
+        backend.begin()
+        g.V().has(m.DATASET, "dataset_id", "pg/sales.orders_raw").property("name", "sales.daily").iterate()
+        backend.commit()
+        # still in its id (rank 4), and found by its new name
+        assert [(r[2], r[4]) for r in store.graph.match("orders_raw", [m.DATASET], 5)] == [("pg/sales.orders_raw", 4)]
+        assert [(r[2], r[4]) for r in store.graph.match("DAILY", [m.DATASET], 5)] == [("pg/sales.orders_raw", 0)]
+        backend.begin()
+        g.V().has(m.DATASET, "dataset_id", "pg/sales.orders_raw").drop().iterate()
+        backend.commit()
+        assert store.graph.match("daily", [m.DATASET], 5) == []
