@@ -55,7 +55,9 @@ class RelatedQueries(LineageQueries):
     def checks(self, node_id: str | NodeKey, label: str | None = None, runs: int = 1) -> dict[str, Any]:
         """The data-quality checks of an artifact, each with its newest ``runs`` results
         (newest first), and the artifact's status: FAIL when any check's latest result
-        failed, PASS when every check has passed, else None."""
+        failed; else WARN when every check has passed or warned (a failed assertion its
+        producer marks with severity warn) and one warned; PASS when every check has
+        passed; else None."""
         found = self.resolve(node_id, label)
         runs = check_cap(runs, "runs")
         checks = sorted({t for _, t in self.graph.neighbors([found.vid], IN, [m.CHECKS])}, key=str)
@@ -73,6 +75,6 @@ class RelatedQueries(LineageQueries):
             out.append(check)
         out.sort(key=lambda c: (c["id"],))
         latest = [c["latest"]["result"] for c in out if c["latest"]]
-        status = "FAIL" if "FAIL" in latest else "PASS" if out and latest and all(
-            r == "PASS" for r in latest) and len(latest) == len(out) else None
+        settled = bool(out) and len(latest) == len(out) and all(r in ("PASS", "WARN") for r in latest)
+        status = "FAIL" if "FAIL" in latest else ("WARN" if "WARN" in latest else "PASS") if settled else None
         return {"id": found.key, "label": found.label, "status": status, "checks": out}

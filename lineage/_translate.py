@@ -421,8 +421,11 @@ class Translator:
         assertions = assertions_of(event.inputs)
         state = event.event_type
         result = None
-        if state == "FAIL" or any(not a["success"] for a in assertions):
+        failed = [a for a in assertions if not a["success"]]
+        if state == "FAIL" or any(a.get("severity", "").lower() != "warn" for a in failed):
             result = "FAIL"
+        elif failed:                     # only assertions the producer calls warnings failed
+            result = "WARN"
         elif state == "COMPLETE":
             result = "PASS"
         elif state == "ABORT":

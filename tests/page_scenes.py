@@ -50,6 +50,28 @@ def quiet_child() -> list[dict]:
     return parent + kids
 
 
+def warned_check() -> list[dict]:
+    """bronze/returns loaded, then tested twice: a not_null that passes and a relationships
+    test of severity warn that fails (a warning, as dbt sees it)."""
+    b = EventBuilder("default")
+    events = b.pipeline_run("load_returns", inputs=["landing/returns.csv"], outputs=["bronze/returns"],
+                            start_time="2026-03-03T00:00:00Z")
+    meta = {"_producer": "https://example.com/producer", "_schemaURL": "https://openlineage.io/spec/facets/"}
+    for name, success, severity in (("not_null_returns_id", True, "error"), ("relationships_returns_order", False, "warn")):
+        for event in b.pipeline_run(name, inputs=["bronze/returns"], start_time="2026-03-03T01:00:00Z"):
+            event["job"]["facets"] = {"jobType": {**meta, "_schemaURL": meta["_schemaURL"] + "2-0-3/JobTypeJobFacet.json"
+                                                  "#/$defs/JobTypeJobFacet", "processingType": "BATCH",
+                                                  "integration": "DBT", "jobType": "TEST"}}
+            if event["eventType"] == "COMPLETE":
+                event["inputs"][0]["inputFacets"] = {"dataQualityAssertions": {
+                    **meta, "_schemaURL": meta["_schemaURL"] + "1-0-1/DataQualityAssertionsDatasetFacet.json"
+                    "#/$defs/DataQualityAssertionsDatasetFacet",
+                    "assertions": [{"assertion": name.split("_")[0], "success": success, "column": "id",
+                                    "severity": severity}]}}
+            events.append(event)
+    return events
+
+
 def captured(store: LineageStore, folder: Path, replay_dir: Path) -> SimpleNamespace:
     """nightly_revenue three times: good, after price's body changed (bad), then on other data."""
     code = folder / "code"
@@ -70,7 +92,7 @@ def captured(store: LineageStore, folder: Path, replay_dir: Path) -> SimpleNames
 
 
 def build(store: LineageStore, folder: Path, replay_dir: Path) -> SimpleNamespace:
-    result = store.ingest(dbt_events() + in_place() + quiet_child())
+    result = store.ingest(dbt_events() + in_place() + quiet_child() + warned_check())
     assert not result.rejected, result.rejected
     return captured(store, folder, replay_dir)
 

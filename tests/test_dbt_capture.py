@@ -29,7 +29,8 @@ def expected_checks(events: list[dict]) -> dict[str, tuple[set[str], str]]:
     """check id -> (tested datasets, result), read from the events the way a person
     reads dbt's output: every dataset any of the test's events reads (a relationships
     test reads both tables at START), and the result of its last event: FAIL when it
-    failed or an assertion did."""
+    failed or an assertion of severity error did, WARN when only assertions of severity
+    warn failed, else PASS."""
     out, tested = {}, {}
     for e in events:
         if e["job"].get("facets", {}).get("jobType", {}).get("jobType") != "TEST" and \
@@ -41,8 +42,9 @@ def expected_checks(events: list[dict]) -> dict[str, tuple[set[str], str]]:
             continue
         assertions = [a for i in e["inputs"] for facets in (i.get("facets", {}), i.get("inputFacets", {}))
                       for a in facets.get("dataQualityAssertions", {}).get("assertions", [])]
-        failed = e["eventType"] == "FAIL" or any(not a["success"] for a in assertions)
-        out[check] = (tested[check], "FAIL" if failed else "PASS")
+        failed = [a["severity"] for a in assertions if not a["success"]]
+        result = "FAIL" if e["eventType"] == "FAIL" or "error" in failed else "WARN" if failed else "PASS"
+        out[check] = (tested[check], result)
     return out
 
 
@@ -66,7 +68,7 @@ def test_dbt_tests_are_checks_with_their_results(store, events):
         assert impact["total_affected"] == 6 and impact["severity"] == "MEDIUM"
 
         expected = expected_checks(events)
-        assert expected and "FAIL" in {r for _, r in expected.values()}
+        assert expected and {"FAIL", "WARN"} <= {r for _, r in expected.values()}
         seen = set()
         for dataset in {d for tested, _ in expected.values() for d in tested}:
             answer = q.checks(dataset)
@@ -77,7 +79,7 @@ def test_dbt_tests_are_checks_with_their_results(store, events):
                 assert check["latest"]["assertions"] and check["check_type"] == "dbt"
                 seen.add(check["id"])
             results = {c["latest"]["result"] for c in answer["checks"]}
-            assert answer["status"] == ("FAIL" if "FAIL" in results else "PASS")
+            assert answer["status"] == ("FAIL" if "FAIL" in results else "WARN" if "WARN" in results else "PASS")
         assert seen == set(expected)
         assert q.checks(NS + "customers")["status"] == "FAIL"   # not_null on first_order_at fails
         assert q.checks(NS + "stg_payments")["status"] == "PASS"
@@ -86,10 +88,33 @@ def test_dbt_tests_are_checks_with_their_results(store, events):
 def test_the_stored_failures_of_a_test_are_named_not_made_datasets(store):
     with queries(store, STRUCTURED) as c:
         [check] = [ch for ch in c.queries.checks(NS + "orders")["checks"] if "relationships" in ch["id"]]
-    assert check["latest"]["result"] == "FAIL"     # severity warn, one orphan order: the assertion failed
+    # severity warn, one orphan order: the assertion failed, and dbt calls that a warning
+    assert check["latest"]["result"] == "WARN"
     assert check["latest"]["assertions"][0]["severity"] == "warn"
+    assert not check["latest"]["assertions"][0]["success"]
     assert json.loads(check["failures_tables"]) == [
         "duckdb://warehouse.duckdb/warehouse.main_dbt_test__audit.relationships_orders_customer_id__customer_id__ref_customers_"]
+
+
+def test_graphql_says_a_warning_is_a_warning(settings, store):
+    """A failed test of severity warn is WARN in GraphQL, with the severity of its
+    assertion; a dataset whose checks passed or warned is WARN, one with a failure FAIL."""
+    from server_fixtures import gql, serve
+
+    assert not store.ingest(STRUCTURED).rejected
+    query = """query($id: String!) { checks(datasetId: $id) {
+        status checks { id latest { result assertions { assertion success severity } } } } }"""
+    with serve(settings) as http:
+        orders = gql(http, query, id=NS + "orders")
+        customers = gql(http, query, id=NS + "customers")
+    assert "errors" not in orders, orders
+    answer = orders["data"]["checks"]
+    results = {c["id"].rsplit(".", 2)[-2]: c["latest"] for c in answer["checks"]}
+    warned = results["relationships_orders_customer_id__customer_id__ref_customers_"]
+    assert warned == {"result": "WARN", "assertions": [
+        {"assertion": "relationships", "success": False, "severity": "warn"}]}
+    assert {r["result"] for r in results.values()} == {"PASS", "WARN"} and answer["status"] == "WARN"
+    assert customers["data"]["checks"]["status"] == "FAIL"   # severity error: a failure
 
 
 def test_models_and_seeds_are_children_of_the_dbt_run(store):

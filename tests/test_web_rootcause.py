@@ -138,6 +138,22 @@ def test_check_status_on_nodes_and_in_the_dataset_panel(site, page):
     assert all(b.get_attribute("data-status") in ("PASS", "FAIL") for b in unchecked)
 
 
+def test_a_warning_is_neither_a_pass_nor_a_failure(site, page):
+    page.goto(node_view(site, "bronze/returns", depth=1))
+    page.wait_for_selector(".node.center .check-badge")
+    badge = page.query_selector(".node.center .check-badge")
+    assert badge.get_attribute("data-status") == "WARN" and page.text_content(".node.center .check-badge .badge-text") == "! 1/2"
+    assert "checks WARN: 1 of 2 warning (relationships_returns_order), none failing" in \
+        page.get_attribute(".node.center", "aria-label")
+    page.click(".node.center", modifiers=["Shift"])
+    page.wait_for_selector("#checks-status")
+    assert page.inner_text("#checks-status") == "WARN 1 of 2 warning, none failing"
+    checks = page.query_selector_all("#checks > li")
+    assert [c.get_attribute("class") for c in checks] == ["check WARN", "check PASS"]
+    assert "! relationships on id (severity warn)" in checks[0].inner_text()
+    page.screenshot(path=page.shots / "checks-warning.png")
+
+
 def test_children_are_listed_with_state_and_link_to_their_parent(site, page):
     page.goto(node_view(site, "bronze/orders_raw"))
     page.wait_for_selector('.node[data-id="etl_nightly.load_orders"]')

@@ -13,12 +13,15 @@ class CheckAssertion:
     assertion: str
     success: bool
     column: Optional[str]
+    severity: Optional[str] = strawberry.field(
+        description="How the producer weighs a failure, as it says it (dbt: error or warn); null when it does not.")
 
 
 @strawberry.type(description="The result of one run of a check.")
 class CheckResult:
     run_id: str
-    result: Optional[str] = strawberry.field(description="PASS, FAIL or ABORT; null while the run is in progress.")
+    result: Optional[str] = strawberry.field(
+        description="PASS, WARN (only assertions of severity warn failed), FAIL or ABORT; null while the run is in progress.")
     state: Optional[str]
     time: Optional[str] = strawberry.field(description="When the run ended (else started).")
     error_message: Optional[str]
@@ -28,7 +31,8 @@ class CheckResult:
     def of(cls, r: dict[str, Any]) -> "CheckResult":
         return cls(run_id=r["run_id"], result=r.get("result"), state=r.get("state"), time=r.get("time"),
                    error_message=r.get("error_message"),
-                   assertions=[CheckAssertion(assertion=a["assertion"], success=a["success"], column=a.get("column"))
+                   assertions=[CheckAssertion(assertion=a["assertion"], success=a["success"], column=a.get("column"),
+                                          severity=a.get("severity"))
                                for a in r["assertions"]])
 
 
@@ -53,7 +57,8 @@ class Check:
 
 
 @strawberry.type(description="The checks of an artifact and its status: FAIL when a check's latest run failed, "
-                             "PASS when every check's latest run passed, else null.")
+                             "else WARN when every latest run passed or warned and one warned, PASS when every "
+                             "check's latest run passed, else null.")
 class ArtifactChecks:
     id: str
     label: str

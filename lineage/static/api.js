@@ -29,7 +29,7 @@ export async function gql(query, variables = {}) {
 const NODE = "id label name layer version distance properties";
 const RUN = "runId pipelineId state startedAt endedAt errorMessage codeVersion codeChanged outputs { datasetId fingerprint version rows }";
 const CHECK = `id name checkType failuresTables
-  results { runId result state time errorMessage assertions { assertion success column } }`;
+  results { runId result state time errorMessage assertions { assertion success column severity } }`;
 const range = (n, f) => Array.from({ length: n }, (_, i) => f(i)).join(" ");
 
 export const queries = {

@@ -8,7 +8,7 @@ import { middle, shortTime } from "./names.js";
 import { state } from "./state.js";
 
 const CHUNK = 100;              // datasets per request (each costs 1 of the request budget of 200)
-const known = new Map();        // dataset id -> { status, count, failing: [{name, assertions}] } or null (no checks)
+const known = new Map();        // dataset id -> { status, count, failing: [{name, assertions}], warning: [names] } or null
 
 // A check's name as people read it: dbt's "<db>.<schema>.<project>.<test>.build.test" is "<test>".
 export function checkName(c) {
@@ -21,7 +21,8 @@ function summarise(answer) {
   if (!answer.checks.length) return null;
   const failing = answer.checks.filter((c) => c.latest?.result === "FAIL" || c.latest?.result === "ABORT")
     .map((c) => ({ name: checkName(c), assertions: (c.latest.assertions || []).filter((a) => !a.success) }));
-  return { status: answer.status, count: answer.checks.length, failing };
+  const warning = answer.checks.filter((c) => c.latest?.result === "WARN").map(checkName);
+  return { status: answer.status, count: answer.checks.length, failing, warning };
 }
 
 // The statuses of the datasets drawn now, fetched once per dataset and kept for redraws.
@@ -39,12 +40,16 @@ export function forgetStatuses() { known.clear(); }
 
 function badgeText(s) {
   if (s.failing.length) return `✗ ${s.failing.length}/${s.count}`;
+  if (s.status === "WARN") return `! ${s.warning.length}/${s.count}`;
   return s.status === "PASS" ? `✓ ${s.count}` : `… ${s.count}`;
 }
 
 function describe(s) {
   if (s.failing.length) {
     return `checks FAIL: ${s.failing.length} of ${s.count} failing (${s.failing.map((f) => f.name).join(", ")})`;
+  }
+  if (s.status === "WARN") {
+    return `checks WARN: ${s.warning.length} of ${s.count} warning (${s.warning.join(", ")}), none failing`;
   }
   return s.status === "PASS" ? `checks PASS: all ${s.count} passed` : `${s.count} checks, not all have a result yet`;
 }
@@ -60,7 +65,7 @@ export async function decorate(root, measure) {
   const widths = measure(texts);
   todo.forEach((g, i) => {
     const s = known.get(g.dataset.id);
-    const status = s.failing.length ? "FAIL" : s.status === "PASS" ? "PASS" : "PENDING";
+    const status = s.failing.length ? "FAIL" : ["PASS", "WARN"].includes(s.status) ? s.status : "PENDING";
     const box = g.querySelector(".box");
     const w = Math.ceil(widths[i] + 12), x = Number(box.getAttribute("width")) - w - 6;
     const badge = svg("g", { class: `check-badge ${status}`, transform: `translate(${x},-10)`, "data-status": status });
@@ -87,8 +92,10 @@ function assertionsList(list) {
   if (!list.length) return null;
   const failing = list.filter((a) => !a.success);
   const shown = failing.length ? failing : list;
-  return el("ul", { class: "assertions" }, shown.map((a) => el("li", { class: a.success ? "ok" : "bad" },
-    a.success ? "✓ " : "✗ ", a.assertion, a.column ? el("span", { class: "muted" }, ` on ${a.column}`) : null)),
+  const warns = (a) => !a.success && a.severity?.toLowerCase() === "warn";
+  return el("ul", { class: "assertions" }, shown.map((a) => el("li", { class: a.success ? "ok" : warns(a) ? "warn" : "bad" },
+    a.success ? "✓ " : warns(a) ? "! " : "✗ ", a.assertion, a.column ? el("span", { class: "muted" }, ` on ${a.column}`) : null,
+    warns(a) ? el("span", { class: "muted" }, " (severity warn)") : null)),
     failing.length && failing.length < list.length ? el("li", { class: "muted" }, `${list.length - failing.length} other assertions passed`) : null);
 }
 
@@ -97,14 +104,17 @@ export async function checksSection(id) {
   const { checks: answer } = await gql(queries.checks, { id });
   known.set(answer.id, summarise({ ...answer, checks: answer.checks.map((c) => ({ ...c, latest: c.results[0] || null })) }));
   if (!answer.checks.length) return [el("h3", {}, "Checks"), el("p", { class: "muted", id: "checks" }, "No data-quality checks recorded.")];
-  const order = { FAIL: 0, ABORT: 1, null: 2, undefined: 2, PASS: 3 };
+  const order = { FAIL: 0, ABORT: 1, WARN: 2, null: 3, undefined: 3, PASS: 4 };
   const list = [...answer.checks].sort((a, b) => order[a.results[0]?.result] - order[b.results[0]?.result]
     || checkName(a).localeCompare(checkName(b)));
   const failing = list.filter((c) => ["FAIL", "ABORT"].includes(c.results[0]?.result)).length;
+  const warning = list.filter((c) => c.results[0]?.result === "WARN").length;
+  const summary = failing ? `${failing} of ${list.length} failing`
+    : answer.status === "WARN" ? `${warning} of ${list.length} warning, none failing`
+    : answer.status === "PASS" ? `all ${list.length} passed` : "not all have a result yet";
   return [
     el("h3", {}, `Checks (${list.length})`),
-    el("p", { id: "checks-status" }, resultTag(answer.status), " ",
-      failing ? `${failing} of ${list.length} failing` : answer.status === "PASS" ? `all ${list.length} passed` : "not all have a result yet"),
+    el("p", { id: "checks-status" }, resultTag(answer.status), " ", summary),
     el("ul", { class: "checks", id: "checks" }, list.map((c) => {
       const latest = c.results[0];
       return el("li", { class: `check ${latest?.result || "PENDING"}`, "data-check": c.id },
