@@ -84,7 +84,9 @@ def _refresh(vid: str) -> str:
             f"SELECT ord, short, name, key, odd FROM {_ROWS} WHERE id = {vid};")
 
 
-_WATCHED = f"(SELECT v FROM strings WHERE id = {{r}}.p) IN {_quoted(_PROPS)}"
+# a row of a searchable vertex's: its label row, or a name, model name or identity row
+_WATCHED = (f"{{r}}.s > 0 AND (({{r}}.p = 0 AND (SELECT v FROM strings WHERE id = {{r}}.o) IN {_quoted(LABELS)}) "
+            f"OR ({{r}}.p > 0 AND (SELECT v FROM strings WHERE id = {{r}}.p) IN {_quoted(_PROPS)}))")
 _SCHEMA = [
     f"CREATE TABLE IF NOT EXISTS {SEARCH} (id INTEGER PRIMARY KEY, label TEXT NOT NULL, key TEXT NOT NULL, name TEXT)",
     # what the index holds for a row (a 'delete' must name exactly what was inserted)
@@ -99,13 +101,12 @@ _SCHEMA = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TEXT} USING fts5(short, name, key, odd, content='', "
     "tokenize='trigram')",
     f"CREATE TRIGGER IF NOT EXISTS {SEARCH}_ins AFTER INSERT ON quads "
-    f"WHEN new.s > 0 AND (new.p = 0 OR (new.p > 0 AND {_WATCHED.format(r='new')})) BEGIN {_refresh('new.s')} END",
+    f"WHEN {_WATCHED.format(r='new')} BEGIN {_refresh('new.s')} END",
     f"CREATE TRIGGER IF NOT EXISTS {SEARCH}_upd AFTER UPDATE ON quads "
-    f"WHEN (old.s > 0 AND (old.p = 0 OR (old.p > 0 AND {_WATCHED.format(r='old')}))) "
-    f"OR (new.s > 0 AND (new.p = 0 OR (new.p > 0 AND {_WATCHED.format(r='new')}))) "
+    f"WHEN ({_WATCHED.format(r='old')}) OR ({_WATCHED.format(r='new')}) "
     f"BEGIN {_refresh('old.s')} {_refresh('new.s')} END",
     f"CREATE TRIGGER IF NOT EXISTS {SEARCH}_del AFTER DELETE ON quads "
-    f"WHEN old.s > 0 AND (old.p = 0 OR (old.p > 0 AND {_WATCHED.format(r='old')})) BEGIN {_refresh('old.s')} END",
+    f"WHEN {_WATCHED.format(r='old')} BEGIN {_refresh('old.s')} END",
 ]
 
 
