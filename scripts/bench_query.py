@@ -22,7 +22,6 @@ networkx DiGraph, and one recursive CTE on a plain indexed SQLite edge table
 
 from __future__ import annotations
 
-import argparse
 import random
 import sqlite3
 import statistics
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from benchkit import bench_args, stats, timed_cpu
 from lineage import LineageAnalysis
 from lineage.graph import SqlGraph
 from lineage.graph.records import ensure_records
@@ -228,10 +228,10 @@ def run_size(path: Path, n: int, samples: int) -> dict:
             for i, fn in enumerate(fns):
                 if fn is None:
                     continue
-                t0, c0 = time.perf_counter(), time.process_time()
-                answers.append(fn(s))
-                cpu[i].append((time.process_time() - c0) * 1000)
-                times[i].append((time.perf_counter() - t0) * 1000)
+                wall, cpu_ms, answer = timed_cpu(fn, s)
+                answers.append(answer)
+                cpu[i].append(cpu_ms)
+                times[i].append(wall)
             sizes.append(answers[0] if isinstance(answers[0], int) else len(answers[0]))
             if not isinstance(answers[0], int):
                 mismatches += any(a != answers[0] for a in answers[1:])
@@ -240,22 +240,8 @@ def run_size(path: Path, n: int, samples: int) -> dict:
     return out
 
 
-def stats(times: list[float]) -> tuple[float, float]:
-    if not times:
-        return (float("nan"), float("nan"))
-    times = sorted(times)
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000", help="dataset counts, comma-separated")
-    parser.add_argument("--samples", type=int, default=50)
-    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "lineage-bench"))
-    args = parser.parse_args()
-    cache = Path(args.cache)
-    cache.mkdir(parents=True, exist_ok=True)
-    sizes = [int(s) for s in args.sizes.split(",")]
+    args, cache, sizes = bench_args(__doc__, 50)
     results = {}
     for n in sizes:
         results[n] = run_size(graph_path(cache, n), n, args.samples)
