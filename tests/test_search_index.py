@@ -137,3 +137,23 @@ def test_gremlin_writes_are_searchable(tmp_path):
         g.V().has(m.DATASET, "dataset_id", "pg/sales.orders_raw").drop().iterate()
         backend.commit()
         assert store.graph.match("daily", [m.DATASET], 5) == []
+
+
+def test_a_rebuilt_graph_searches_as_before(tmp_path):
+    """Rebuilding deletes every row and writes the graph again from the event log: the
+    search table follows, with nothing left of the old rows."""
+    from conftest import food_delivery
+
+    db = str(tmp_path / "lineage.db")
+    with LineageStore(Settings.from_env({}, db=db)) as store:
+        store.ingest(food_delivery())
+        labels = [m.DATASET, m.PIPELINE, m.MODEL, m.FEATURE]
+        texts = ("orders", "etl", "food", "ategor")
+        before = {t: [r[1:] for r in store.graph.match(t, labels, 50)] for t in texts}
+        assert all(before.values())
+        store.rebuild()
+        assert {t: [r[1:] for r in store.graph.match(t, labels, 50)] for t in texts} == before
+        con = store.backend.con
+        assert con.execute("SELECT count(*) FROM lineage_search").fetchone()[0] == \
+            con.execute("SELECT count(*) FROM quads q JOIN strings s ON s.id = q.o WHERE q.p = 0 AND s.v IN "
+                        "('Dataset', 'Pipeline', 'Model', 'Feature', 'Check')").fetchone()[0]

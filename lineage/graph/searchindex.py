@@ -131,6 +131,14 @@ def ensure_search_index(con: sqlite3.Connection) -> None:
         con.commit()
 
 
+def clear(con: sqlite3.Connection) -> None:
+    """Empty the search table and its index at once, before every row of the graph is
+    deleted (its triggers then find nothing to take out)."""
+    if has_search_index(con):
+        con.execute(f"INSERT INTO {SEARCH_TEXT} ({SEARCH_TEXT}) VALUES ('delete-all')")
+        con.execute(f"DELETE FROM {SEARCH}")
+
+
 def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 

@@ -407,6 +407,7 @@ class SqlGraph(Graph):
                            ((s, self._texts[label], o, props) for (s, label, o, _), props in by_edge.items()))
 
     def clear(self) -> None:
+        sqlsearch.searchindex.clear(self.con)
         self.con.execute("DELETE FROM quads")
         self.con.execute("DELETE FROM graphelts")
         self.invalidate()
