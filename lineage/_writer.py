@@ -78,9 +78,10 @@ class _Element:
         In an ordered stream every assertion moves its properties to the new time
         together, so this stays ``{}`` and costs no write."""
         last = props.get("last_seen", "")
-        explicit = {k: times.get(k, "") for k in sorted(props)
-                    if self.rules.get(k, "latest") == "latest" and times.get(k, "") != last}
-        return json.dumps(explicit, separators=(",", ":"))
+        rules = self.rules
+        explicit = {k: at for k in sorted(props)
+                    if (at := times.get(k, "")) != last and rules.get(k, "latest") == "latest"}
+        return json.dumps(explicit, separators=(",", ":")) if explicit else "{}"
 
     def changes(self) -> dict[str, Any]:
         diff = {k: v for k, v in self.props.items() if self.orig_props.get(k) != v}
