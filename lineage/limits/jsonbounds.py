@@ -179,6 +179,9 @@ def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> Non
                            "Split the event or send fewer entries.")
             if kind is dict:
                 for key, child in reversed(item.items()):
+                    if type(key) is not str:
+                        raise fail((chain, str(key)[:40]), f"is a {type(key).__name__} key; JSON keys are text",
+                                   "Use text keys.")
                     if len(key) > limits.max_string_chars or _SURROGATE.search(key) or "\x00" in key:
                         raise fail((chain, key[:40].replace("\x00", "\\u0000")),
                                    "is a key that is too long, not valid Unicode or holds a NUL character",
