@@ -104,7 +104,7 @@ class EventLog:
                 "INSERT OR IGNORE INTO lineage_events (fingerprint, kind, event_type, event_time, run_id,"
                 " job_namespace, job_name, received_at, payload) VALUES (?,?,?,?,?,?,?,?,?)",
                 (ev.fingerprint, ev.kind, ev.event_type, ev.event_time, ev.run_id,
-                 ev.job_namespace, ev.job_name, received, canonical_json(ev.raw)))
+                 ev.job_namespace, ev.job_name, received, ev.payload()))
             if cur.rowcount == 1:
                 fresh.append(ev)
         cur.close()

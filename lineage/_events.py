@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from openlineage.client import event_v2 as ol
 
 from ._errors import InvalidEvent
-from .limits.jsonbounds import LIMITS, check_tree, decode
+from .limits.jsonbounds import LIMITS, check_tree, decode, plainly_within
 
 RUN_EVENT, DATASET_EVENT, JOB_EVENT = "RunEvent", "DatasetEvent", "JobEvent"
 _KIND_IN_URL = re.compile(r"(RunEvent|DatasetEvent|JobEvent)\s*$")
@@ -62,6 +62,15 @@ class Event:
     # Inputs read from the SQL facet (None: not parsed yet) and why there are none.
     sql_inputs: tuple[DatasetRef, ...] | None = field(default=None, compare=False, repr=False)
     sql_error: str | None = field(default=None, compare=False)
+    # ``raw`` as canonical JSON, kept with the very mapping it was made from (see :meth:`payload`)
+    canonical: tuple[Any, str] | None = field(default=None, compare=False, repr=False)
+
+    def payload(self) -> str:
+        """``raw`` as canonical JSON (what the event log stores), made once per event:
+        reused unless ``raw`` was replaced since (an audit stamp, for instance)."""
+        if self.canonical is not None and self.canonical[0] is self.raw:
+            return self.canonical[1]
+        return canonical_json(self.raw)
 
 
 def canonical_json(obj: Any) -> str:
@@ -70,12 +79,30 @@ def canonical_json(obj: Any) -> str:
 
 def fingerprint(obj: Any) -> str:
     """Identity of a raw event: equal JSON values have equal fingerprints."""
+    return _digest(canonical_json(obj))
+
+
+def _digest(text: str) -> str:
     try:
-        data = canonical_json(obj).encode("utf-8")
+        data = text.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidEvent("$", "contains an unpaired UTF-16 surrogate (a broken \\uD800-\\uDFFF escape)",
                            "Send valid Unicode text; escape characters outside the BMP as a surrogate pair.") from None
     return hashlib.sha256(data).hexdigest()
+
+
+def _plain_text(raw: Any) -> str | None:
+    """``raw`` as canonical JSON when that alone shows it within the JSON bounds
+    (:func:`~lineage.limits.jsonbounds.plainly_within`), else None: then the full
+    walk decides and names the problem's path."""
+    if type(raw) is not dict:
+        return None
+    try:
+        text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
+        return None   # a non-JSON value, a non-finite float, a broken surrogate, nesting past the encoder
+    return text if plainly_within(raw, text) else None
 
 
 def normalize_time(value: Any, field_name: str = "eventTime") -> str:
@@ -193,15 +220,18 @@ def _kind(raw: Mapping[str, Any]) -> str:
 
 def parse_event(raw: Any) -> Event:
     """Validate one decoded JSON event and return its normalised form."""
-    check_tree(raw)
-    if not isinstance(raw, dict):
-        raise InvalidEvent("$", f"an event must be a JSON object, got {type(raw).__name__}",
-                           "Send one OpenLineage event per object.")
-    fp = fingerprint(raw)
+    text = _plain_text(raw)
+    if text is None:
+        check_tree(raw)
+        if not isinstance(raw, dict):
+            raise InvalidEvent("$", f"an event must be a JSON object, got {type(raw).__name__}",
+                               "Send one OpenLineage event per object.")
+        text = canonical_json(raw)
+    fp = _digest(text)
     kind = _kind(raw)
     event_time = normalize_time(raw.get("eventTime"))
     try:
-        return _parse(raw, fp, kind, event_time)
+        return _parse(raw, fp, kind, event_time, (raw, text))
     except (ValueError, TypeError) as exc:   # what the openlineage classes refuse that we did not
         raise InvalidEvent("$", f"is not a valid OpenLineage event ({exc})",
                            "Check the event against the OpenLineage spec.") from None
@@ -212,14 +242,14 @@ def _producer(raw: Mapping[str, Any]) -> str:
     return _uri(raw, "producer", required=True)
 
 
-def _parse(raw: dict[str, Any], fp: str, kind: str, event_time: str) -> Event:
+def _parse(raw: dict[str, Any], fp: str, kind: str, event_time: str, canonical: tuple[Any, str]) -> Event:
     if kind == DATASET_EVENT:
         dataset = _dataset(raw.get("dataset"), "dataset", None)
         producer = _producer(raw)
         ol.DatasetEvent(eventTime=event_time, producer=producer,
                         dataset=ol.StaticDataset(namespace=dataset.namespace, name=dataset.name))
         return Event(kind=kind, event_time=event_time, event_type=None, producer=producer,
-                     dataset=dataset, raw=raw, fingerprint=fp)
+                     dataset=dataset, raw=raw, fingerprint=fp, canonical=canonical)
 
     job = raw.get("job")
     if not isinstance(job, dict):
@@ -235,7 +265,7 @@ def _parse(raw: dict[str, Any], fp: str, kind: str, event_time: str) -> Event:
         ol.JobEvent(eventTime=event_time, producer=producer, job=ol_job)
         return Event(kind=kind, event_time=event_time, event_type=None, producer=producer,
                      job_namespace=job_ns, job_name=job_name, job_facets=job_facets,
-                     inputs=inputs, outputs=outputs, raw=raw, fingerprint=fp)
+                     inputs=inputs, outputs=outputs, raw=raw, fingerprint=fp, canonical=canonical)
 
     run = raw.get("run")
     if not isinstance(run, dict):
@@ -258,7 +288,7 @@ def _parse(raw: dict[str, Any], fp: str, kind: str, event_time: str) -> Event:
     return Event(kind=kind, event_time=event_time, event_type=event_type, producer=producer,
                  run_id=run_id.lower(), run_facets=_facets(run, "facets", "run"),
                  job_namespace=job_ns, job_name=job_name, job_facets=job_facets,
-                 inputs=inputs, outputs=outputs, raw=raw, fingerprint=fp)
+                 inputs=inputs, outputs=outputs, raw=raw, fingerprint=fp, canonical=canonical)
 
 
 def decode_events(text: str | bytes) -> list[Any]:

@@ -78,9 +78,10 @@ class _Element:
         In an ordered stream every assertion moves its properties to the new time
         together, so this stays ``{}`` and costs no write."""
         last = props.get("last_seen", "")
-        explicit = {k: times.get(k, "") for k in sorted(props)
-                    if self.rules.get(k, "latest") == "latest" and times.get(k, "") != last}
-        return json.dumps(explicit, separators=(",", ":"))
+        rules = self.rules
+        explicit = {k: at for k in sorted(props)
+                    if (at := times.get(k, "")) != last and rules.get(k, "latest") == "latest"}
+        return json.dumps(explicit, separators=(",", ":")) if explicit else "{}"
 
     def changes(self) -> dict[str, Any]:
         diff = {k: v for k, v in self.props.items() if self.orig_props.get(k) != v}
@@ -240,11 +241,7 @@ class GraphWriter:
         wanted.update(e.in_ for e in batch.edges)
         self._load_vertices(wanted, stats)
 
-        touched: dict[tuple[str, str], _Element] = {}
-        for a in batch.vertices:
-            element = self._vertices[(a.label, a.key)]
-            element.merge(a.props, a.time, a.weak)
-            touched[(a.label, a.key)] = element
+        touched = merge_vertices(batch, self._vertices)
         if self.atomic:
             _guarded.write(self.g, touched, batch.edges, self._vertices, self._edges, also or [], stats)
             self.invalidate()
@@ -262,16 +259,7 @@ class GraphWriter:
         ops.extend(_grouped("V", vertex_updates))
 
         self._load_edges(sorted({self._vertices[e.out].id for e in batch.edges}, key=str), stats)
-        edge_state: dict[tuple[Any, str, Any, str], _Element] = {}
-        for e in batch.edges:
-            out_id, in_id = self._vertices[e.out].id, self._vertices[e.in_].id
-            ident = (out_id, e.label, in_id, e.pipeline_id)
-            element = edge_state.get(ident)
-            if element is None:
-                known = self._edges[out_id]
-                element = known.setdefault((e.label, in_id, e.pipeline_id), _Element(_NEW, m.EDGE_MERGE))
-                edge_state[ident] = element
-            element.merge({"pipeline_id": e.pipeline_id, **e.props}, e.time)
+        edge_state = merge_edges(batch, self._vertices, self._edges)
         grown: set[Any] = set()
         edge_updates: dict[tuple[tuple[str, Any], ...], list[Any]] = {}
         for (out_id, label, in_id, _pipeline), element in edge_state.items():
@@ -294,17 +282,7 @@ class GraphWriter:
         return stats
 
     def _features_by_name(self, batch: Assertions, stats: WriteStats) -> Assertions:
-        """A dataset that no facet typed, named like a known feature view, is that
-        Feature (a training job reading a feature view rarely says it is one)."""
-        untyped = {a.key for a in batch.vertices if a.label == m.DATASET and a.untyped}
-        if not untyped:
-            return batch
-        declared = {a.key for a in batch.vertices if a.label == m.FEATURE}
-        self._load_vertices({(m.FEATURE, k) for k in untyped - declared}, stats)
-        features = {k for k in untyped if k in declared or self._vertices[(m.FEATURE, k)].id is not _NEW}
-        if not features:
-            return batch
-        return as_features(batch, features)
+        return features_by_name(batch, self._vertices, lambda wanted: self._load_vertices(wanted, stats))
 
     def _create_vertices(self, new: list[tuple[tuple[str, str], _Element]], stats: WriteStats) -> None:
         """Chained ``addV`` traversals, then one id lookup per label (``select`` over many
@@ -356,6 +334,52 @@ class GraphWriter:
                 t = t.side_effect(op(__))
             t.iterate()
             stats.traversals += 1
+
+
+# -- the merge, shared with the SQL writer (lineage.graph.sqlwrite) ----------------
+
+def merge_vertices(batch: Assertions, known: dict[tuple[str, str], _Element]) -> dict[tuple[str, str], _Element]:
+    """Fold every vertex assertion of ``batch`` into its element in ``known`` (loaded
+    or new beforehand) with the merge rules; return the elements touched, by identity."""
+    touched: dict[tuple[str, str], _Element] = {}
+    for a in batch.vertices:
+        element = known[(a.label, a.key)]
+        element.merge(a.props, a.time, a.weak)
+        touched[(a.label, a.key)] = element
+    return touched
+
+
+def merge_edges(batch: Assertions, vertices: dict[tuple[str, str], _Element],
+                edges: dict[Any, dict[tuple[str, Any, str], _Element]]) -> dict[tuple[Any, str, Any, str], _Element]:
+    """Fold every edge assertion of ``batch`` into its edge (one per out-vertex, label,
+    in-vertex and pipeline) among ``edges``, the known out-edges of each out-vertex (new
+    ones are added there); return the edges touched by ``(out id, label, in id, pipeline)``."""
+    state: dict[tuple[Any, str, Any, str], _Element] = {}
+    for e in batch.edges:
+        out_id, in_id = vertices[e.out].id, vertices[e.in_].id
+        ident = (out_id, e.label, in_id, e.pipeline_id)
+        element = state.get(ident)
+        if element is None:
+            element = edges[out_id].setdefault((e.label, in_id, e.pipeline_id), _Element(_NEW, m.EDGE_MERGE))
+            state[ident] = element
+        element.merge({"pipeline_id": e.pipeline_id, **e.props}, e.time)
+    return state
+
+
+def features_by_name(batch: Assertions, known: dict[tuple[str, str], _Element],
+                     load: Callable[[set[tuple[str, str]]], Any]) -> Assertions:
+    """A dataset that no facet typed, named like a known feature view, is that Feature
+    (a training job reading a feature view rarely says it is one). ``load`` reads the
+    wanted Feature identities into ``known``."""
+    untyped = {a.key for a in batch.vertices if a.label == m.DATASET and a.untyped}
+    if not untyped:
+        return batch
+    declared = {a.key for a in batch.vertices if a.label == m.FEATURE}
+    load({(m.FEATURE, k) for k in untyped - declared})
+    features = {k for k in untyped if k in declared or known[(m.FEATURE, k)].id is not _NEW}
+    if not features:
+        return batch
+    return as_features(batch, features)
 
 
 def _identities(batch: Assertions) -> set[tuple[str, str]]:

@@ -121,7 +121,8 @@ def post_all(urls: str | list[str], bodies: list, clients: int, path: str) -> tu
 
 
 def ingest_over_http(db: Path, gremlin_url: str, processes: int, single_events: list, batch_events: list,
-                     clients: int, batch: int, gremlin_pid: int = 0) -> dict[str, float]:
+                     clients: int, batch: int, gremlin_pid: int = 0, kinds: tuple[str, ...] = ("single", "batch")
+                     ) -> dict[str, float]:
     if gremlin_url:
         with LineageStore(Settings.from_env({}, gremlin_url=gremlin_url)) as store:
             store.clear_graph(events=True)
@@ -138,6 +139,8 @@ def ingest_over_http(db: Path, gremlin_url: str, processes: int, single_events: 
         batches = [batch_events[i:i + batch] for i in range(0, len(batch_events), batch)]
         for name, bodies, n, path in (("single", single_events, len(single_events), "/api/v1/lineage"),
                                       ("batch", batches, len(batch_events), "/api/v1/lineage/batch")):
+            if name not in kinds:
+                continue
             api0, gremlin0 = cpu()
             secs, lat = post_all(urls, bodies, min(clients, len(bodies)), path)
             api1, gremlin1 = cpu()
@@ -163,9 +166,15 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=250, help="events per batch request")
     parser.add_argument("--graph-size", type=int, default=100_000,
                         help="datasets in the lineageGraph test graph; 0 skips that part")
+    parser.add_argument("--single-only", action="store_true",
+                        help="time single-event POSTs only (no batch stream, no lineageGraph part), "
+                             "e.g. --single-only --runs 300")
     parser.add_argument("--samples", type=int, default=60)
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "lineage-bench"))
     args = parser.parse_args()
+    kinds = ("single",) if args.single_only else ("single", "batch")
+    if args.single_only:
+        args.graph_size = 0
 
     single_events = generate(args.runs, 400, seed=1)
     batch_events = generate(args.runs, 400, seed=2)
@@ -181,10 +190,11 @@ def main() -> int:
 
         if not args.skip_embedded:
             http["embedded"] = ingest_over_http(tmp / "served.db", "", args.processes, single_events, batch_events,
-                                                args.clients, args.batch)
+                                                args.clients, args.batch, kinds=kinds)
         if args.gremlin_url:
             http["gremlin"] = ingest_over_http(tmp / "unused.db", args.gremlin_url, args.processes,
-                                               single_events, batch_events, args.clients, args.batch, args.gremlin_pid)
+                                               single_events, batch_events, args.clients, args.batch, args.gremlin_pid,
+                                               kinds=kinds)
 
         if args.graph_size:
             http_lat, sizes, local_lat = lineage_graph_latency(tmp, args)
@@ -196,6 +206,8 @@ def main() -> int:
         print(f"{where}, {args.processes} process(es), {args.clients} clients:")
         for kind, label in (("single", "POST /api/v1/lineage:             "),
                             ("batch", f"POST /api/v1/lineage/batch ({args.batch}/req):")):
+            if kind not in kinds:
+                continue
             ratios = (f"; {r[kind] / base[kind]:.2f} of embedded" if base else "") + f", {r[kind] / inprocess:.2f} of in-process"
             print(f"  {label} {r[kind]:8.0f} events/s (p50 {r[f'{kind}_p50']:.1f} ms, p95 {r[f'{kind}_p95']:.1f} ms "
                   f"per request{ratios})")

@@ -16,6 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import conformance_files, food_delivery, make_settings
+from lineage import InvalidEvent
+from lineage._events import parse_event
+from lineage.limits import LIMITS, check_tree, decode
+from lineage.limits.jsonbounds import Refused, plainly_within
 from server_fixtures import serve
 
 CORPUS = food_delivery() + [json.loads(p.read_text()) for p in conformance_files()]
@@ -126,3 +130,50 @@ def test_a_batch_keeps_its_good_events_beside_a_mutated_one(server, body, good):
         again = server.post("/api/v1/lineage", json=event)
         assert again.status_code == 201 and again.json()["status"] == "duplicate"
     assert server.get("/api/v1/events/lineage", params={"limit": 5}).status_code == 200
+
+
+def _verdict(check, *args) -> str | None:
+    try:
+        check(*args)
+    except InvalidEvent as exc:
+        return exc.field
+    return None
+
+
+@settings(FUZZ, max_examples=200)
+@given(body=mutated_events())
+def test_the_cheap_bounds_test_never_passes_what_the_full_walk_refuses(body):
+    try:
+        raw = decode(body.encode("utf-8", "surrogatepass"))
+    except InvalidEvent:
+        return
+    if not isinstance(raw, dict):
+        return
+    try:
+        text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
+        return
+    if plainly_within(raw, text):
+        assert _verdict(check_tree, raw) is None
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize("value", [
+    ("a", "tuple"), _Text("subclass"), 10 ** 120, -(10 ** 120), float("nan"), float("inf"), "nul\u0000",
+    "\ud800", {"k\u0000": 1}, {1: "int key"}, {"deep": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},
+    list(range(LIMITS.max_items + 1)), "x" * (LIMITS.max_string_chars + 1), Refused("is refused"),
+])
+def test_an_event_the_walk_refuses_is_refused_by_parse_event_at_the_same_field(value):
+    raw = fresh(CORPUS[0])
+    raw["run"]["facets"]["odd"] = value
+    deep = raw["run"]["facets"]
+    for _ in range(60 if isinstance(value, dict) and "deep" in value else 0):
+        deep["odd"] = {"odd": deep["odd"]}
+        deep = deep["odd"]
+    expected = _verdict(check_tree, raw)
+    assert expected is not None
+    assert _verdict(parse_event, raw) == expected

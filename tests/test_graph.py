@@ -159,6 +159,29 @@ def test_gremlin_shell_writes_are_seen_by_the_sql_path(tmp_path):
         assert LineageAnalysis(store.graph).node("t/a")["layer"] == "platinum"
 
 
+def test_an_edge_table_with_the_old_constraints_is_built_again(tmp_path):
+    """Files written before the edge table lost its NOT NULL constraints (which made
+    every quads write open a statement journal) get the new table, same rows."""
+    with LineageStore(make_settings("embedded", tmp_path)) as store:
+        store.ingest(tie_events())
+        con = store.backend.con
+        before = sorted(con.execute("SELECT id, src, dst FROM lineage_edge"))
+        assert before
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("DROP TABLE lineage_edge")
+        con.execute("CREATE TABLE lineage_edge (id INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL)")
+        con.commit()
+    with LineageStore(make_settings("embedded", tmp_path)) as store:
+        con = store.backend.con
+        sql = con.execute("SELECT sql FROM sqlite_master WHERE name = 'lineage_edge'").fetchone()[0]
+        assert "NOT NULL" not in sql
+        assert sorted(con.execute("SELECT id, src, dst FROM lineage_edge")) == before
+        assert {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'lineage_edge'")} \
+            >= {"lineage_edge", "lineage_edge_src", "lineage_edge_dst"}
+        store.ingest(EventBuilder("default").pipeline_run("later", inputs=["t/a"], outputs=["t/z"], start_time=T0))
+        assert_records_match(store.graph)
+
+
 def assert_records_match(graph: SqlGraph, complete: bool = True) -> None:
     """The per-node records and the lineage edge table say exactly what gremlite's rows say."""
     con = graph.con

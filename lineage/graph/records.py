@@ -41,7 +41,10 @@ _LINEAGE = "('" + "', '".join(sorted({m.DERIVED_FROM, m.TRAINED_ON})) + "')"
 _SCHEMA = [
     f"CREATE TABLE IF NOT EXISTS {NODES} (id INTEGER PRIMARY KEY, label TEXT NOT NULL, "
     "key TEXT NOT NULL, props TEXT NOT NULL)",
-    f"CREATE TABLE IF NOT EXISTS {EDGES} (id INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL)",
+    # no NOT NULL on the edge table (its rows come from edge rows, never null): a constraint
+    # that can fail in a trigger's INSERT makes SQLite open a statement journal for every
+    # row inserted into or updated in quads, which doubled the cost of each graph write
+    f"CREATE TABLE IF NOT EXISTS {EDGES} (id INTEGER PRIMARY KEY, src INTEGER, dst INTEGER)",
     f"CREATE INDEX IF NOT EXISTS {EDGES}_src ON {EDGES} (src, dst)",
     f"CREATE INDEX IF NOT EXISTS {EDGES}_dst ON {EDGES} (dst, src)",
     # a vertex's rows: s > 0 and p >= 0 (label row p = 0, properties p > 0); an edge row:
@@ -81,7 +84,13 @@ def ensure_records(con: sqlite3.Connection, graph: Any) -> None:
     of every vertex that has none. ``graph`` is a :class:`lineage.graph.sql.SqlGraph`
     on ``con``, whose row decoding the records copy."""
     in_tx = con.in_transaction
+    if not in_tx:   # one transaction: a concurrent opener waits, a reader never sees a half-built table
+        con.execute("BEGIN IMMEDIATE")
     created = not has_records(con)
+    old = con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (EDGES,)).fetchone()
+    if old and "NOT NULL" in old[0]:   # a file from before the constraints were dropped: build it again
+        con.execute(f"DROP TABLE {EDGES}")
+        created = True
     for statement in _SCHEMA:
         con.execute(statement)
     if created:
@@ -93,5 +102,5 @@ def ensure_records(con: sqlite3.Connection, graph: Any) -> None:
         rows = [(vid, info["label"], *record(info["label"], {k: v for k, v in info.items() if k != "label"}))
                 for vid, info in graph.decoded(missing[i:i + 2000]).items()]
         con.executemany(f"INSERT OR REPLACE INTO {NODES} (id, label, key, props) VALUES (?, ?, ?, ?)", rows)
-    if not in_tx and con.in_transaction:
+    if not in_tx:
         con.commit()

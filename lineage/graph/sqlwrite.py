@@ -1,8 +1,10 @@
 """Applying a translated write batch to the embedded file in SQL.
 
-The same merge as the Gremlin writer (:class:`lineage._writer._Element` and the
-rules of :mod:`lineage._model`), with storage reached in a handful of batched
-statements per batch instead of a traversal per element:
+The same merge as the Gremlin writer (the same functions:
+:func:`lineage._writer.merge_vertices`, :func:`~lineage._writer.merge_edges` and
+:func:`~lineage._writer.features_by_name`, with the rules of :mod:`lineage._model`),
+with storage reached in a handful of batched statements per batch instead of a
+traversal per element:
 
 1. read the vertices the batch names that are not cached yet (one statement per
    label), and the out-edges of the vertices it writes edges from;
@@ -22,8 +24,8 @@ import sqlite3
 from typing import Any
 
 from .. import _model as m
-from .._translate import Assertions, as_features
-from .._writer import _NEW, WriteStats, _Element
+from .._translate import Assertions
+from .._writer import _NEW, WriteStats, _Element, features_by_name, merge_edges, merge_vertices
 from .records import NODES, record
 from .sql import FLOAT_BASE, INT_SHIFT, props_sql
 
@@ -149,17 +151,13 @@ class SqlWriter:
             self._edges.clear()
             self._timed.clear()
             self._unrecorded.clear()
-        batch = self._features_by_name(batch)
+        batch = features_by_name(batch, self._vertices, self._load_vertices)
         wanted = {(a.label, a.key) for a in batch.vertices}
         wanted.update(e.out for e in batch.edges)
         wanted.update(e.in_ for e in batch.edges)
         self._load_vertices(wanted)
 
-        touched: dict[tuple[str, str], _Element] = {}
-        for a in batch.vertices:
-            element = self._vertices[(a.label, a.key)]
-            element.merge(a.props, a.time, a.weak)
-            touched[(a.label, a.key)] = element
+        touched = merge_vertices(batch, self._vertices)
         changes = {k: e.changes() for k, e in touched.items()}
         texts = {label for label, _ in touched} | {label for label in m.EDGE_LABELS}
         for diff in changes.values():
@@ -218,16 +216,7 @@ class SqlWriter:
     def _edge_rows(self, batch: Assertions, rows: list[tuple[int, int, int, int]],
                    updates: list[tuple[int, int, int]], stats: WriteStats) -> None:
         self._load_edges(sorted({self._vertices[e.out].id for e in batch.edges}))
-        state: dict[tuple[int, str, int, str], _Element] = {}
-        for e in batch.edges:
-            out_id, in_id = self._vertices[e.out].id, self._vertices[e.in_].id
-            ident = (out_id, e.label, in_id, e.pipeline_id)
-            element = state.get(ident)
-            if element is None:
-                known = self._edges[out_id]
-                element = known.setdefault((e.label, in_id, e.pipeline_id), _Element(_NEW, m.EDGE_MERGE))
-                state[ident] = element
-            element.merge({"pipeline_id": e.pipeline_id, **e.props}, e.time)
+        state = merge_edges(batch, self._vertices, self._edges)
         diffs = {ident: el.changes() for ident, el in state.items()}
         texts: set[str] = set()
         for diff in diffs.values():
@@ -256,15 +245,3 @@ class SqlWriter:
                 stats.edges_updated += 1
             element.settle()
 
-    def _features_by_name(self, batch: Assertions) -> Assertions:
-        """A dataset that no facet typed, named like a known feature view, is that
-        Feature (as in the Gremlin writer)."""
-        untyped = {a.key for a in batch.vertices if a.label == m.DATASET and a.untyped}
-        if not untyped:
-            return batch
-        declared = {a.key for a in batch.vertices if a.label == m.FEATURE}
-        self._load_vertices({(m.FEATURE, k) for k in untyped - declared})
-        features = {k for k in untyped if k in declared or self._vertices[(m.FEATURE, k)].id is not _NEW}
-        if not features:
-            return batch
-        return as_features(batch, features)

@@ -179,6 +179,9 @@ def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> Non
                            "Split the event or send fewer entries.")
             if kind is dict:
                 for key, child in reversed(item.items()):
+                    if type(key) is not str:
+                        raise fail((chain, str(key)[:40]), f"is a {type(key).__name__} key; JSON keys are text",
+                                   "Use text keys.")
                     if len(key) > limits.max_string_chars or _SURROGATE.search(key) or "\x00" in key:
                         raise fail((chain, key[:40].replace("\x00", "\\u0000")),
                                    "is a key that is too long, not valid Unicode or holds a NUL character",
@@ -208,6 +211,52 @@ def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> Non
                            _FIX_NUMBER.format(n=limits.max_number_chars))
         elif item is not None and kind is not bool:
             raise fail(chain, f"is a {kind.__name__}, which JSON cannot hold", "Send JSON values only.")
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS = frozenset({dict, list})
+_ALL = _SCALARS | _CONTAINERS
+_KEYS = frozenset({str})
+
+
+def plainly_within(value: dict[str, Any], text: str, limits: JsonLimits = LIMITS) -> bool:
+    """A cheap test that :func:`check_tree` would accept ``value``, given ``text``, its
+    ``json.dumps(..., ensure_ascii=False, allow_nan=False)`` (which already refused
+    non-finite floats and, encoded to UTF-8, unpaired surrogates).
+
+    True only when sure: the text holds no NUL escape and is no longer than one
+    string may be; every container and key is exactly a JSON type; nesting, entries,
+    values and integers are within bounds. It looks at containers, not at each value
+    (only the integers of a container that holds any are compared). False means
+    "not sure": call :func:`check_tree` for the verdict and the path of the problem.
+    """
+    if len(text) > limits.max_string_chars or "\\u0000" in text:
+        return False
+    most = 10 ** limits.max_number_chars    # below it an integer has at most max_number_chars digits
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    seen = 1
+    while stack:
+        item, depth = stack.pop()
+        if depth > limits.max_depth or len(item) > limits.max_items:
+            return False
+        seen += len(item)
+        if seen > limits.max_values:
+            return False
+        if type(item) is dict:
+            if not set(map(type, item)) <= _KEYS:
+                return False
+            children = item.values()
+        else:
+            children = item
+        kinds = set(map(type, children))
+        if int in kinds and any(type(v) is int and not -most < v < most for v in children):
+            return False
+        if kinds <= _SCALARS:
+            continue
+        if not kinds <= _ALL:
+            return False
+        stack.extend((child, depth + 1) for child in children if type(child) in _CONTAINERS)
+    return True
 
 
 # -- the token scan, for documents the C decoder cannot follow ----------------
