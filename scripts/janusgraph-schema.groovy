@@ -22,6 +22,11 @@
 // `Event` vertices are the shared event log: one per accepted OpenLineage event,
 // unique (and locked) by fingerprint, the raw JSON zlib-compressed in
 // `event_payload`, so every replica logs to and replays from the same place.
+// With LINEAGE_INGEST_ACK=logged an API replica logs an event before it is
+// applied: an `Event` vertex with its fingerprint in `event_inbox` (a plain index,
+// DEFAULT consistency: no lock) and `event_pending`; the writer that applies it
+// moves the fingerprint to `event_fp` (unique, locked) in the projection's own
+// transaction and drops any second inbox copy of the same event.
 // `event_signature` digests what an event asserts about lineage (inputs, outputs,
 // SQL): retention keeps each job's latest run per signature.
 
@@ -56,6 +61,8 @@ def lineageSchema(graph) {
         'first_seen', 'last_seen', 'prop_times', 'rev',
         'event_fp', 'event_kind', 'event_type', 'event_time', 'event_run', 'event_job',
         'event_received', 'event_payload', 'event_signature',
+        // the inbox: events logged without a lock, not yet applied to the graph
+        'event_inbox', 'event_pending',
         // catalog entries, components and the audit trail
         'title', 'media_type', 'last_updated_at', 'registered_at', 'catalog_fields', 'component_type', 'component_name',
         'request_id', 'http_request_id', 'principal', 'client_address', 'received_at', 'exec_path',
@@ -73,7 +80,9 @@ def lineageSchema(graph) {
                       Feature: 'feature_view', Run: 'run_id', Event: 'event_fp', Check: 'check_id',
                       Field: 'field_id', DatasetVersion: 'version_id']
     // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
-    def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type', 'request_id']
+    // event_inbox and event_pending: the log's inbox, written without locks (see below)
+    def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type', 'request_id',
+                   'event_inbox', 'event_pending']
 
     def mgmt = graph.openManagement()
     def created = []
