@@ -372,9 +372,11 @@ class GraphEventLog:
         t = self.g.V().has(PENDING_KEY, "1").has_label(EVENT)
         if older_than is not None:
             t = t.has("event_received", P.lt(older_than))
-        rows = t.limit(limit).project("s", "f", "p").by("event_seq").by(INBOX_KEY).by("event_payload").to_list()
-        rows.sort(key=lambda r: r["s"])
-        return [(r["f"], _unpack(r["p"])) for r in rows]
+        rows = t.limit(limit).project("s", "f", "p").by(__.values("event_seq").fold()) \
+            .by(__.values(INBOX_KEY).fold()).by(__.values("event_payload").fold()).to_list()
+        # a vertex another transaction is still writing may be seen without all its properties
+        rows = sorted((r["s"][0], r["f"][0], r["p"][0]) for r in rows if r["s"] and r["f"] and r["p"])
+        return [(fp, _unpack(payload)) for _seq, fp, payload in rows]
 
     def pending_count(self) -> int:
         return self.g.V().has(PENDING_KEY, "1").has_label(EVENT).count().next()

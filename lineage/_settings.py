@@ -179,9 +179,10 @@ SETTINGS: tuple[Setting, ...] = (
             "is durable in the shared log, written without locks; the graph follows within moments). A "
             "request may choose with ?ack=applied or ?ack=logged. The embedded file always applies "
             "before it answers. E.g. LINEAGE_INGEST_ACK=logged.", ack_mode),
-    Setting("LINEAGE_INBOX_SWEEP_SECONDS", 30,
-            "With logged acknowledgements: how often `lineage serve` applies events logged more than this "
-            "many seconds ago and still not applied (their replica stopped, or was too far behind).",
+    Setting("LINEAGE_APPLIER_LEASE_SECONDS", 10,
+            "On a Gremlin Server, one `lineage serve` replica at a time applies the events logged with "
+            "ack=logged: the holder of a lease it renews every third of this; when it stops, another "
+            "replica takes over within this many seconds. E.g. LINEAGE_APPLIER_LEASE_SECONDS=10.",
             _positive_int),
     Setting("LINEAGE_WRITE_ATTEMPTS", 8,
             "Tries of a write that lost a race with another writer (lock contention, a concurrent update, "

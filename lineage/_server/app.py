@@ -141,8 +141,9 @@ class AppState:
                                   linger=bool(settings.gremlin_url), on_commit=self._committed)
         # logged acknowledgements (a Gremlin Server only): requests wait for the inbox
         self.inbox = Inbox(lambda: LineageStore(settings, provenance=False), settings["LINEAGE_BATCH_SIZE"],
-                           self.writer, settings["LINEAGE_INBOX_SWEEP_SECONDS"],
-                           on_error=lambda exc: self.metrics.graph.failed("write", exc)) \
+                           settings["LINEAGE_APPLIER_LEASE_SECONDS"], on_commit=self._committed,
+                           on_error=lambda exc: self.metrics.graph.failed("write", exc),
+                           apply_store=lambda: LineageStore(settings, provenance=self.provenance)) \
             if settings.gremlin_url else None
         processes = 0 if settings.gremlin_url else settings["LINEAGE_READ_PROCESSES"]
         self.read_pool = ReadPool(settings, processes, replay_into(self.metrics)) if processes else None

@@ -2,26 +2,27 @@
 
 A JanusGraph commit that takes a lock waits ``storage.lock.wait-time`` (100 ms
 by default) and spends server CPU on the lock; the projection of an event takes
-several (each vertex's revision, the unique identity and fingerprint indexes).
-So here a request waits only for the raw event to be durable in the shared log:
+several (each vertex's revision, the unique identity and fingerprint indexes),
+and two replicas projecting the same jobs and datasets refuse each other's
+commits. So here a request waits only for the raw event to be durable in the
+shared log, and one replica at a time projects:
 
 1. Logger threads take every request queued (up to ``LINEAGE_BATCH_SIZE``
    events), read which fingerprints are logged already and write the new events
    as inbox ``Event`` vertices, one traversal without locks
    (:meth:`~lineage._eventlog.GraphEventLog.log_pending`), then answer each
    request (202).
-2. The logged events go to the writer threads, which apply them as they apply
-   any group (one guarded, locked traversal per group of up to
-   :data:`~lineage._store.SERVER_TX_EVENTS` events, big groups: one lock wait for
-   many events) and promote their log entries in the same transaction.
-3. A sweep applies inbox events older than ``LINEAGE_INBOX_SWEEP_SECONDS`` that
-   are still pending: their replica stopped after logging them, or fell so far
-   behind that it stopped holding them in memory.
+2. Every replica runs an applier thread; the one holding the ``applier`` lease
+   (:mod:`lineage._lease`) reads the inbox, up to ``LINEAGE_BATCH_SIZE`` events
+   at a time, and applies them in big groups (one guarded, locked traversal per
+   :data:`~lineage._store.SERVER_TX_EVENTS` events: one lock wait for many
+   events), promoting their log entries in the same transaction. When it stops,
+   or stops renewing, another replica takes the lease and the backlog over.
 
 Applying is idempotent (merges are monotonic; a promoted fingerprint is never
-applied twice), so an event applied by its replica and by a sweep at once is
-harmless: the guarded writes refuse the second writer and its retry finds the
-event applied.
+applied twice) and guarded, so two appliers at once (a holder paused past its
+lease) are harmless: the guarded writes refuse one and its retry finds the
+events applied.
 """
 
 from __future__ import annotations
@@ -29,32 +30,20 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from concurrent.futures import Future
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Any, Callable
 
 from .._events import Event, parse_event
+from .._lease import Lease
 from .._store import LineageStore
+from .._writer import WriteStats
 from .worker import Outcome, WriteWorker, _Job
 
 log = logging.getLogger("lineage.inbox")
 
-# Events held in memory for the writer threads at most; past it, logged events wait
-# in the inbox for the sweep (the log is durable, memory is not the queue).
-HELD_EVENTS = 20_000
-
 
 class LogWorker(WriteWorker):
     """Writer-thread grouping (see :class:`WriteWorker`), but each group is only
-    logged to the inbox; the new events are then handed to ``applier``."""
-
-    def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, applier: WriteWorker,
-                 threads: int = 2, on_error: Callable[[BaseException], None] | None = None) -> None:
-        self._applier = applier
-        self._held = 0
-        self._held_lock = threading.Lock()
-        self.in_flight: set[str] = set()       # fingerprints handed to the applier, not yet applied
-        super().__init__(open_store, batch_size, threads, on_error=on_error)
+    logged to the inbox."""
 
     def _commit(self, store: LineageStore, group: list[_Job]) -> None:
         events = [e for job in group for e in job.events]
@@ -71,82 +60,77 @@ class LogWorker(WriteWorker):
         for job in group:
             job.future.set_result(Outcome(marks[at:at + len(job.events)]))
             at += len(job.events)
-        self.hand_over([e for e, new in zip(events, marks) if new])
-
-    def hand_over(self, events: list[Event]) -> None:
-        """Give logged events to the applier, unless it holds too many already."""
-        events = [e for e in events if e.fingerprint not in self.in_flight]
-        if not events:
-            return
-        with self._held_lock:
-            if self._held + len(events) > HELD_EVENTS:
-                log.warning("%d logged events left to the inbox sweep: the writers are %d events behind",
-                            len(events), self._held)
-                return
-            self._held += len(events)
-            self.in_flight.update(e.fingerprint for e in events)
-        self._applier.apply_pending(events).add_done_callback(lambda f: self._applied(events, f))
-
-    def _applied(self, events: list[Event], future: Future) -> None:
-        with self._held_lock:
-            self._held -= len(events)
-            self.in_flight.difference_update(e.fingerprint for e in events)
-        if future.exception() is not None:   # logged, so the sweep applies them later
-            log.warning("%d logged events not applied yet (%s); the inbox sweep retries them",
-                        len(events), future.exception())
 
 
-class Sweep:
-    """Every ``seconds``, hands inbox events older than that to the applier."""
+class Applier:
+    """Applies the inbox while this process holds the ``applier`` lease."""
 
-    def __init__(self, open_store: Callable[[], LineageStore], logger: LogWorker, seconds: int) -> None:
+    IDLE = 0.05        # seconds between polls of an empty inbox
+
+    def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, lease_seconds: int,
+                 on_commit: Callable[[list[Event], WriteStats], None] | None = None,
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
         self._open_store = open_store
-        self._logger = logger
-        self._seconds = seconds
+        self._batch_size = batch_size
+        self._lease_seconds = lease_seconds
+        self._on_commit = on_commit
+        self._on_error = on_error
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="lineage-inbox-sweep", daemon=True)
+        self.lease: Lease | None = None
+        self._thread = threading.Thread(target=self._run, name="lineage-inbox-applier", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         store: LineageStore | None = None
         try:
-            while not self._stop.wait(self._seconds):
+            while not self._stop.is_set():
                 try:
                     store = store or self._open_store()
-                    self.sweep(store)
-                except Exception:
-                    log.exception("inbox sweep failed; trying again in %s s", self._seconds)
+                    self.lease = self.lease or Lease(store.g, "applier", self._lease_seconds)
+                    if not self.lease.hold():
+                        self._stop.wait(min(1.0, self._lease_seconds / 3))
+                    elif not self.apply(store):
+                        self._stop.wait(self.IDLE)
+                except Exception as exc:
+                    log.error("applying logged events failed (retried): %s", exc)
+                    if self._on_error is not None:
+                        self._on_error(exc)
+                    self._stop.wait(1.0)
         finally:
             if store is not None:
+                if self.lease is not None:
+                    self.lease.release()
                 store.close()
 
-    def sweep(self, store: LineageStore) -> int:
-        cutoff = (datetime.now(timezone.utc) - timedelta(seconds=self._seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        rows = store.backend.log.pending(older_than=cutoff)
+    def apply(self, store: LineageStore) -> int:
+        """Apply up to a batch of inbox events; return how many were read."""
+        rows = store.backend.log.pending(limit=self._batch_size)
         events = [dataclasses.replace(store.prepare(parse_event(raw)), fingerprint=fp) for fp, raw in rows]
         if events:
-            log.info("applying %d logged events left in the inbox", len(events))
-            self._logger.hand_over(events)
+            fresh, writes = store.project(events, pending=True)
+            if self._on_commit is not None:
+                self._on_commit(fresh, writes)
         return len(events)
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
+        self._thread.join(timeout=60)
 
 
 class Inbox:
-    """The logged-acknowledgement path of one `lineage serve` process."""
+    """The logged-acknowledgement path of one `lineage serve` process: its loggers,
+    and its applier (working while it holds the lease)."""
 
-    def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, applier: WriteWorker,
-                 sweep_seconds: int, on_error: Callable[[BaseException], None] | None = None) -> None:
-        self.logger = LogWorker(open_store, batch_size, applier, on_error=on_error)
-        self.sweep = Sweep(open_store, self.logger, sweep_seconds)
+    def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, lease_seconds: int,
+                 on_commit: Callable[[list[Event], WriteStats], None] | None = None,
+                 on_error: Callable[[BaseException], None] | None = None, apply_store: Any = None) -> None:
+        self.logger = LogWorker(open_store, batch_size, threads=2, on_error=on_error)
+        self.applier = Applier(apply_store or open_store, batch_size, lease_seconds, on_commit, on_error)
 
     async def submit(self, events: list[Event]) -> Outcome:
         """Log ``events`` (audit-stamped in the request's context); durable on return."""
         return await self.logger.submit(events)
 
     def close(self) -> None:
-        self.sweep.close()
+        self.applier.close()
         self.logger.close()
-
