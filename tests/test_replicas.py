@@ -271,3 +271,21 @@ def test_events_a_stopped_replica_logged_are_applied_by_another(tmp_path):
     with open_store("janusgraph", tmp_path) as store:
         assert store.event_count() == len(events)
         assert lineage_only(store.snapshot()) == lineage_only(expected)
+
+
+@needs_server
+def test_one_process_at_a_time_holds_the_applier_lease():
+    from lineage._lease import Lease
+
+    name = f"test-{uuid.uuid4().hex}"
+    with open_store("janusgraph", Path(".")) as store:
+        first, second = Lease(store.g, name, 2.0), Lease(store.g, name, 2.0)
+        assert first.hold() and first.held()
+        assert not second.hold()
+        assert first.hold()                  # its own: renewed (or still fresh)
+        first.release()
+        assert not first.held()
+        assert second.hold()                 # released: taken at once
+        time.sleep(2.2)                      # run out without renewal: anyone may take it
+        assert first.hold() and not second.hold()
+        store.g.V().has("lease_name", name).drop().iterate()
