@@ -194,7 +194,7 @@ needs_server = pytest.mark.skipif(not GREMLIN_URL, reason="the inbox is a Gremli
 
 
 @needs_server
-def test_two_processes_acknowledging_logged_events_agree_with_one_writer(tmp_path):
+def test_janusgraph_logged_acknowledgements_from_two_processes_agree_with_one_writer(tmp_path):
     """202 once the raw event is in the shared log (no lock taken); once the replicas have
     applied everything the graph and the log are exactly one writer's, rebuild too."""
     events = overlapping_events(96, seed=12)
@@ -228,7 +228,7 @@ def test_two_processes_acknowledging_logged_events_agree_with_one_writer(tmp_pat
 
 
 @needs_server
-def test_a_request_chooses_its_acknowledgement(tmp_path):
+def test_janusgraph_request_chooses_its_acknowledgement(tmp_path):
     events = overlapping_events(4, seed=13)
     with open_store("janusgraph", tmp_path) as store:
         store.clear_graph(events=True)
@@ -251,7 +251,7 @@ def test_a_request_chooses_its_acknowledgement(tmp_path):
 
 
 @needs_server
-def test_events_a_stopped_replica_logged_are_applied_by_another(tmp_path):
+def test_janusgraph_events_a_stopped_replica_logged_are_applied_by_another(tmp_path):
     """Events logged by a replica that stopped before they were applied are not lost: a
     replica started later takes the applier's lease and applies them, and the graph is
     one writer's."""
@@ -274,7 +274,7 @@ def test_events_a_stopped_replica_logged_are_applied_by_another(tmp_path):
 
 
 @needs_server
-def test_one_process_at_a_time_holds_the_applier_lease():
+def test_janusgraph_one_process_at_a_time_holds_the_applier_lease():
     from lineage._lease import Lease
 
     name = f"test-{uuid.uuid4().hex}"
