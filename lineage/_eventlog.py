@@ -220,7 +220,37 @@ WHERE event_time < ? AND kind != 'DatasetEvent'
 """
 
 EVENT = "Event"
+INBOX_KEY = "event_inbox"
+PENDING_KEY = "event_pending"
 _WITHIN = 200
+
+
+def _add_event(props: dict[str, Any]) -> Callable[[Any], Any]:
+    def op(source: Any) -> Any:
+        t = source.add_v(EVENT)
+        for k, v in props.items():
+            if v is not None:
+                t = t.property(k, v)
+        return t
+    return op
+
+
+def _promote(fingerprint: str) -> Callable[[Any], Any]:
+    """Inside the projection's traversal: the first inbox copy of an event becomes its
+    log entry (``event_fp``, unique and locked), other copies go."""
+    def op(source: Any) -> Any:
+        copies = __.V().has(INBOX_KEY, fingerprint).has_label(EVENT).fold()
+        return source.side_effect(copies.side_effect(__.unfold().skip(1).drop()).unfold().limit(1)
+                                  .property("event_fp", fingerprint)
+                                  .side_effect(__.properties(INBOX_KEY, PENDING_KEY).drop()))
+    return op
+
+
+def _drop_inbox(fingerprint: str) -> Callable[[Any], Any]:
+    """Inside the projection's traversal: inbox copies of an event logged already go."""
+    def op(source: Any) -> Any:
+        return source.side_effect(__.V().has(INBOX_KEY, fingerprint).has_label(EVENT).drop())
+    return op
 
 
 def _now() -> str:
@@ -246,6 +276,14 @@ class GraphEventLog:
     an ``addV`` per new event; the writer runs the staged steps inside the
     group's one write traversal. ``event_seq`` (microseconds since the epoch,
     times 1000, plus a random tie-breaker) orders the log across replicas.
+
+    The inbox (``LINEAGE_INGEST_ACK=logged``): :meth:`log_pending` writes new
+    events as ``Event`` vertices keyed by ``event_inbox`` (a plain index, so no
+    lock is taken) and marked ``event_pending``, in one traversal of its own.
+    Applying them later, ``append(..., promote=True)`` stages, inside the
+    projection's traversal, the move of each fingerprint to ``event_fp`` (unique
+    and locked: two writers cannot both promote it) and the removal of any other
+    inbox copy of an event (two replicas may both log a re-sent event).
     """
 
     def __init__(self, g: GraphTraversalSource) -> None:
@@ -259,36 +297,89 @@ class GraphEventLog:
             found.update(self.g.V().has("event_fp", P.within(part)).has_label(EVENT).values("event_fp").to_list())
         return found
 
-    def append(self, events: list[Event], known: set[str] | None = None) -> list[Event]:
+    def append(self, events: list[Event], known: set[str] | None = None, promote: bool = False) -> list[Event]:
         """Return the events not logged yet (in order) and stage their log entries.
-        ``known``: the logged fingerprints among them, when the caller read them already."""
+        ``known``: the logged fingerprints among them, when the caller read them already.
+        ``promote``: the events are in the inbox already (see :meth:`log_pending`); stage
+        the promotion of the new ones and the removal of inbox copies of known ones."""
         known = set(known) if known is not None else self.known(sorted({e.fingerprint for e in events}))
         received = _now()
         fresh: list[Event] = []
+        seen: set[str] = set()
         for ev in events:
-            if ev.fingerprint in known:
+            if ev.fingerprint in seen:
                 continue
-            known.add(ev.fingerprint)
+            seen.add(ev.fingerprint)
+            if ev.fingerprint in known:
+                if promote:
+                    self._staged.append(_drop_inbox(ev.fingerprint))
+                continue
             fresh.append(ev)
-            self._staged.append(self._writer(ev, received))
+            self._staged.append(_promote(ev.fingerprint) if promote else self._writer(ev, received))
         return fresh
 
     @staticmethod
-    def _writer(ev: Event, received: str) -> Callable[[Any], Any]:
+    def _props(ev: Event, received: str) -> dict[str, Any]:
         seq = time.time_ns() // 1000 * 1000 + random.randrange(1000)
-        props = {"event_fp": ev.fingerprint, "event_seq": seq, "event_kind": ev.kind,
-                 "event_type": ev.event_type, "event_time": ev.event_time, "event_run": ev.run_id,
-                 "event_job": f"{ev.job_namespace}/{ev.job_name}" if ev.job_name else None,
-                 "event_received": received, "event_signature": _signature_key(ev.raw),
-                 "event_payload": _pack(dict(ev.raw))}
+        return {"event_fp": ev.fingerprint, "event_seq": seq, "event_kind": ev.kind,
+                "event_type": ev.event_type, "event_time": ev.event_time, "event_run": ev.run_id,
+                "event_job": f"{ev.job_namespace}/{ev.job_name}" if ev.job_name else None,
+                "event_received": received, "event_signature": _signature_key(ev.raw),
+                "event_payload": _pack(dict(ev.raw))}
 
-        def op(source: Any) -> Any:
-            t = source.add_v(EVENT)
-            for k, v in props.items():
-                if v is not None:
-                    t = t.property(k, v)
-            return t
-        return op
+    @classmethod
+    def _writer(cls, ev: Event, received: str) -> Callable[[Any], Any]:
+        return _add_event(cls._props(ev, received))
+
+    # -- the inbox ---------------------------------------------------------------
+
+    def seen(self, fingerprints: list[str]) -> set[str]:
+        """Which of ``fingerprints`` are logged, applied or still in the inbox (one round trip)."""
+        found: set[str] = set()
+        for i in range(0, len(fingerprints), _WITHIN):
+            part = fingerprints[i:i + _WITHIN]
+            found.update(self.g.inject(0).union(
+                __.V().has("event_fp", P.within(part)).has_label(EVENT).values("event_fp"),
+                __.V().has(INBOX_KEY, P.within(part)).has_label(EVENT).values(INBOX_KEY)).to_list())
+        return found
+
+    def log_pending(self, events: list[Event]) -> list[bool]:
+        """Log the events not seen yet in the inbox, in one traversal of their own that
+        takes no lock; return, per event, whether it was new. A re-sent event racing
+        its first copy may be logged twice: applying keeps one."""
+        known = self.seen(sorted({e.fingerprint for e in events}))
+        received = _now()
+        marks: list[bool] = []
+        units = []
+        for ev in events:
+            new = ev.fingerprint not in known
+            marks.append(new)
+            if new:
+                known.add(ev.fingerprint)
+                props = self._props(ev, received)
+                props[INBOX_KEY] = props.pop("event_fp")
+                props[PENDING_KEY] = "1"
+                units.append((1 + len(props), _add_event(props)))
+        if units:
+            from ._guarded import chain
+            chain(self.g, units).iterate()
+        return marks
+
+    def pending(self, older_than: str | None = None, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
+        """Events still in the inbox (received before ``older_than``, ISO UTC, if given),
+        oldest first, as (fingerprint, raw event) pairs: the fingerprint is the one the
+        event was accepted under (the stored JSON carries the audit facet added since)."""
+        t = self.g.V().has(PENDING_KEY, "1").has_label(EVENT)
+        if older_than is not None:
+            t = t.has("event_received", P.lt(older_than))
+        rows = t.limit(limit).project("s", "f", "p").by(__.values("event_seq").fold()) \
+            .by(__.values(INBOX_KEY).fold()).by(__.values("event_payload").fold()).to_list()
+        # a vertex another transaction is still writing may be seen without all its properties
+        rows = sorted((r["s"][0], r["f"][0], r["p"][0]) for r in rows if r["s"] and r["f"] and r["p"])
+        return [(fp, _unpack(payload)) for _seq, fp, payload in rows]
+
+    def pending_count(self) -> int:
+        return self.g.V().has(PENDING_KEY, "1").has_label(EVENT).count().next()
 
     def pending_writes(self) -> list[Callable[[Any], Any]]:
         staged, self._staged = self._staged, []
@@ -331,7 +422,7 @@ class GraphEventLog:
         by the embedded log's rule (see :meth:`EventLog.expire`): every DatasetEvent stays,
         and for each job and each signature it was seen with, the latest run's events
         and the latest JobEvent. Call :meth:`index_signatures` until it returns 0 first."""
-        rows = self.g.V().has_label(EVENT).project("i", "s", "k", "t", "r", "j", "g") \
+        rows = self.g.V().has_label(EVENT).not_(__.has(PENDING_KEY)).project("i", "s", "k", "t", "r", "j", "g") \
             .by(__.id_()).by("event_seq").by("event_kind").by("event_time") \
             .by(__.values("event_run").fold()).by(__.values("event_job").fold()) \
             .by(__.values("event_signature").fold()).to_list()
@@ -353,9 +444,17 @@ class GraphEventLog:
         return len(old)
 
     def replay(self, batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
-        """Every logged event in ``event_seq`` order, in lists of ``batch``."""
-        ids = self.g.V().has_label(EVENT).project("i", "s").by(__.id_()).by("event_seq").to_list()
-        ids.sort(key=lambda r: r["s"])
+        """Every logged event in ``event_seq`` order, in lists of ``batch``; those still in
+        the inbox too, each fingerprint once."""
+        rows = self.g.V().has_label(EVENT).project("i", "s", "f").by(__.id_()).by("event_seq") \
+            .by(__.coalesce(__.values("event_fp"), __.values(INBOX_KEY))).to_list()
+        rows.sort(key=lambda r: r["s"])
+        once: set[str] = set()
+        ids = []
+        for r in rows:
+            if r["f"] not in once:
+                once.add(r["f"])
+                ids.append(r)
         for i in range(0, len(ids), batch):
             part = [r["i"] for r in ids[i:i + batch]]
             rows = []

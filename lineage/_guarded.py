@@ -141,6 +141,13 @@ def write(g: GraphTraversalSource, touched: dict[tuple[str, str], Any], edge_ass
         stats.add_vertex(label)
     units.extend((2, _add_edge(out_id, label, in_id, props)) for out_id, label, in_id, props in loose)
 
+    chain(g, units).iterate()
+    stats.traversals += 1
+
+
+def chain(g: GraphTraversalSource, units: list[tuple[int, Callable[[Any], Any]]]) -> Any:
+    """One traversal running every unit (``(steps, extend)``) once, in nested blocks of
+    at most :data:`BLOCK_STEPS` steps."""
     t: Any = g.inject(0)
     block: Any = None
     size = 0
@@ -151,8 +158,7 @@ def write(g: GraphTraversalSource, touched: dict[tuple[str, str], Any], edge_ass
         size += steps
     if block is not None:
         t = t.side_effect(block)
-    t.iterate()
-    stats.traversals += 1
+    return t
 
 
 def _guard(ids: list[Any], rev: str | None) -> Callable[[Any], Any]:

@@ -59,6 +59,13 @@ def _engine(text: str) -> str:
     return value
 
 
+def ack_mode(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("applied", "logged"):
+        raise ValueError("use applied or logged")
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("LINEAGE_DB", "./lineage.db",
             "SQLite file of the embedded graph and its event log (used when LINEAGE_GREMLIN_URL is unset)."),
@@ -166,6 +173,17 @@ SETTINGS: tuple[Setting, ...] = (
             "on their own connections to the WAL file, while the serving process keeps HTTP, mutations "
             "and the one writer; 0 answers them in-process (threads). E.g. LINEAGE_READ_PROCESSES=2.",
             _non_negative_int),
+    Setting("LINEAGE_INGEST_ACK", "applied",
+            "When `lineage serve` on a Gremlin Server answers an event POST: applied (201/200 once the event "
+            "is logged and its graph changes committed, read-your-writes) or logged (202 once the raw event "
+            "is durable in the shared log, written without locks; the graph follows within moments). A "
+            "request may choose with ?ack=applied or ?ack=logged. The embedded file always applies "
+            "before it answers. E.g. LINEAGE_INGEST_ACK=logged.", ack_mode),
+    Setting("LINEAGE_APPLIER_LEASE_SECONDS", 10,
+            "On a Gremlin Server, one `lineage serve` replica at a time applies the events logged with "
+            "ack=logged: the holder of a lease it renews every third of this; when it stops, another "
+            "replica takes over within this many seconds. E.g. LINEAGE_APPLIER_LEASE_SECONDS=10.",
+            _positive_int),
     Setting("LINEAGE_WRITE_ATTEMPTS", 8,
             "Tries of a write that lost a race with another writer (lock contention, a concurrent update, "
             "a temporary backend failure, a timeout), with jittered backoff, before answering 503.",

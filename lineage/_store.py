@@ -155,12 +155,13 @@ class LineageStore:
         here (bounded, in a worker process), not while the writer holds the graph."""
         return resolve_sql(event, self.sql_parser)
 
-    def project(self, events: list[Event]) -> tuple[list[Event], WriteStats]:
+    def project(self, events: list[Event], *, pending: bool = False) -> tuple[list[Event], WriteStats]:
         """Log and project parsed events; return those that were new. One transaction on
         the embedded store; on a server, one per :data:`SERVER_TX_EVENTS` events (a
         traversal the server evaluates within its timeout). The observers see the new
-        events after the commit."""
-        fresh, writes = self._write(events, log=True)
+        events after the commit. ``pending``: the events were logged to the inbox by
+        :meth:`log_pending` (a server only); their log entries are promoted instead."""
+        fresh, writes = self._write(events, log=True, promote=pending)
         for observer in self.observers:
             try:
                 observer(fresh)
@@ -168,17 +169,51 @@ class LineageStore:
                 logger.exception("observer %r failed", observer)
         return fresh, writes
 
-    def _write(self, events: list[Event], *, log: bool) -> tuple[list[Event], WriteStats]:
+    def log_pending(self, events: list[Event]) -> list[bool]:
+        """A Gremlin Server only: log the events to the shared log's inbox without applying
+        them, in one lock-free traversal; return, per event, whether it was new. Durable
+        on return; :meth:`project` with ``pending=True`` applies them later."""
+        if not self.backend.atomic_writes:
+            raise LineageError("only a Gremlin Server's event log has an inbox; project() the events instead")
+        return self._retrying(lambda: self.backend.log.log_pending(events), "log")
+
+    def pending_count(self) -> int:
+        """Events logged but not applied yet (always 0 on the embedded store)."""
+        return self.backend.log.pending_count() if self.backend.atomic_writes else 0
+
+    def _retrying(self, fn: Callable[[], Any], what: str) -> Any:
+        attempts = self.backoff.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                return fn()
+            except LineageError:
+                raise
+            except Exception as exc:
+                reason = retriable(exc)
+                if reason is None:
+                    raise BackendError(
+                        f"the graph store rejected the {what} ({type(exc).__name__}: {_short(exc)}); "
+                        f"check that {self.backend.describe()} is up and its schema is loaded") from exc
+                if attempt == attempts:
+                    raise BackendError(
+                        f"the {what} failed {attempts} times ({reason}: {_short(exc)}); "
+                        f"{self.backend.describe()} is busy, retry later", retry_after=1) from exc
+                delay = self.backoff.delay(attempt)
+                logger.info("%s retried (%s/%s, %s) in %.0f ms", what, attempt, attempts, reason, delay * 1000)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _write(self, events: list[Event], *, log: bool, promote: bool = False) -> tuple[list[Event], WriteStats]:
         step = SERVER_TX_EVENTS if self.backend.atomic_writes else max(1, len(events))
         fresh: list[Event] = []
         writes = IngestResult()
         for i in range(0, len(events), step):
-            part_fresh, part_writes = self._transaction(events[i:i + step], log=log)
+            part_fresh, part_writes = self._transaction(events[i:i + step], log=log, promote=promote)
             fresh.extend(part_fresh)
             writes.merge(IngestResult(writes=part_writes), 0)
         return fresh, writes.writes
 
-    def _transaction(self, events: list[Event], *, log: bool) -> tuple[list[Event], WriteStats]:
+    def _transaction(self, events: list[Event], *, log: bool, promote: bool = False) -> tuple[list[Event], WriteStats]:
         """Project ``events`` (appending the new ones to the log first when ``log``) in one
         transaction. Lost races are retried with fresh state; other failures roll back
         and raise."""
@@ -192,7 +227,7 @@ class LineageStore:
                         # state of every vertex they name (with its out-edges)
                         batch = self.translator.translate_all(events)
                         known = self._gremlin_writer.prefetch(batch, [e.fingerprint for e in events], fresh=stale)
-                        fresh = self.backend.log.append(events, known=known)
+                        fresh = self.backend.log.append(events, known=known, promote=promote)
                         if len(fresh) != len(events):
                             batch = self.translator.translate_all(fresh)
                         stale = False

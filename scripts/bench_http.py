@@ -21,6 +21,12 @@ embedded ingest figures. Traffic goes to 127.0.0.1 only and every loop is bounde
     python scripts/bench_http.py --runs 1500 --clients 8
     python scripts/bench_http.py --runs 600 --processes 2 --graph-size 0 \\
         --gremlin-url ws://127.0.0.1:8182/gremlin --gremlin-pid "$(cat run-8182/java.pid)"
+    python scripts/bench_http.py --runs 600 --processes 2 --graph-size 0 --skip-embedded --ack logged \\
+        --gremlin-url ws://127.0.0.1:8182/gremlin --gremlin-pid "$(cat run-8182/java.pid)"
+
+With --ack logged the servers answer 202 once an event is in the shared log
+(LINEAGE_INGEST_ACK=logged), and the figures add how long the graph took to
+apply everything (polling GET /api/v1/events/pending).
 """
 
 from __future__ import annotations
@@ -54,9 +60,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db: Path, gremlin_url: str = "") -> None:
+    def __init__(self, db: Path, gremlin_url: str = "", ack: str = "applied") -> None:
         self.port = free_port()
-        env = {**os.environ, "LINEAGE_DB": str(db), "LINEAGE_PORT": str(self.port), "LINEAGE_LOG_LEVEL": "WARNING"}
+        env = {**os.environ, "LINEAGE_DB": str(db), "LINEAGE_PORT": str(self.port), "LINEAGE_LOG_LEVEL": "WARNING",
+               "LINEAGE_INGEST_ACK": ack}
         env.pop("LINEAGE_GREMLIN_URL", None)
         if gremlin_url:
             env["LINEAGE_GREMLIN_URL"] = gremlin_url
@@ -107,7 +114,7 @@ def post_all(urls: str | list[str], bodies: list, clients: int, path: str) -> tu
                 r = client.post(path, json=body)
                 with lock:
                     latencies.append((time.perf_counter() - t0) * 1000)
-                    if r.status_code not in (200, 201):
+                    if r.status_code not in (200, 201, 202):
                         failures.append(f"{r.status_code} {r.text[:200]}")
     threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(chunks)]
     started = time.perf_counter()
@@ -120,16 +127,25 @@ def post_all(urls: str | list[str], bodies: list, clients: int, path: str) -> tu
     return time.perf_counter() - started, latencies
 
 
+def wait_applied(url: str, started: float, limit: float = 1800) -> float:
+    """Seconds from ``started`` until no logged event waits to be applied."""
+    while httpx.get(url + "/api/v1/events/pending", timeout=60).json()["pending"]:
+        if time.perf_counter() - started > limit:
+            raise RuntimeError(f"logged events still not applied after {limit:.0f} s")
+        time.sleep(0.1)
+    return time.perf_counter() - started
+
+
 def ingest_over_http(db: Path, gremlin_url: str, processes: int, single_events: list, batch_events: list,
-                     clients: int, batch: int, gremlin_pid: int = 0, kinds: tuple[str, ...] = ("single", "batch")
-                     ) -> dict[str, float]:
+                     clients: int, batch: int, gremlin_pid: int = 0, kinds: tuple[str, ...] = ("single", "batch"),
+                     ack: str = "applied") -> dict[str, float]:
     if gremlin_url:
         with LineageStore(Settings.from_env({}, gremlin_url=gremlin_url)) as store:
             store.clear_graph(events=True)
     servers = []
     try:
         for _ in range(processes):
-            servers.append(Server(db, gremlin_url))
+            servers.append(Server(db, gremlin_url, ack))
         urls = [s.url for s in servers]
 
         def cpu() -> tuple[float, float]:
@@ -142,8 +158,15 @@ def ingest_over_http(db: Path, gremlin_url: str, processes: int, single_events: 
             if name not in kinds:
                 continue
             api0, gremlin0 = cpu()
+            t0 = time.perf_counter()
             secs, lat = post_all(urls, bodies, min(clients, len(bodies)), path)
             api1, gremlin1 = cpu()
+            if ack == "logged" and gremlin_url:   # and until the graph has caught up
+                applied = wait_applied(urls[0], t0)
+                api2, gremlin2 = cpu()
+                out.update({f"{name}_applied": n / applied, f"{name}_applied_wall": applied,
+                            f"{name}_applied_api_cpu": (api2 - api0) * 1000 / n,
+                            f"{name}_applied_gremlin_cpu": (gremlin2 - gremlin0) * 1000 / n})
             out.update({name: n / secs, f"{name}_p50": statistics.median(lat), f"{name}_p95": pct(lat, 0.95),
                         f"{name}_api_cpu": (api1 - api0) * 1000 / n, f"{name}_gremlin_cpu": (gremlin1 - gremlin0) * 1000 / n,
                         f"{name}_wall": secs, f"{name}_load": os.getloadavg()[0]})
@@ -164,6 +187,9 @@ def main() -> int:
     parser.add_argument("--skip-embedded", action="store_true",
                         help="measure the Gremlin Server only (the ratios to embedded are then left out)")
     parser.add_argument("--batch", type=int, default=250, help="events per batch request")
+    parser.add_argument("--ack", choices=("applied", "logged"), default="applied",
+                        help="LINEAGE_INGEST_ACK of the servers: with logged, a Gremlin Server's figures also say "
+                             "how long until the graph had applied every event")
     parser.add_argument("--graph-size", type=int, default=100_000,
                         help="datasets in the lineageGraph test graph; 0 skips that part")
     parser.add_argument("--single-only", action="store_true",
@@ -194,7 +220,7 @@ def main() -> int:
         if args.gremlin_url:
             http["gremlin"] = ingest_over_http(tmp / "unused.db", args.gremlin_url, args.processes,
                                                single_events, batch_events, args.clients, args.batch, args.gremlin_pid,
-                                               kinds=kinds)
+                                               kinds=kinds, ack=args.ack)
 
         if args.graph_size:
             http_lat, sizes, local_lat = lineage_graph_latency(tmp, args)
@@ -214,6 +240,11 @@ def main() -> int:
             server = f", Gremlin Server {r[f'{kind}_gremlin_cpu']:.1f} ms" if name != "embedded" and args.gremlin_pid else ""
             print(f"      CPU per event: API processes {r[f'{kind}_api_cpu']:.1f} ms{server}; "
                   f"{r[f'{kind}_wall']:.1f} s wall, load average {r[f'{kind}_load']:.1f}")
+            if f"{kind}_applied" in r:
+                print(f"      applied to the graph (202 = logged): all {r[f'{kind}_applied']:.0f} events/s, "
+                      f"{r[f'{kind}_applied_wall']:.1f} s wall from the first request; CPU per event until then: "
+                      f"API processes {r[f'{kind}_applied_api_cpu']:.1f} ms, "
+                      f"Gremlin Server {r[f'{kind}_applied_gremlin_cpu']:.1f} ms")
     if args.graph_size:
         print(f"GraphQL lineageGraph depth 3 on {args.graph_size} datasets: p50 {statistics.median(http_lat):.1f} ms, "
               f"p95 {pct(http_lat, 0.95):.1f} ms (median {statistics.median(sizes):.0f} nodes); in-process p50 "

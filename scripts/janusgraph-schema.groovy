@@ -22,6 +22,13 @@
 // `Event` vertices are the shared event log: one per accepted OpenLineage event,
 // unique (and locked) by fingerprint, the raw JSON zlib-compressed in
 // `event_payload`, so every replica logs to and replays from the same place.
+// With LINEAGE_INGEST_ACK=logged an API replica logs an event before it is
+// applied: an `Event` vertex with its fingerprint in `event_inbox` (a plain index,
+// DEFAULT consistency: no lock) and `event_pending`; the writer that applies it
+// moves the fingerprint to `event_fp` (unique, locked) in the projection's own
+// transaction and drops any second inbox copy of the same event. One replica at
+// a time applies the inbox: the one holding the `Lease` vertex named `applier`
+// (taken and renewed by a write guarded by `rev`, so by one replica only).
 // `event_signature` digests what an event asserts about lineage (inputs, outputs,
 // SQL): retention keeps each job's latest run per signature.
 
@@ -35,6 +42,8 @@ import org.apache.tinkerpop.gremlin.structure.Vertex
 
 def lineageSchema(graph) {
     def vertexLabels = ['Dataset', 'Pipeline', 'Model', 'Feature', 'Run', 'Event', 'Check', 'DatasetVersion']
+    // the lease of the replica that applies logged events (one at a time)
+    vertexLabels += ['Lease']
     def edgeLabels = ['DERIVED_FROM', 'GENERATED_BY', 'CONSUMES', 'TRAINED_ON', 'PRODUCES', 'RUN_OF', 'CHECKS', 'CHILD_OF',
                       'VERSION_OF', 'CREATED_BY', 'COMPUTED_FROM']
     // column lineage: an artifact's fields and field-to-field derivations
@@ -56,6 +65,9 @@ def lineageSchema(graph) {
         'first_seen', 'last_seen', 'prop_times', 'rev',
         'event_fp', 'event_kind', 'event_type', 'event_time', 'event_run', 'event_job',
         'event_received', 'event_payload', 'event_signature',
+        // the inbox: events logged without a lock, not yet applied to the graph
+        'event_inbox', 'event_pending',
+        'lease_name', 'lease_holder', 'lease_until',
         // catalog entries, components and the audit trail
         'title', 'media_type', 'last_updated_at', 'registered_at', 'catalog_fields', 'component_type', 'component_name',
         'request_id', 'http_request_id', 'principal', 'client_address', 'received_at', 'exec_path',
@@ -70,10 +82,12 @@ def lineageSchema(graph) {
     def booleanKeys = ['masking']
     // label -> identity key (unique per label)
     def identities = [Dataset: 'dataset_id', Pipeline: 'pipeline_id', Model: 'model_id',
-                      Feature: 'feature_view', Run: 'run_id', Event: 'event_fp', Check: 'check_id',
+                      Feature: 'feature_view', Run: 'run_id', Event: 'event_fp', Check: 'check_id', Lease: 'lease_name',
                       Field: 'field_id', DatasetVersion: 'version_id']
     // keys looked up across labels (search by name, recipes by layer, runs of a pipeline)
-    def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type', 'request_id']
+    // event_inbox and event_pending: the log's inbox, written without locks (see below)
+    def lookups = ['name', 'layer', 'namespace', 'model_name', 'component_type', 'request_id',
+                   'event_inbox', 'event_pending']
 
     def mgmt = graph.openManagement()
     def created = []

@@ -180,3 +180,112 @@ def test_two_processes_agree_with_one_writer(backend, tmp_path):
         assert f"from {len(events)} logged events" in run.stdout, (log, run.stdout)
         with open_store(backend, tmp_path) as store:
             assert lineage_only(store.snapshot()) == lineage_only(expected)
+
+
+def wait_applied(url: str, timeout: float = 300) -> None:
+    """Poll until every logged event is applied (the caller of ack=logged's way to wait)."""
+    deadline = time.monotonic() + timeout
+    while (pending := httpx.get(url + "/api/v1/events/pending", timeout=30).json()["pending"]):
+        assert time.monotonic() < deadline, f"{pending} logged events still not applied"
+        time.sleep(0.3)
+
+
+needs_server = pytest.mark.skipif(not GREMLIN_URL, reason="the inbox is a Gremlin Server's: set LINEAGE_TEST_GREMLIN_URL")
+
+
+@needs_server
+def test_janusgraph_logged_acknowledgements_from_two_processes_agree_with_one_writer(tmp_path):
+    """202 once the raw event is in the shared log (no lock taken); once the replicas have
+    applied everything the graph and the log are exactly one writer's, rebuild too."""
+    events = overlapping_events(96, seed=12)
+    with LineageStore(Settings.from_env({}, db=str(tmp_path / "single.db"))) as single:
+        single.ingest(events)
+        expected = single.snapshot()
+    with open_store("janusgraph", tmp_path) as store:
+        store.clear_graph(events=True)
+    env = {**backend_env("janusgraph", tmp_path), "LINEAGE_INGEST_ACK": "logged"}
+    with serve_process(env, tmp_path / "a.log") as a, serve_process(env, tmp_path / "b.log") as b:
+        first = httpx.post(a + "/api/v1/lineage", json=events[0])
+        assert first.status_code == 202, first.text
+        assert first.json()["status"] == "logged" and first.json()["applied"] is False
+        problems = hammer([a, b], events, clients=8)
+        assert problems == []
+        wait_applied(a)
+        assert httpx.get(b + "/api/v1/events/pending").json() == {"pending": 0}
+        listed = httpx.get(b + "/api/v1/events/lineage", params={"limit": 1000}).json()["events"]
+        assert len(listed) == len(events)
+
+    with open_store("janusgraph", tmp_path) as store:
+        assert store.event_count() == len(events)
+        assert store.pending_count() == 0
+        assert lineage_only(store.snapshot()) == lineage_only(expected)
+    run = subprocess.run([sys.executable, "-m", "lineage._cli", "rebuild"], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert f"from {len(events)} logged events" in run.stdout, run.stdout
+    with open_store("janusgraph", tmp_path) as store:
+        assert lineage_only(store.snapshot()) == lineage_only(expected)
+
+
+@needs_server
+def test_janusgraph_request_chooses_its_acknowledgement(tmp_path):
+    events = overlapping_events(4, seed=13)
+    with open_store("janusgraph", tmp_path) as store:
+        store.clear_graph(events=True)
+    env = {**backend_env("janusgraph", tmp_path), "LINEAGE_INGEST_ACK": "logged"}
+    with serve_process(env, tmp_path / "a.log") as a:
+        applied = httpx.post(a + "/api/v1/lineage", params={"ack": "applied"}, json=events[0])
+        assert applied.status_code == 201 and applied.json()["status"] == "created"
+        run_id = events[0]["run"]["runId"]
+        with open_store("janusgraph", tmp_path) as store:   # read-your-writes: there at once
+            assert store.g.V().has("run_id", run_id).has_label("Run").count().next() == 1
+        batch = httpx.post(a + "/api/v1/lineage/batch", json=events[1:])
+        assert batch.status_code == 202 and batch.json()["accepted"] == 3 and batch.json()["applied"] is False
+        again = httpx.post(a + "/api/v1/lineage", json=events[1])
+        assert again.status_code == 202 and again.json()["status"] == "duplicate"
+        bad = httpx.post(a + "/api/v1/lineage", params={"ack": "soon"}, json=events[0])
+        assert bad.status_code == 400 and "ack" in bad.text
+        wait_applied(a)
+    with open_store("janusgraph", tmp_path) as store:
+        assert store.event_count() == 4
+
+
+@needs_server
+def test_janusgraph_events_a_stopped_replica_logged_are_applied_by_another(tmp_path):
+    """Events logged by a replica that stopped before they were applied are not lost: a
+    replica started later takes the applier's lease and applies them, and the graph is
+    one writer's."""
+    from lineage._events import parse_event
+
+    events = overlapping_events(10, seed=14)
+    with LineageStore(Settings.from_env({}, db=str(tmp_path / "single.db"))) as single:
+        single.ingest(events)
+        expected = single.snapshot()
+    with open_store("janusgraph", tmp_path) as store:
+        store.clear_graph(events=True)
+        assert store.log_pending([store.prepare(parse_event(e)) for e in events]) == [True] * len(events)
+        assert store.pending_count() == len(events)
+    env = {**backend_env("janusgraph", tmp_path), "LINEAGE_INGEST_ACK": "logged", "LINEAGE_APPLIER_LEASE_SECONDS": "2"}
+    with serve_process(env, tmp_path / "a.log") as a:
+        wait_applied(a, timeout=120)
+    with open_store("janusgraph", tmp_path) as store:
+        assert store.event_count() == len(events)
+        assert lineage_only(store.snapshot()) == lineage_only(expected)
+
+
+@needs_server
+def test_janusgraph_one_process_at_a_time_holds_the_applier_lease():
+    from lineage._lease import Lease
+
+    name = f"test-{uuid.uuid4().hex}"
+    with open_store("janusgraph", Path(".")) as store:
+        first, second = Lease(store.g, name, 2.0), Lease(store.g, name, 2.0)
+        assert first.hold() and first.held()
+        assert not second.hold()
+        assert first.hold()                  # its own: renewed (or still fresh)
+        first.release()
+        assert not first.held()
+        assert second.hold()                 # released: taken at once
+        time.sleep(2.2)                      # run out without renewal: anyone may take it
+        assert first.hold() and not second.hold()
+        store.g.V().has("lease_name", name).drop().iterate()

@@ -3,6 +3,7 @@
 import gzip
 import json
 import threading
+import time
 import uuid
 
 import pytest
@@ -169,3 +170,24 @@ def test_unknown_routes_and_bad_parameters_use_the_error_shape(server):
     response = server.get("/api/v1/events/lineage", params={"limit": "many"})
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
     assert server.get("/api/v1/events/lineage", params={"limit": 0}).status_code == 400
+
+
+def test_logged_acknowledgements_where_the_backend_has_an_inbox(settings_with, store, backend_name):
+    """ack=logged: 202 on a Gremlin Server, then the graph follows; the embedded file
+    applies before it answers either way."""
+    event = food_delivery()[0]
+    with serve(settings_with(ingest_ack="logged")) as client:
+        response = client.post("/api/v1/lineage", json=event)
+        if backend_name == "janusgraph":
+            assert response.status_code == 202 and response.json()["applied"] is False, response.text
+            deadline = time.monotonic() + 60
+            while client.get("/api/v1/events/pending").json()["pending"]:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        else:
+            assert response.status_code == 201 and response.json()["status"] == "created"
+        assert client.get("/api/v1/events/pending").json() == {"pending": 0}
+        again = client.post("/api/v1/lineage", params={"ack": "applied"}, json=event)
+        assert again.status_code == 201 and again.json()["status"] == "duplicate"
+    assert store.event_count() == 1
+    assert store.g.V().has("run_id", event["run"]["runId"]).has_label("Run").count().next() == 1

@@ -41,6 +41,7 @@ from .provenance import Maintenance, ProvenanceMetrics, flush_now
 from .provenance import router as provenance_router
 from .readers import Readers
 from .readpool import ReadPool, replay_into
+from .inbox import Inbox
 from .worker import WriteWorker
 
 T = TypeVar("T")
@@ -138,6 +139,12 @@ class AppState:
                                   settings["LINEAGE_BATCH_SIZE"], threads,
                                   on_error=lambda exc: self.metrics.graph.failed("write", exc),
                                   linger=bool(settings.gremlin_url), on_commit=self._committed)
+        # logged acknowledgements (a Gremlin Server only): requests wait for the inbox
+        self.inbox = Inbox(lambda: LineageStore(settings, provenance=False), settings["LINEAGE_BATCH_SIZE"],
+                           settings["LINEAGE_APPLIER_LEASE_SECONDS"], on_commit=self._committed,
+                           on_error=lambda exc: self.metrics.graph.failed("write", exc),
+                           apply_store=lambda: LineageStore(settings, provenance=self.provenance)) \
+            if settings.gremlin_url else None
         processes = 0 if settings.gremlin_url else settings["LINEAGE_READ_PROCESSES"]
         self.read_pool = ReadPool(settings, processes, replay_into(self.metrics)) if processes else None
         self.provenance_metrics = ProvenanceMetrics(self.metrics.registry)
@@ -184,6 +191,8 @@ class AppState:
         """The graceful-shutdown sequence: stop the schedule, commit what is queued,
         flush and compact provenance through the current hour, close connections."""
         self.maintenance.stop()
+        if self.inbox is not None:   # what it logged and did not hand over waits in the inbox
+            self.inbox.close()
         self.writer.close()
         try:
             if self.provenance is not None:

@@ -1,11 +1,14 @@
 """OpenLineage HTTP endpoints.
 
 * ``POST /api/v1/lineage``: one RunEvent, DatasetEvent or JobEvent (JSON, gzip
-  accepted). 201 once durable; 400 naming the field when malformed; 413 past
+  accepted). 201 once durable and applied to the graph (202 once durable in the
+  shared log, with ``?ack=logged`` or ``LINEAGE_INGEST_ACK=logged`` on a Gremlin
+  Server: see inbox.py); 400 naming the field when malformed; 413 past
   ``LINEAGE_MAX_BODY_BYTES``; 415 unless the body is declared JSON.
-* ``POST /api/v1/lineage/batch``: a JSON array. 200 with a summary; good events
-  of a partly bad batch are kept, whatever the bad ones hold.
+* ``POST /api/v1/lineage/batch``: a JSON array. 200 with a summary (202 when
+  only logged); good events of a partly bad batch are kept, whatever the bad ones hold.
 * ``GET /api/v1/events/lineage``: logged events, newest first, paged with ``before``.
+* ``GET /api/v1/events/pending``: how many logged events wait to be applied.
 
 Bodies are decoded within :data:`lineage.limits.LIMITS` (nesting, number and
 string length, item counts; no NaN or Infinity), and the inputs of SQL facets
@@ -94,6 +97,14 @@ def router(state: Any) -> APIRouter:
     def reject(exc: InvalidEvent) -> None:
         metrics.rejected.labels(rejected_label(exc.field)).inc()
 
+    def logged_only(request: Request) -> bool:
+        """Whether this request is answered once logged (202) rather than applied."""
+        asked = request.query_params.get("ack")
+        if asked is not None and asked not in ("applied", "logged"):
+            raise InvalidEvent("ack", f"must be applied or logged; got {asked[:20]!r}",
+                               "Pass ?ack=applied to wait for the graph, ?ack=logged for the log only.")
+        return (asked or settings["LINEAGE_INGEST_ACK"]) == "logged" and state.inbox is not None
+
     async def prepared(events: list[Event]) -> list[Event]:
         """SQL facets parsed off the event loop, before the writer takes the events."""
         if not any(not e.inputs and e.outputs and "sql" in e.job_facets for e in events):
@@ -113,10 +124,14 @@ def router(state: Any) -> APIRouter:
         except InvalidEvent as exc:
             reject(exc)
             raise
+        logged = logged_only(request)
         [event] = await prepared([event])
-        outcome = await state.writer.submit([event])
+        outcome = await (state.inbox if logged else state.writer).submit([event])
         count([event], outcome.fresh)
         metrics.ingest_seconds.labels("single").observe(time.perf_counter() - started)
+        if logged:
+            return JSONResponse({"status": "logged" if outcome.fresh[0] else "duplicate",
+                                 "fingerprint": event.fingerprint, "applied": False}, status_code=202)
         return JSONResponse({"status": "created" if outcome.fresh[0] else "duplicate",
                              "fingerprint": event.fingerprint}, status_code=201)
 
@@ -129,6 +144,7 @@ def router(state: Any) -> APIRouter:
         if not isinstance(raw, list):
             raise InvalidEvent("$", f"must be a JSON array of events, got {type(raw).__name__}",
                                "POST single events to /api/v1/lineage.")
+        logged = logged_only(request)
         events: list[Event] = []
         failed = []
         for i, item in enumerate(raw):
@@ -142,7 +158,7 @@ def router(state: Any) -> APIRouter:
         fresh: list[bool] = []
         if events:
             events = await prepared(events)
-            outcome = await state.writer.submit(events)
+            outcome = await (state.inbox if logged else state.writer).submit(events)
             fresh = outcome.fresh
             count(events, fresh)
         metrics.ingest_seconds.labels("batch").observe(time.perf_counter() - started)
@@ -151,7 +167,17 @@ def router(state: Any) -> APIRouter:
         return JSONResponse({
             "status": status, "received": len(raw), "accepted": accepted,
             "duplicates": len(events) - accepted, "failed": len(failed), "failed_events": failed,
-        })
+            **({"applied": False} if logged else {}),
+        }, status_code=202 if logged and events else 200)
+
+    @api.get("/api/v1/events/pending")
+    async def pending_events(request: Request) -> JSONResponse:
+        """Logged events not applied to the graph yet (0 on the embedded file, which
+        applies before it answers): poll until 0 to read what was posted with ack=logged."""
+        auth.check(settings, request.headers.get("authorization"), write=False)
+        log = state.readers.event_log()
+        count = await anyio.to_thread.run_sync(lambda: log.pending_count() if state.inbox is not None else 0)
+        return JSONResponse({"pending": count})
 
     @api.get("/api/v1/events/lineage")
     async def list_events(request: Request, limit: int = 50, before: int | None = None) -> JSONResponse:

@@ -93,6 +93,7 @@ class _Ready:
 class _Job:
     future: Future
     events: list[Event] = field(default_factory=list)
+    pending: bool = False        # the events are in the log's inbox already (see inbox.py)
 
 
 class WriteWorker:
@@ -118,10 +119,17 @@ class WriteWorker:
                 raise ready.error
             self._threads.append(thread)
 
-    def _put(self, events: list[Event]) -> Future:
-        job = _Job(Future(), events)
+    def _put(self, events: list[Event], pending: bool = False) -> Future:
+        job = _Job(Future(), events, pending)
         self._queue.put(job)
         return job.future
+
+    def apply_pending(self, events: list[Event]) -> Future:
+        """Apply events already logged to the inbox (stamped then); nobody waits for them."""
+        return self._put(events, pending=True)
+
+    def queued(self) -> int:
+        return self._queue.qsize()
 
     async def submit(self, events: list[Event]) -> Outcome:
         return await asyncio.wrap_future(self._put(stamp_all(events)))
@@ -175,13 +183,19 @@ class WriteWorker:
             store.close()
 
     def _commit(self, store: LineageStore, group: list[_Job]) -> None:
+        logged = [job for job in group if job.pending]
+        if logged and len(logged) < len(group):    # inbox events are promoted, others logged
+            self._commit(store, logged)
+            self._commit(store, [job for job in group if not job.pending])
+            return
         events = [e for job in group for e in job.events]
+        pending = bool(logged)
         try:
             if len(self._threads) > 1:
                 with self._claims.hold(_touches(events)):
-                    fresh, writes = store.project(events)
+                    fresh, writes = store.project(events, pending=pending)
             else:
-                fresh, writes = store.project(events)
+                fresh, writes = store.project(events, pending=pending)
         except BaseException as exc:
             log.error("projection failed for %d events: %s", len(events), exc)
             if self._on_error is not None:
