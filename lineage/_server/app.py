@@ -40,7 +40,7 @@ from ..provenance import ProvenanceRecorder
 from .provenance import Maintenance, ProvenanceMetrics, flush_now
 from .provenance import router as provenance_router
 from .readers import Readers
-from .readpool import ReadPool, replay_into
+from .readpool import ReadPool, replay_into, timed_into
 from .worker import WriteWorker
 
 T = TypeVar("T")
@@ -139,7 +139,8 @@ class AppState:
                                   on_error=lambda exc: self.metrics.graph.failed("write", exc),
                                   linger=bool(settings.gremlin_url), on_commit=self._committed)
         processes = 0 if settings.gremlin_url else settings["LINEAGE_READ_PROCESSES"]
-        self.read_pool = ReadPool(settings, processes, replay_into(self.metrics)) if processes else None
+        self.read_pool = ReadPool(settings, processes, replay_into(self.metrics),
+                                   timed_into(self.metrics)) if processes else None
         self.provenance_metrics = ProvenanceMetrics(self.metrics.registry)
         if self.provenance is not None:
             self.provenance.listeners.append(self.provenance_metrics.count)
