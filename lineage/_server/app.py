@@ -137,7 +137,8 @@ class AppState:
         self.writer = WriteWorker(lambda: LineageStore(settings, provenance=self.provenance),
                                   settings["LINEAGE_BATCH_SIZE"], threads,
                                   on_error=lambda exc: self.metrics.graph.failed("write", exc),
-                                  linger=bool(settings.gremlin_url), on_commit=self._committed)
+                                  linger=bool(settings.gremlin_url), on_commit=self._committed,
+                                  niceness=settings["LINEAGE_WRITER_NICENESS"])
         processes = 0 if settings.gremlin_url else settings["LINEAGE_READ_PROCESSES"]
         self.read_pool = ReadPool(settings, processes, replay_into(self.metrics),
                                    timed_into(self.metrics)) if processes else None
