@@ -91,6 +91,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         overrides["port"] = args.port
     settings = Settings.from_env(**overrides)
     app = create_app(settings)
+    if settings["LINEAGE_WRITER_NICENESS"]:
+        # a writer thread of lower priority still holds the interpreter lock for a whole
+        # switch interval when it runs: make it hand the lock over sooner (5 ms -> 1 ms)
+        sys.setswitchinterval(0.001)
     where = f"http://{settings['LINEAGE_HOST']}:{settings['LINEAGE_PORT']}"
     print(f"lineage explorer at {where}/  GraphQL at {where}/graphql  OpenLineage at {where}/api/v1/lineage",
           file=sys.stderr)

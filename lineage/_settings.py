@@ -29,6 +29,13 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _niceness(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 19:
+        raise ValueError("must be between 0 and 19")
+    return value
+
+
 def _bool(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -184,6 +191,11 @@ SETTINGS: tuple[Setting, ...] = (
             "ack=logged: the holder of a lease it renews every third of this; when it stops, another "
             "replica takes over within this many seconds. E.g. LINEAGE_APPLIER_LEASE_SECONDS=10.",
             _positive_int),
+    Setting("LINEAGE_WRITER_NICENESS", 0,
+            "Niceness (0-19) added to the writer threads of `lineage serve` on Linux: on a busy machine reads "
+            "then get the CPU before writes (faster reads, slower writes); with it the serving process also hands "
+            "the interpreter lock over every 1 ms instead of 5. E.g. LINEAGE_WRITER_NICENESS=10.",
+            _niceness),
     Setting("LINEAGE_WRITE_ATTEMPTS", 8,
             "Tries of a write that lost a race with another writer (lock contention, a concurrent update, "
             "a temporary backend failure, a timeout), with jittered backoff, before answering 503.",

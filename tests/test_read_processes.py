@@ -110,6 +110,21 @@ def test_queries_are_answered_by_reader_processes_that_see_each_commit(served):
     assert count and int(count.group(1)) >= 23
     graph = re.search(r'janusgraph_queries_total\{backend="embedded",operation="lineage_graph"\} (\d+)', metrics)
     assert graph and int(graph.group(1)) >= 23
+    # and where a pooled query's time went: waiting for a reader, the round trip, executing in it
+    # (until a reader has started, its share is answered in-process: on a busy machine, seconds)
+    deadline = time.monotonic() + 60
+    while True:
+        gql(client, LINEAGE)
+        metrics = client.get("/metrics").text
+        seen = {name: float(re.search(rf"lineage_read_pool_{name}_seconds_count (\S+)", metrics).group(1))
+                for name in ("wait", "round_trip", "execute")}
+        if seen["round_trip"] >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert seen["wait"] == seen["round_trip"] == seen["execute"] >= 4, seen
+    trip = float(re.search(r"lineage_read_pool_round_trip_seconds_sum (\S+)", metrics).group(1))
+    executing = float(re.search(r"lineage_read_pool_execute_seconds_sum (\S+)", metrics).group(1))
+    assert 0 < executing <= trip
 
 
 def test_a_reader_that_dies_is_replaced_and_the_query_still_answered(served):

@@ -57,6 +57,9 @@ class Context(BaseContext):
                 deadline.check()
                 return fn(self.state.analysis())
         try:
+            # a reader process answers one request at a time: there the read runs inline
+            if getattr(self.state, "inline_reads", False):
+                return work()
             return await anyio.to_thread.run_sync(work)
         except LineageError as err:
             raise typed_error(err) from None

@@ -40,7 +40,7 @@ from ..provenance import ProvenanceRecorder
 from .provenance import Maintenance, ProvenanceMetrics, flush_now
 from .provenance import router as provenance_router
 from .readers import Readers
-from .readpool import ReadPool, replay_into
+from .readpool import ReadPool, replay_into, timed_into
 from .inbox import Inbox
 from .worker import WriteWorker
 
@@ -138,7 +138,8 @@ class AppState:
         self.writer = WriteWorker(lambda: LineageStore(settings, provenance=self.provenance),
                                   settings["LINEAGE_BATCH_SIZE"], threads,
                                   on_error=lambda exc: self.metrics.graph.failed("write", exc),
-                                  linger=bool(settings.gremlin_url), on_commit=self._committed)
+                                  linger=bool(settings.gremlin_url), on_commit=self._committed,
+                                  niceness=settings["LINEAGE_WRITER_NICENESS"])
         # logged acknowledgements (a Gremlin Server only): requests wait for the inbox
         self.inbox = Inbox(lambda: LineageStore(settings, provenance=False), settings["LINEAGE_BATCH_SIZE"],
                            settings["LINEAGE_APPLIER_LEASE_SECONDS"], on_commit=self._committed,
@@ -146,7 +147,8 @@ class AppState:
                            apply_store=lambda: LineageStore(settings, provenance=self.provenance)) \
             if settings.gremlin_url else None
         processes = 0 if settings.gremlin_url else settings["LINEAGE_READ_PROCESSES"]
-        self.read_pool = ReadPool(settings, processes, replay_into(self.metrics)) if processes else None
+        self.read_pool = ReadPool(settings, processes, replay_into(self.metrics),
+                                   timed_into(self.metrics)) if processes else None
         self.provenance_metrics = ProvenanceMetrics(self.metrics.registry)
         if self.provenance is not None:
             self.provenance.listeners.append(self.provenance_metrics.count)

@@ -33,6 +33,16 @@ class Metrics:
                                       registry=self.registry)
         self.requests = Counter("lineage_http_requests_total", "HTTP requests by route and status",
                                 ["method", "route", "status"], registry=self.registry)
+        # reader processes (LINEAGE_READ_PROCESSES): where a pooled query's time went
+        self.read_pool_wait = Histogram("lineage_read_pool_wait_seconds",
+                                        "Time a GraphQL query waited for an idle reader process",
+                                        registry=self.registry)
+        self.read_pool_round_trip = Histogram("lineage_read_pool_round_trip_seconds",
+                                              "Time from handing a query to a reader process to its answer",
+                                              registry=self.registry)
+        self.read_pool_execute = Histogram("lineage_read_pool_execute_seconds",
+                                           "Part of the round trip the reader process spent executing the query",
+                                           registry=self.registry)
         self._sizes = sizes
         self.registry.register(self)  # graph size gauges, read on scrape
 

@@ -25,6 +25,7 @@ import functools
 import logging
 import multiprocessing
 import signal
+import time
 from typing import Any, Callable
 
 import anyio
@@ -107,6 +108,8 @@ class _SharedBudget(deadline.Budget):
 class _ReaderState:
     """What the schema's resolvers need from the app, in a reader process."""
 
+    inline_reads = True   # one request at a time: its reads run on the reader's own thread
+
     def __init__(self, settings: Settings) -> None:
         from prometheus_client import CollectorRegistry
 
@@ -131,26 +134,31 @@ def _serve(conn: Any, cancel: Any, settings: Settings) -> None:
     """A reader process: answer queries from ``conn`` until it closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the serving process's to handle
     state = _ReaderState(settings)
+    loop = asyncio.new_event_loop()
     try:
-        # one long-lived task: worker threads (and their read connections) live as long as it
-        asyncio.run(_answer(conn, cancel, state))
+        _answer(conn, cancel, state, loop)
     finally:
+        loop.close()
         state.readers.close()
 
 
-async def _answer(conn: Any, cancel: Any, state: _ReaderState) -> None:
+def _answer(conn: Any, cancel: Any, state: _ReaderState, loop: asyncio.AbstractEventLoop) -> None:
+    """One request at a time, all on this thread: the message is read here and the
+    query's reads run inline (``inline_reads``). Handing each to a worker thread
+    would add a thread wake-up per hop, and on a busy machine every wake-up waits
+    for a CPU; with one request at a time a thread buys nothing."""
     from .._gql import schema
     from .._gql.context import Context
 
     timeout = state.settings["LINEAGE_QUERY_TIMEOUT"]
     # warm up before the first request (its budget must not pay for imports and connections)
-    await schema.execute("{ __typename }", context_value=Context(state))
-    await anyio.to_thread.run_sync(lambda: state.analysis().graph.has_vertices())
+    loop.run_until_complete(schema.execute("{ __typename }", context_value=Context(state)))
+    state.analysis().graph.has_vertices()
     state.records.clear()
     conn.send("ready")
     while True:
         try:
-            message = await anyio.to_thread.run_sync(conn.recv)
+            message = conn.recv()
         except EOFError:
             return
         if message is None:
@@ -159,14 +167,15 @@ async def _answer(conn: Any, cancel: Any, state: _ReaderState) -> None:
         state.records.clear()
         context = Context(state)
         context.budget = _SharedBudget(timeout, cancel)
+        started = time.perf_counter()
         try:
-            result = await schema.execute(query, variable_values=variables, context_value=context,
-                                          operation_name=operation_name,
-                                          allowed_operation_types={StrawberryOperation.QUERY})
+            result = loop.run_until_complete(schema.execute(
+                query, variable_values=variables, context_value=context, operation_name=operation_name,
+                allowed_operation_types={StrawberryOperation.QUERY}))
             answer = ("ok", result.data, [e.formatted for e in result.errors or ()], result.extensions)
         except Exception as exc:   # e.g. an operation type the parent should not have sent
             answer = ("error", f"{type(exc).__name__}: {exc}", [], None)
-        conn.send((answer, list(state.records)))
+        conn.send((answer, list(state.records), time.perf_counter() - started))
 
 
 class _Reader:
@@ -206,9 +215,13 @@ class _Reader:
 class ReadPool:
     """N reader processes; a query waits for an idle one."""
 
-    def __init__(self, settings: Settings, processes: int, replay: Callable[[list[Any]], None]) -> None:
+    def __init__(self, settings: Settings, processes: int, replay: Callable[[list[Any]], None],
+                 timed: Callable[[float, float, float], None] | None = None) -> None:
         self.settings = settings
         self._replay = replay
+        # per answered query: seconds waiting for an idle reader, the round trip to it,
+        # and the part of that the reader spent executing (the rest is pipes and pickling)
+        self._timed = timed
         self._readers = [_Reader(settings) for _ in range(processes)]
         self._idle: asyncio.Queue[_Reader] | None = None
         # past the request budget, a reader that has not answered is stuck: replace it
@@ -230,14 +243,16 @@ class ReadPool:
         """The query's result from a reader, or None when no reader could answer
         (then the caller answers in-process)."""
         idle = self._queue()
+        asked = time.perf_counter()
         reader = await idle.get()
+        took = time.perf_counter()
         if not reader.ready and not reader.conn.poll(0):
             idle.put_nowait(reader)   # still starting: answer in-process rather than wait for it
             return None
         replace = False
         watcher = asyncio.ensure_future(self._watch(reader, disconnected)) if disconnected is not None else None
         try:
-            (status, data, errors, extensions), records = await anyio.to_thread.run_sync(
+            (status, data, errors, extensions), records, executing = await anyio.to_thread.run_sync(
                 reader.call, (query, variables, operation_name), self._wait)
         except TimeoutError:
             replace = True
@@ -254,6 +269,8 @@ class ReadPool:
                 reader = await anyio.to_thread.run_sync(self._replace, reader)
             idle.put_nowait(reader)
         self._replay(records)
+        if self._timed is not None:
+            self._timed(took - asked, time.perf_counter() - took, executing)
         if status != "ok":
             log.error("reader process: %s", data)
             return None
@@ -277,6 +294,16 @@ class ReadPool:
         for reader in self._readers:
             reader.stop()
         self._readers = []
+
+
+def timed_into(metrics: Any) -> Callable[[float, float, float], None]:
+    """Records a pooled query's wait, round trip and execution time in /metrics."""
+
+    def timed(wait: float, round_trip: float, executing: float) -> None:
+        metrics.read_pool_wait.observe(wait)
+        metrics.read_pool_round_trip.observe(round_trip)
+        metrics.read_pool_execute.observe(executing)
+    return timed
 
 
 def replay_into(metrics: Any) -> Callable[[list[Any]], None]:

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -43,6 +45,21 @@ log = logging.getLogger("lineage.writer")
 # costs little more than one of one, while a client's next request is milliseconds away.
 LINGER_SHARE = 0.1
 LINGER_CAP = 0.02
+
+
+def lower_priority(niceness: int) -> None:
+    """Add ``niceness`` to the calling thread's scheduling niceness (Linux schedules
+    threads one by one, so the rest of the process keeps its priority). On a busy
+    machine the writer's Python work then yields the CPU to request handling and to
+    the reader processes: reads stay fast, writes take longer. Where per-thread
+    priorities are not available this does nothing."""
+    if not hasattr(os, "setpriority") or not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
+    except OSError as exc:
+        log.warning("could not lower the writer's priority: %s", exc)
 
 
 @dataclass
@@ -99,8 +116,9 @@ class _Job:
 class WriteWorker:
     def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, threads: int = 1,
                  on_error: Callable[[BaseException], None] | None = None, linger: bool = False,
-                 on_commit: Callable[[list[Event], WriteStats], None] | None = None) -> None:
+                 on_commit: Callable[[list[Event], WriteStats], None] | None = None, niceness: int = 0) -> None:
         self._open_store = open_store
+        self._niceness = niceness   # added to the writer threads' OS niceness (LINEAGE_WRITER_NICENESS)
         self._linger = linger
         self._last_commit = 0.0
         self._on_error = on_error
@@ -146,6 +164,8 @@ class WriteWorker:
         self._threads = []
 
     def _run(self, ready: "_Ready") -> None:
+        if self._niceness:
+            lower_priority(self._niceness)
         try:
             store = self._open_store()
         except BaseException as exc:  # reported to the constructor

@@ -159,6 +159,7 @@ def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> Non
     root: tuple[Any, ...] | None = (None, prefix) if prefix else None
     stack: list[tuple[Any, Any, int]] = [(value, root, 1)]
     seen = 0
+    max_chars = limits.max_string_chars
 
     def fail(chain: Any, problem: str, fix: str) -> InvalidEvent:
         return InvalidEvent(_format(chain) or "$", problem, fix)
@@ -182,7 +183,9 @@ def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> Non
                     if type(key) is not str:
                         raise fail((chain, str(key)[:40]), f"is a {type(key).__name__} key; JSON keys are text",
                                    "Use text keys.")
-                    if len(key) > limits.max_string_chars or _SURROGATE.search(key) or "\x00" in key:
+                    # an ASCII key cannot hold a surrogate: skip the regex for nearly all keys
+                    if (len(key) > max_chars or "\x00" in key
+                            or (not key.isascii() and _SURROGATE.search(key))):
                         raise fail((chain, key[:40].replace("\x00", "\\u0000")),
                                    "is a key that is too long, not valid Unicode or holds a NUL character",
                                    "Use short text keys.")
@@ -191,10 +194,10 @@ def check_tree(value: Any, limits: JsonLimits = LIMITS, prefix: str = "") -> Non
                 for index in range(len(item) - 1, -1, -1):
                     stack.append((item[index], (chain, index), depth + 1))
         elif kind is str:
-            if len(item) > limits.max_string_chars:
+            if len(item) > max_chars:
                 raise fail(chain, f"is a string of {len(item)} characters; at most {limits.max_string_chars}"
                            " are accepted", "Send shorter text.")
-            if _SURROGATE.search(item):
+            if not item.isascii() and _SURROGATE.search(item):
                 raise fail(chain, "contains an unpaired UTF-16 surrogate (a broken \\uD800-\\uDFFF escape)",
                            "Send valid Unicode text; escape characters outside the BMP as a surrogate pair.")
             if "\x00" in item:
