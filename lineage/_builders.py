@@ -19,7 +19,7 @@ from openlineage.client.facet_v2 import (column_lineage_dataset, dataset_type_da
                                          documentation_job, schema_dataset)
 from openlineage.client.serde import Serde
 
-from ._facets import (PRODUCER, FeatureViewDatasetFacet, MedallionDatasetFacet,
+from .facets import (PRODUCER, FeatureViewDatasetFacet, MedallionDatasetFacet,
                       MLModelDatasetFacet, PipelineVersionJobFacet)
 from ._ids import NodeKey
 

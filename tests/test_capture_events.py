@@ -7,8 +7,8 @@ from openlineage.client.serde import Serde
 
 from conftest import REPO
 from lineage import parse_event
-from lineage._facets import SCHEMA_BASE
 from lineage.capture.record import DataRecord, StepRecord, final_event, start_event
+from lineage.facets import SCHEMA_BASE
 
 RECORD = StepRecord(
     run_id="01a200a6-9bb1-7f8e-a957-b2ed62e1b25d", job_namespace="default", job_name="jobs.train",

@@ -226,8 +226,7 @@ class Reporter:
 
     def audit_facet(self, request_id: str | None = None, input_request_ids: Sequence[str] = ()) -> dict[str, Any]:
         """The same as an OpenLineage ``audit`` run facet, for events this component emits."""
-        from .._facets import PRODUCER
-        from ..catalog.facets import AuditFacet
+        from ..facets import PRODUCER, AuditFacet
 
         h = self.audit_headers(request_id, input_request_ids)
         facet = {"_producer": PRODUCER, "_schemaURL": AuditFacet._get_schema(), "requestId": h["Request-Id"],

@@ -20,8 +20,8 @@ from openlineage.client.facet_v2 import (dataset_type_dataset, dataset_version_d
                                          output_statistics_output_dataset, parent_run, schema_dataset,
                                          source_code_job, source_code_location_job, sql_job)
 
-from .._facets import PRODUCER, MLModelDatasetFacet
-from .facets import CheckpointRunFacet, CodeVersionJobFacet, DataFingerprintDatasetFacet, ParametersRunFacet
+from ..facets import (PRODUCER, AuditFacet, CheckpointRunFacet, CodeVersionJobFacet, DataFingerprintDatasetFacet,
+                      MLModelDatasetFacet, ParametersRunFacet)
 
 
 class OperationType(str, enum.Enum):
@@ -174,7 +174,6 @@ def _run(record: StepRecord, final: bool) -> ol.Run:
             message=f"{record.error_type}: {record.error_message}", programmingLanguage="python",
             stackTrace=record.stack_trace, producer=PRODUCER)
     if final and record.request_id:
-        from ..catalog.facets import AuditFacet
         facets["audit"] = AuditFacet(requestId=record.request_id, execPath=f"{record.job_namespace}/{record.job_name}",
                                      inputRequestIds=list(record.input_request_ids), producer=PRODUCER)
     return ol.Run(runId=record.run_id, facets=facets)

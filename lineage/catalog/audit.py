@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .._events import Event
-from .._facets import PRODUCER
-from .facets import AUDIT, AuditFacet
+from ..facets import PRODUCER, AuditFacet
+from .facets import AUDIT
 
 HEADERS = {"request-id": "requestId", "exec-path": "execPath", "input-request-id": "inputRequestIds",
            "data-source-name": "dataSourceName", "data-source-type": "dataSourceType"}

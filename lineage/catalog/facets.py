@@ -1,24 +1,12 @@
-"""Facets that carry components, audit and catalog facts inside OpenLineage events.
+"""Reading the component, audit and catalog facets back for the translator.
 
 Heartbeats, catalog messages and the audit of each accepted write become
-ordinary OpenLineage events with these facets, so they take the one road into
-the graph (log, translator, writer): durable, deduplicated, and rebuilt by
-``lineage rebuild`` like any other event. Schemas ship in ``lineage/facets/``.
+ordinary OpenLineage events carrying the ``component``, ``heartbeat``,
+``audit`` and ``catalog`` facets (classes and fields in :mod:`lineage.facets`),
+so they take the one road into the graph (log, translator, writer): durable,
+deduplicated, and rebuilt by ``lineage rebuild`` like any other event.
 
-==================  ==========  ===============================================
-facet key           on          fields
-==================  ==========  ===============================================
-``component``       job         ``componentType``, ``name``
-``heartbeat``       run         ``instanceId``, ``status``, ``reportingPeriod``
-``audit``           run, job,   ``requestId``, ``httpRequestId``, ``principal``,
-                    dataset     ``clientAddress``, ``receivedAt``, ``execPath``,
-                                ``inputRequestIds``, ``dataSourceName``,
-                                ``dataSourceType``
-``catalog``         dataset     ``title``, ``sourceMimeType``, ``lastUpdatedAt``,
-                                ``registeredAt``, ``fields``
-==================  ==========  ===============================================
-
-The ``*_props`` functions read them for the translator (pure, no I/O).
+The ``*_props`` functions turn them into node properties (pure, no I/O).
 """
 
 from __future__ import annotations
@@ -26,69 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-import attr
-from openlineage.client.generated.base import DatasetFacet, JobFacet, RunFacet
-
-from .._facets import SCHEMA_BASE
-
 COMPONENT, HEARTBEAT, AUDIT, CATALOG = "component", "heartbeat", "audit", "catalog"
-
-
-@attr.define
-class ComponentJobFacet(JobFacet):
-    componentType: str  # noqa: N815
-    name: str | None = attr.field(default=None)
-
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_BASE + "ComponentJobFacet.json#/$defs/ComponentJobFacet"
-
-
-@attr.define
-class HeartbeatRunFacet(RunFacet):
-    instanceId: str  # noqa: N815
-    status: str
-    reportingPeriod: int  # noqa: N815
-
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_BASE + "HeartbeatRunFacet.json#/$defs/HeartbeatRunFacet"
-
-
-@attr.define
-class AuditFacet(RunFacet):
-    """Who wrote a record and from what. The server sets ``httpRequestId``,
-    ``principal``, ``clientAddress`` and ``receivedAt``; a producer may set the rest."""
-
-    requestId: str | None = attr.field(default=None)  # noqa: N815
-    httpRequestId: str | None = attr.field(default=None)  # noqa: N815
-    principal: str | None = attr.field(default=None)
-    clientAddress: str | None = attr.field(default=None)  # noqa: N815
-    receivedAt: str | None = attr.field(default=None)  # noqa: N815
-    execPath: str | None = attr.field(default=None)  # noqa: N815
-    inputRequestIds: list[str] = attr.field(factory=list)  # noqa: N815
-    dataSourceName: str | None = attr.field(default=None)  # noqa: N815
-    dataSourceType: str | None = attr.field(default=None)  # noqa: N815
-
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_BASE + "AuditFacet.json#/$defs/AuditFacet"
-
-
-@attr.define
-class CatalogDatasetFacet(DatasetFacet):
-    title: str | None = attr.field(default=None)
-    sourceMimeType: str | None = attr.field(default=None)  # noqa: N815
-    lastUpdatedAt: str | None = attr.field(default=None)  # noqa: N815
-    registeredAt: str | None = attr.field(default=None)  # noqa: N815
-    fields: dict[str, Any] = attr.field(factory=dict)
-
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_BASE + "CatalogDatasetFacet.json#/$defs/CatalogDatasetFacet"
-
-
-FACET_CLASSES = (ComponentJobFacet, HeartbeatRunFacet, AuditFacet, CatalogDatasetFacet)
 
 
 def _facet(facets: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -19,9 +19,9 @@ from typing import Any, Mapping
 
 from .._errors import InvalidEvent
 from .._events import Event, fingerprint, normalize_time, parse_event
-from .._facets import PRODUCER
 from .._ids import NodeKey
-from .facets import AUDIT, CATALOG, COMPONENT, HEARTBEAT, CatalogDatasetFacet, ComponentJobFacet, HeartbeatRunFacet
+from ..facets import PRODUCER, CatalogDatasetFacet, ComponentJobFacet, HeartbeatRunFacet
+from .facets import AUDIT, CATALOG, COMPONENT, HEARTBEAT
 
 COMPONENT_NAMESPACE = "components"
 STATUSES = ("REGISTERED", "STARTED", "RUNNING", "COMPLETED", "TERMINATED")

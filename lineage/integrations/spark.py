@@ -64,7 +64,7 @@ class VersionedSparkJob:
         return git_commit(self.job_file)
 
     def _job_facets(self) -> dict[str, Any]:
-        from .._facets import PRODUCER
+        from ..facets import PRODUCER
 
         schema = "https://openlineage.io/spec/facets/1-0-1/SourceCodeLocationJobFacet.json"
         location: dict[str, Any] = {"_producer": PRODUCER, "_schemaURL": schema,
@@ -80,7 +80,7 @@ class VersionedSparkJob:
     def _run_facets(self, spark: Any) -> dict[str, Any]:
         if spark is None:
             return {}
-        from .._facets import PRODUCER
+        from ..facets import PRODUCER
 
         facets: dict[str, Any] = {"processing_engine": {
             "_producer": PRODUCER,

@@ -11,27 +11,15 @@ import json
 import uuid
 from typing import Any
 
-import attr
 from openlineage.client import event_v2 as ol
-from openlineage.client.generated.base import RunFacet
 from openlineage.client.serde import Serde
 
 from .. import _model as m
 from .._builders import now_iso
-from .._facets import PRODUCER, SCHEMA_BASE
+from ..facets import PRODUCER, ReplayRunFacet
 
 REPLAY_JOB = "lineage.replay"
 
-
-@attr.define
-class ReplayRunFacet(RunFacet):
-    replayedRunId: str  # noqa: N815
-    reproduced: bool
-    steps: list[dict[str, Any]] = attr.field(factory=list)
-
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_BASE + "ReplayRunFacet.json#/$defs/ReplayRunFacet"
 
 
 def replay_event(report: Any, namespace: str) -> dict[str, Any]:
