@@ -23,29 +23,25 @@ TRANSACTION_SCHEMA = [("transaction_id", "BIGINT"), ("customer_id", "BIGINT"),
 SALES_SCHEMA = [("sale_id", "BIGINT"), ("product_id", "BIGINT"), ("quantity", "INT"), ("ts", "TIMESTAMP")]
 
 
+def _from(source: str, *columns: str | tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Column lineage from one source dataset: a bare name is a column copied as is
+    (IDENTITY), a tuple is (field, source field, how[, description])."""
+    return [(c, source, c, "IDENTITY") if isinstance(c, str) else (c[0], source, *c[1:]) for c in columns]
+
+
 # Column lineage of the outputs: (field, source dataset, source field, how[, description]).
 CRM = "postgres://crm-db:5432/crm.public.customers"
-BRONZE_CUSTOMER_COLUMNS = [("customer_id", CRM, "id", "IDENTITY"), ("email", CRM, "email", "IDENTITY"),
-                           ("country", CRM, "country", "IDENTITY"),
-                           ("signup_date", CRM, "created_at", "TRANSFORMATION", "CAST(created_at AS DATE)")]
-SILVER_CUSTOMER_COLUMNS = [
-    ("customer_id", "bronze/customers", "customer_id", "IDENTITY"),
-    ("email", "bronze/customers", "email", "TRANSFORMATION", "lower(trim(email))"),
-    ("country", "bronze/customers", "country", "IDENTITY"),
-    ("signup_date", "bronze/customers", "signup_date", "IDENTITY"),
-    ("*", "bronze/customers", "customer_id", "GROUP_BY", "one row per customer_id (deduplication)")]
-GOLD_CUSTOMER_COLUMNS = [
-    ("customer_id", "silver/customers", "customer_id", "IDENTITY"),
-    ("email", "silver/customers", "email", "MASKED", "sha2(email, 256)"),
-    ("country", "silver/customers", "country", "IDENTITY"),
-    ("signup_date", "silver/customers", "signup_date", "IDENTITY"),
-    ("*", "silver/customers", "email", "FILTER", "rows whose email fails validation are dropped")]
-SILVER_TRANSACTION_COLUMNS = [
-    ("transaction_id", "bronze/transactions", "transaction_id", "IDENTITY"),
-    ("customer_id", "bronze/transactions", "customer_id", "IDENTITY"),
-    ("amount", "bronze/transactions", "amount", "TRANSFORMATION", "amount converted to EUR"),
-    ("ts", "bronze/transactions", "ts", "IDENTITY")]
-GOLD_TRANSACTION_COLUMNS = [(f, "silver/transactions", f, "IDENTITY") for f, _ in TRANSACTION_SCHEMA]
+BRONZE_CUSTOMER_COLUMNS = _from(CRM, ("customer_id", "id", "IDENTITY"), "email", "country",
+                                ("signup_date", "created_at", "TRANSFORMATION", "CAST(created_at AS DATE)"))
+SILVER_CUSTOMER_COLUMNS = _from("bronze/customers", "customer_id",
+                                ("email", "email", "TRANSFORMATION", "lower(trim(email))"), "country", "signup_date",
+                                ("*", "customer_id", "GROUP_BY", "one row per customer_id (deduplication)"))
+GOLD_CUSTOMER_COLUMNS = _from("silver/customers", "customer_id", ("email", "email", "MASKED", "sha2(email, 256)"),
+                              "country", "signup_date",
+                              ("*", "email", "FILTER", "rows whose email fails validation are dropped"))
+SILVER_TRANSACTION_COLUMNS = _from("bronze/transactions", "transaction_id", "customer_id",
+                                   ("amount", "amount", "TRANSFORMATION", "amount converted to EUR"), "ts")
+GOLD_TRANSACTION_COLUMNS = _from("silver/transactions", *(f for f, _ in TRANSACTION_SCHEMA))
 FEATURE_COLUMNS = [
     ("days_since_signup", "gold/customers", "signup_date", "TRANSFORMATION", "datediff(current_date, signup_date)"),
     ("txn_count_30d", "gold/transactions", "transaction_id", "AGGREGATION", "count over 30 days"),
