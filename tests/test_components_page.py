@@ -1,29 +1,19 @@
 """The Components page in a real headless Chromium against a real server."""
 
-import os
-import shutil
-import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import pytest
-
+from browser_fixtures import assets_installed, browser, needs_chromium, watched_page  # noqa: F401 (fixture)
 from conftest import make_settings
 from lineage._builders import EventBuilder
 from server_fixtures import serve
 
-CHROMIUM = os.environ.get("LINEAGE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="browser tests need Debian's chromium: apt-get install chromium "
-                                       "(or LINEAGE_TEST_CHROMIUM=/path/to/chromium)")
+pytestmark = needs_chromium
 
 
-def test_components_page_shows_liveness_links_and_who_wrote_a_run(tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_components_page_shows_liveness_links_and_who_wrote_a_run(tmp_path, browser):
+    from playwright.sync_api import expect
 
+    assets_installed()
     now = datetime.now(timezone.utc)
     beat = {"id": "orders-mapper", "instance_id": "i-1", "name": "Orders mapper", "component_type": "mapper",
             "timestamp": now.isoformat(), "reporting_period": 15, "status": "RUNNING",
@@ -42,11 +32,7 @@ def test_components_page_shows_liveness_links_and_who_wrote_a_run(tmp_path):
         for event in (first, second):
             assert client.post("/api/v1/lineage", json=event, headers=auth).status_code == 201
         base = str(client.base_url).rstrip("/")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
+        with watched_page(browser, tmp_path, viewport={"width": 1280, "height": 800}) as page:
             page.goto(base + "/")
             page.get_by_role("link", name="Components", exact=True).click()
             expect(page.locator("#summary")).to_have_text("2 components: 1 live, 1 late, 0 gone.")
@@ -61,6 +47,4 @@ def test_components_page_shows_liveness_links_and_who_wrote_a_run(tmp_path):
             expect(trace).to_contain_text("written bycarol")
             expect(trace).to_contain_text("componentcleaner")
             expect(trace.locator(".trace-step .trace-step")).to_contain_text(first["run"]["runId"])
-            page.screenshot(path=str(tmp_path / "components.png"), full_page=True)
-            browser.close()
-            assert errors == [], errors
+            page.screenshot(path=str(page.shots / "components.png"), full_page=True)
