@@ -41,7 +41,7 @@ def readers(graph: Graph, artifacts: Iterable[Any], as_of: str | None = None) ->
     return out
 
 
-# -- for code still written in Gremlin (analytics, provenance records) -----------------
+# -- for code still written in Gremlin (the query engine, the visualizer) ------------
 # It reads through the query layer's traversal source, which reaches the same data
 # on every backend; new code should use the graph interface instead.
 

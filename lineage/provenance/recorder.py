@@ -174,7 +174,16 @@ class ProvenanceRecorder:
 
 
 def recorder_for(store: Any) -> ProvenanceRecorder:
-    """A recorder that reads the graph through ``store``'s own connection (same thread)."""
+    """A recorder that reads the graph through ``store``'s own connection (same thread):
+    on the embedded file with the configured engine (SQL unless LINEAGE_EMBEDDED_ENGINE
+    says otherwise), as the server's readers do."""
     from .._analysis import LineageAnalysis
+    from ..graph import reader
 
-    return ProvenanceRecorder(store.settings, lambda: LineageAnalysis(store.g, store.settings.default_namespace))
+    def analysis() -> LineageAnalysis:
+        backend = store.backend
+        graph = (reader(backend.remote, store.settings["LINEAGE_EMBEDDED_ENGINE"]) if backend.kind == "embedded"
+                 else store.g)
+        return LineageAnalysis(graph, store.settings.default_namespace)
+
+    return ProvenanceRecorder(store.settings, analysis)

@@ -29,14 +29,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from gremlin_python.process.graph_traversal import __
-from gremlin_python.process.traversal import P
-
 from .. import _model as m
 from .._errors import LineageError
 from .._events import RUN_EVENT, Event
-from .._traverse import LINEAGE_EDGES, describe, per_vertex
 from .._translate import Translator
+from ..graph.interface import IN, LINEAGE_EDGES, OUT
 
 TERMINAL = ("COMPLETE", "FAIL", "ABORT")
 REPORTED = ("FILTERED", "CANCELLED", "SPLIT")
@@ -218,12 +215,12 @@ def _upstream(q: Any, starts: list[Any], known: dict[Any, list[tuple[Any, str]]]
     edges: list[tuple[Any, Any, str]] = []
     seen = set(starts)
     frontier = list(starts)
-    step = lambda: __.out_e(*LINEAGE_EDGES).project("to", "p").by(__.in_v().id_()).by(  # noqa: E731
-        __.values("pipeline_id").fold())
     for _ in range(MAX_PATH_DEPTH):
         missing = [v for v in frontier if v not in known]
-        for child, rows in per_vertex(q.g, missing, step):
-            known[child] = [(row["to"], row["p"][0] if row["p"] else "") for row in rows]
+        for v in missing:
+            known[v] = []
+        for hop in q.graph.hops(missing, OUT, LINEAGE_EDGES):
+            known[hop.source].append((hop.target, hop.props.get("pipeline_id") or ""))
         nxt = []
         for child in frontier:
             for parent, pipeline in known.get(child, ()):
@@ -282,13 +279,11 @@ class FlushCache:
         self.edges: dict[Any, list[tuple[Any, str]]] = {}      # vertex -> its upstream (parent, pipeline)
 
     def load_runs(self, q: Any, run_ids: list[str]) -> None:
-        """Read the Run vertices of ``run_ids`` in a few traversals."""
+        """Read the Run vertices of ``run_ids`` (their properties, by run id)."""
         wanted = sorted(set(run_ids) - set(self.runs))
-        for i in range(0, len(wanted), 500):
-            for row in q.g.V().has(m.IDENTITY[m.RUN], P.within(wanted[i:i + 500])).has_label(m.RUN) \
-                    .element_map().to_list():
-                props = {k: v for k, v in row.items() if isinstance(k, str)}
-                self.runs[str(props.get("run_id"))] = props
+        found = q.graph.lookup(m.RUN, wanted) if wanted else {}
+        for props in q.graph.describe(found.values()).values():
+            self.runs[str(props.get("run_id"))] = props
 
     def vid(self, q: Any, label: str, key: str) -> Any | None:
         if (label, key) not in self.vids:
@@ -304,7 +299,7 @@ class FlushCache:
     def describe(self, q: Any, ids: list[Any]) -> dict[Any, dict[str, Any]]:
         missing = [v for v in ids if v not in self.info]
         if missing:
-            self.info.update(describe(q.g, missing))
+            self.info.update(q.graph.describe(missing))
         return {v: self.info[v] for v in ids if v in self.info}
 
 
@@ -322,9 +317,9 @@ def build_records(q: Any, t: Terminal, system_name: str, cache: FlushCache | Non
     if not inputs and not outputs and pipeline:
         pipe = cache.vid(q, m.PIPELINE, pipeline)
         if pipe is not None:     # the run's events named no datasets: the pipeline's do
-            row = q.g.V(pipe).project("i", "o").by(__.out(m.CONSUMES).id_().fold()).by(
-                __.union(__.in_(m.GENERATED_BY), __.out(m.PRODUCES)).id_().fold()).next()
-            inputs, outputs = list(row["i"]), list(row["o"])
+            inputs = [v for _, v in q.graph.neighbors([pipe], OUT, [m.CONSUMES])]
+            outputs = [v for _, v in q.graph.neighbors([pipe], IN, [m.GENERATED_BY])
+                       + q.graph.neighbors([pipe], OUT, [m.PRODUCES])]
     paths = cache.upstream_paths(q, inputs) if inputs else {o: [] for o in outputs}
     info = cache.describe(q, list({*paths, *outputs}))
     ident = {v: str(i.get(m.IDENTITY.get(i["label"], ""), v)) for v, i in info.items()}
