@@ -67,7 +67,10 @@ class PlainFieldsContext(StrawberryGraphQLCoreExecutionContext):
                         results[response_name] = None
                         continue
                 else:
-                    value = coerce(value)
+                    try:
+                        value = coerce(value)
+                    except Exception:   # not of the field's type: the usual way reports it
+                        value = None
                     if value is not None and value is not Undefined:
                         results[response_name] = value
                         continue
