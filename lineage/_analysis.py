@@ -59,15 +59,17 @@ class LineageAnalysis(RelatedQueries):
                     reading[p] = here
         info.update(described)
         self._then(info, at)
-        ident = {vid: node_dict(vid, i)["id"] for vid, i in info.items()}
         groups: dict[str, list[dict[str, Any]]] = {m.DATASET: [], m.MODEL: [], m.FEATURE: [], m.PIPELINE: []}
+        # nearest first, so a node's parent has its path already: extend it by one id
+        paths = {found.vid: [node_dict(found.vid, info[found.vid])["id"]]}
+        parent, distance = result.parent, result.distance
         for vid in result.ordered():
-            node = node_dict(vid, info[vid], result.distance[vid])
-            node["path"] = [ident[v] for v in result.path(vid)]
+            node = node_dict(vid, info[vid], distance[vid])
+            node["path"] = paths[vid] = paths[parent[vid]] + [node["id"]]
             groups.setdefault(node["label"], []).append(node)
         for vid, (d, _key, via) in reading.items():
             node = node_dict(vid, info[vid], d)
-            node["path"] = [ident[v] for v in result.path(via)] + [node["id"]]
+            node["path"] = paths[via] + [node["id"]]
             groups[m.PIPELINE].append(node)
         for nodes in groups.values():
             nodes.sort(key=lambda n: (n["distance"], n["id"], n["label"]))
