@@ -18,7 +18,7 @@ from ._errors import InvalidArgument
 from ._ids import NodeKey, model_id
 from ._queries import MAX_NODES, check_cap, check_depth, node_dict
 from ._related import RelatedQueries
-from ._traverse import DOWN, UP, readers, writers
+from ._traverse import DOWN, UP, writers
 from .graph.interface import OUT, node_key
 
 CHANGE_TYPES = ("schema", "data", "deprecation")
@@ -47,26 +47,29 @@ class LineageAnalysis(RelatedQueries):
             raise InvalidArgument(f"change_type must be one of {', '.join(CHANGE_TYPES)}; got {change_type!r}")
         found = self.resolve(dataset_id)
         at = self._at(found, as_of)
-        result = self.graph.expand(found.vid, DOWN, check_depth(max_depth, "max_depth"), check_cap(node_cap),
-                                   as_of=at)
+        # the expansion, its readers and their descriptions (on the embedded file, one statement)
+        result, read_by, described = self.graph.expand_readers(
+            found.vid, check_depth(max_depth, "max_depth"), check_cap(node_cap), as_of=at)
         info = dict(result.info)
         reading: dict[Any, tuple[int, tuple[str, str], Any]] = {}
-        for artifact, pipelines in readers(self.graph, result.distance, at).items():
+        for artifact, pipelines in read_by.items():
             here = (result.distance[artifact] + 1, node_key(info[artifact]), artifact)
             for p in pipelines:
                 if p not in reading or reading[p][:2] > here[:2]:
                     reading[p] = here
-        info.update(self.graph.describe(reading))
+        info.update(described)
         self._then(info, at)
-        ident = {vid: node_dict(vid, i)["id"] for vid, i in info.items()}
         groups: dict[str, list[dict[str, Any]]] = {m.DATASET: [], m.MODEL: [], m.FEATURE: [], m.PIPELINE: []}
+        # nearest first, so a node's parent has its path already: extend it by one id
+        paths = {found.vid: [node_dict(found.vid, info[found.vid])["id"]]}
+        parent, distance = result.parent, result.distance
         for vid in result.ordered():
-            node = node_dict(vid, info[vid], result.distance[vid])
-            node["path"] = [ident[v] for v in result.path(vid)]
+            node = node_dict(vid, info[vid], distance[vid])
+            node["path"] = paths[vid] = paths[parent[vid]] + [node["id"]]
             groups.setdefault(node["label"], []).append(node)
         for vid, (d, _key, via) in reading.items():
             node = node_dict(vid, info[vid], d)
-            node["path"] = [ident[v] for v in result.path(via)] + [node["id"]]
+            node["path"] = paths[via] + [node["id"]]
             groups[m.PIPELINE].append(node)
         for nodes in groups.values():
             nodes.sort(key=lambda n: (n["distance"], n["id"], n["label"]))

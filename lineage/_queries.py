@@ -14,8 +14,8 @@ from typing import Any, Iterable
 from . import _model as m
 from ._errors import Ambiguous, InvalidArgument, NotFound
 from ._ids import NodeKey, id_hint, split_model_id
-from ._traverse import DOWN, UP, readers, writers
-from .graph.interface import IN, LINEAGE_EDGES, OUT, Expansion, Graph, node_key
+from ._traverse import DOWN, UP
+from .graph.interface import IN, LINEAGE_EDGES, OUT, Expansion, Graph, node_dict, node_key
 
 MAX_DEPTH = 50
 MAX_NODES = 10_000
@@ -64,16 +64,6 @@ class LineageGraph:
     def to_dict(self) -> dict[str, Any]:
         return {"center": self.center, "node_count": len(self.nodes), "edge_count": len(self.edges),
                 "nodes": self.nodes, "edges": self.edges, "truncated": self.truncated}
-
-
-def node_dict(vid: Any, info: dict[str, Any], distance: int | None = None) -> dict[str, Any]:
-    out = dict(info)
-    label = out.pop("label")
-    out["id"] = str(info.get(m.IDENTITY.get(label, ""), vid))
-    out["label"] = label
-    if distance is not None:
-        out["distance"] = distance
-    return out
 
 
 class LineageQueries:
@@ -247,9 +237,12 @@ class LineageQueries:
         wanted = _labels(labels)
         found = self.resolve(node_id, label)
         at = self._at(found, as_of)
-        result = self._expand(found, direction, max_depth, node_cap, as_of=at)
-        self._then(result.info, at)
-        nodes = [node_dict(vid, result.info[vid], result.distance[vid]) for vid in result.ordered()]
+        if at is None:   # the graph hands back finished nodes (on the embedded file, from one statement)
+            nodes = self.graph.expand_nodes(found.vid, direction, check_depth(max_depth), check_cap(node_cap))[0][1:]
+        else:
+            result = self._expand(found, direction, max_depth, node_cap, as_of=at)
+            self._then(result.info, at)
+            nodes = [node_dict(vid, result.info[vid], result.distance[vid]) for vid in result.ordered()]
         if wanted:
             nodes = [n for n in nodes if n["label"] in wanted]
         return nodes
@@ -327,7 +320,13 @@ class LineageQueries:
         artifacts = [v for v in distance if v != found.vid or found.label not in (m.PIPELINE, m.RUN)]
         wrote = [v for v in artifacts if distance[v] < depth and UP in side[v]]
         read = [v for v in artifacts if distance[v] < depth and DOWN in side[v]]
-        self._add_pipelines(wrote, read, distance, info, at)
+        written, read_by, described = self.graph.pipelines(wrote, read, at)
+        for found_pipelines in (written, read_by):
+            for artifact, pipelines in found_pipelines.items():
+                for p in pipelines:
+                    if p not in distance or distance[p] > distance[artifact]:
+                        distance[p] = distance[artifact]
+        info.update(described)
         info.update(self.graph.describe(v for v in distance if v not in info))
         self._then(info, at)
         ordered = sorted((v for v in distance if v in info), key=lambda v: (distance[v], v != found.vid, node_key(info[v])))
@@ -337,23 +336,13 @@ class LineageQueries:
         nodes = [node_dict(v, info[v], distance[v]) for v in ordered]
         ident = {v: n["id"] for v, n in zip(ordered, nodes)}
         edges = []
-        for hop in self.graph.hops(ordered, OUT, _GRAPH_EDGES, at):
-            if hop.target in keep:
-                edges.append({"label": hop.label, "source": ident[hop.source], "target": ident[hop.target],
-                              "version": hop.props.get("version")})
+        for source, label, target, version in self.graph.hop_values(ordered, OUT, _GRAPH_EDGES, "version", at):
+            if target in keep:
+                edges.append({"label": label, "source": ident[source], "target": ident[target], "version": version})
         edges.sort(key=lambda e: (e["source"], e["label"], e["target"], str(e["version"])))
         unique = {(e["label"], e["source"], e["target"]): e for e in edges}
         return LineageGraph(nodes, sorted(unique.values(), key=lambda e: (e["source"], e["label"], e["target"])),
                             truncated, found.key)
-
-    def _add_pipelines(self, writers_of: list[Any], readers_of: list[Any], distance: dict[Any, int],
-                       info: dict[Any, dict[str, Any]], as_of: str | None = None) -> None:
-        """Add to ``distance`` the pipelines that wrote ``writers_of`` and read ``readers_of``."""
-        for found in (writers(self.graph, writers_of, as_of), readers(self.graph, readers_of, as_of)):
-            for artifact, pipelines in found.items():
-                for p in pipelines:
-                    if p not in distance or distance[p] > distance[artifact]:
-                        distance[p] = distance[artifact]
 
     # -- paths -------------------------------------------------------------------
 

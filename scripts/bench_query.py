@@ -17,13 +17,23 @@ networkx DiGraph, and one recursive CTE on a plain indexed SQLite edge table
 (in memory). Prints p50/p95 ms, answer sizes, how many answers differ from ours
 (set of (node, distance)), the ratios, and how p50 grows between sizes.
 
-    python scripts/bench_query.py --sizes 10000,100000
+With --http, GraphQL lineageGraph (depth 3) is also timed over HTTP on the
+largest graph: a real ``lineage serve`` on a copy of the file, interleaved with
+the same question in-process; it prints wall p50/p95 of both, the CPU the
+server process spent per request, and the load average.
+
+    python scripts/bench_query.py --sizes 10000,100000 --http
 """
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
+import socket
 import sqlite3
+import subprocess
+import tempfile
 import statistics
 import sys
 import time
@@ -240,8 +250,77 @@ def run_size(path: Path, n: int, samples: int) -> dict:
     return out
 
 
+LINEAGE_GRAPH = ("query($id: String!) { lineageGraph(nodeId: $id, nodeType: \"Dataset\", depth: 3) "
+                 "{ nodeCount edgeCount truncated nodes { id label name layer } edges { label source target } } }")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc; 0 where unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def http_size(path: Path, n: int, samples: int) -> None:
+    """lineageGraph depth 3 over HTTP (a real server on a copy of the file) beside the
+    same question in-process, interleaved."""
+    import httpx
+
+    rng = random.Random(5)
+    ids = [f"l{LAYERS // 2}/ds_{rng.randrange(n // LAYERS)}" for _ in range(samples)]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "graph.db"
+        shutil.copy(path, db)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = {**os.environ, "LINEAGE_DB": str(db), "LINEAGE_PORT": str(port), "LINEAGE_LOG_LEVEL": "WARNING"}
+        env.pop("LINEAGE_GREMLIN_URL", None)
+        server = subprocess.Popen([sys.executable, "-m", "lineage._cli", "serve"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+            q = LineageAnalysis(SqlGraph(sqlite3.connect(db)))  # the engine the server reads with
+            over_http, local, local_cpu, sizes = [], [], [], []
+            with httpx.Client(base_url=url, timeout=60) as client:
+                for node in ids[:3]:   # warm both
+                    client.post("/graphql", json={"query": LINEAGE_GRAPH, "variables": {"id": node}})
+                    q.lineage_graph(node, "Dataset", 3)
+                served = 0.0
+                for node in ids:
+                    c0 = cpu_seconds(server.pid)
+                    t0 = time.perf_counter()
+                    r = client.post("/graphql", json={"query": LINEAGE_GRAPH, "variables": {"id": node}}).json()
+                    over_http.append((time.perf_counter() - t0) * 1000)
+                    served += cpu_seconds(server.pid) - c0
+                    sizes.append(r["data"]["lineageGraph"]["nodeCount"])
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    q.lineage_graph(node, "Dataset", 3)
+                    local_cpu.append((time.process_time() - c0) * 1000)
+                    local.append((time.perf_counter() - t0) * 1000)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"\nGraphQL lineageGraph depth 3 on {n} datasets ({samples} starts, median {statistics.median(sizes):.0f} "
+          f"nodes), interleaved with the same question in-process:")
+    print(f"  over HTTP   wall p50 {statistics.median(over_http):6.1f} ms  p95 {stats(over_http)[1]:6.1f} ms;"
+          f" server CPU {served * 1000 / samples:5.1f} ms per request (clock ticks, averaged)")
+    print(f"  in-process  wall p50 {statistics.median(local):6.1f} ms  p95 {stats(local)[1]:6.1f} ms;"
+          f" CPU p50 {statistics.median(local_cpu):5.1f} ms")
+    print(f"  load average {os.getloadavg()[0]:.1f}")
+
+
 def main() -> int:
-    args, cache, sizes = bench_args(__doc__, 50)
+    args, cache, sizes = bench_args(__doc__, 50, [("--http", "also time GraphQL lineageGraph over HTTP on the largest graph")])
     results = {}
     for n in sizes:
         results[n] = run_size(graph_path(cache, n), n, args.samples)
@@ -260,6 +339,9 @@ def main() -> int:
         for name in results[lo]:
             hi_ours, lo_ours = results[hi][name][0][0], results[lo][name][0][0]
             print(f"  {name:22} {hi_ours[2] / lo_ours[2]:.2f}x  {hi_ours[0] / lo_ours[0]:.2f}x")
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    if args.http:
+        http_size(graph_path(cache, sizes[-1]), sizes[-1], args.samples)
     return 0
 
 

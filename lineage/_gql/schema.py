@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from .budget import MAX_QUERY_DEPTH, QueryBudget
 from .columns import ColumnQuery
+from .execution import PlainFieldsContext
 from .iceberg import IcebergQuery
 from .mutation import Mutation
 from .query import Query
@@ -50,4 +51,4 @@ EXTENSIONS = [
 ]
 
 schema = LineageSchema(query=merge_types("Query", (Query, IcebergQuery, ColumnQuery)), mutation=Mutation, extensions=EXTENSIONS,
-                       config=StrawberryConfig(scalar_map={Version: VERSION_SCALAR, Long: LONG_SCALAR}))
+                       execution_context_class=PlainFieldsContext, config=StrawberryConfig(scalar_map={Version: VERSION_SCALAR, Long: LONG_SCALAR}))

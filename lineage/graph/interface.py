@@ -42,6 +42,18 @@ def node_key(info: dict[str, Any]) -> tuple[str, str]:
     return (str(info.get(m.IDENTITY.get(label, ""), "")), label)
 
 
+def node_dict(vid: Any, info: dict[str, Any], distance: int | None = None) -> dict[str, Any]:
+    """A described node as the queries return it: its properties, then ``id`` (its
+    identity value, else the handle as text), ``label`` and ``distance`` when given."""
+    out = dict(info)
+    label = out.pop("label")
+    out["id"] = str(info.get(m.IDENTITY.get(label, ""), vid))
+    out["label"] = label
+    if distance is not None:
+        out["distance"] = distance
+    return out
+
+
 @dataclass(frozen=True)
 class Hop:
     """One edge seen from ``source``: its label, the vertex at the other end, its properties."""
@@ -117,6 +129,12 @@ class Graph(ABC):
         """Every edge of ``labels`` leaving (``out``) or entering (``in``) each vertex;
         with ``as_of``, only those that existed then (:mod:`lineage.versions.asof`)."""
 
+    def hop_values(self, vids: Iterable[Any], direction: str, labels: Sequence[str], prop: str,
+                   as_of: str | None = None) -> list[tuple[Any, str, Any, Any]]:
+        """(source, label, target, value of ``prop`` or None) of every edge :meth:`hops`
+        returns, without reading the edges' other properties."""
+        return [(h.source, h.label, h.target, h.props.get(prop)) for h in self.hops(vids, direction, labels, as_of)]
+
     def neighbors(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
                   as_of: str | None = None) -> list[tuple[Any, Any]]:
         """(source, target) of every edge :meth:`hops` returns, without reading edge properties."""
@@ -128,6 +146,42 @@ class Graph(ABC):
         """Artifacts within ``max_depth`` lineage hops of ``start`` (see the module rules).
         Without ``paths`` no parents are computed. With ``as_of`` (UTC text as stored),
         only along edges that existed then (:mod:`lineage.versions.asof`)."""
+
+    def expand_nodes(self, start: Any, direction: str, max_depth: int,
+                     node_cap: int) -> tuple[list[dict[str, Any]], bool]:
+        """:meth:`expand` (without parents) as the queries return it: the start and then
+        every kept node in order, each a :func:`node_dict` with its distance; and whether
+        the node cap cut it. Empty when ``start`` is not a vertex."""
+        result = self.expand(start, direction, max_depth, node_cap, paths=False)
+        if start not in result.info:
+            return [], False
+        return ([node_dict(v, result.info[v], result.distance[v]) for v in [start, *result.ordered()]],
+                result.truncated)
+
+    def expand_readers(self, start: Any, max_depth: int, node_cap: int, as_of: str | None = None
+                       ) -> tuple[Expansion, dict[Any, set[Any]], dict[Any, dict[str, Any]]]:
+        """:meth:`expand` downstream with parents, the pipelines that read each kept node
+        (``CONSUMES``: {node: {pipeline}}) and the description of each of those pipelines."""
+        result = self.expand(start, DOWN, max_depth, node_cap, as_of=as_of)
+        found: dict[Any, set[Any]] = {}
+        for artifact, pipeline in self.neighbors(list(result.distance), IN, [m.CONSUMES], as_of):
+            found.setdefault(artifact, set()).add(pipeline)
+        return result, found, self.describe({p for ps in found.values() for p in ps})
+
+    def pipelines(self, wrote: Sequence[Any], read: Sequence[Any], as_of: str | None = None
+                  ) -> tuple[dict[Any, set[Any]], dict[Any, set[Any]], dict[Any, dict[str, Any]]]:
+        """The pipelines that wrote each of ``wrote`` (it was ``GENERATED_BY`` them, or they
+        ``PRODUCES`` it), those that read each of ``read`` (``CONSUMES``), as {artifact:
+        {pipeline}}, and the description of every one of those pipelines."""
+        writers: dict[Any, set[Any]] = {}
+        readers: dict[Any, set[Any]] = {}
+        for artifact, pipeline in (self.neighbors(wrote, OUT, [m.GENERATED_BY], as_of)
+                                   + self.neighbors(wrote, IN, [m.PRODUCES], as_of)):
+            writers.setdefault(artifact, set()).add(pipeline)
+        for artifact, pipeline in self.neighbors(read, IN, [m.CONSUMES], as_of):
+            readers.setdefault(artifact, set()).add(pipeline)
+        found = {p for ps in (*writers.values(), *readers.values()) for p in ps}
+        return writers, readers, self.describe(found)
 
     @abstractmethod
     def vertices(self, label: str, prop: str | None = None, value: str | None = None) -> list[Any]:

@@ -22,7 +22,9 @@ The file keeps gremlite's own storage layout (gremlite ==0.1.2, pinned), so
 Beside them, one record per vertex and a lineage edge table of ours
 (:mod:`lineage.graph.records`), so every query is one statement reading one row
 per node: an expansion is a recursive CTE over the edge table that returns each
-kept node's record (:mod:`lineage.graph.sqlexpand`). Writes are
+kept node's record (:mod:`lineage.graph.sqlexpand`); the query layer's composite
+reads (an expansion as finished nodes, with its readers, the pipelines around
+nodes) are one statement each too (:mod:`lineage.graph.sqlreads`). Writes are
 :mod:`lineage.graph.sqlwrite`.
 """
 
@@ -34,9 +36,9 @@ from typing import Any, Iterable, Sequence
 
 from .. import _model as m
 from .interface import DOWN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, snapshot_of
-from . import sqlsearch
+from . import sqlreads, sqlsearch
 from .records import NODES, has_records
-from .sqlexpand import from_quads, from_records, quads_sql, records_sql
+from .sqlexpand import from_quads, from_records, loads, quads_sql, records_sql
 from ..versions.asof import STORED
 
 INT_SHIFT = 2 ** 62
@@ -55,6 +57,9 @@ def props_sql(subject: str) -> str:
     return (f"(SELECT json_group_object(pn.v, {_value('pq.o')}) FROM quads pq "
             f"JOIN strings pn ON pn.id = pq.p WHERE pq.s = {subject} AND pq.p > 0)")
 
+
+_IDENTITY_MAP = ", ".join(f"((SELECT id FROM strings WHERE v = '{label}'), (SELECT id FROM strings WHERE v = '{key}'))"
+                          for label, key in m.IDENTITY.items())
 
 COVERING_INDEX = "lineage_spog"
 # Strings remembered per connection (each request thread has one): bounded, since
@@ -95,7 +100,7 @@ class SqlGraph(Graph):
         The model's names (labels, keys) are read together, and read again when one
         is missing and another connection has committed since."""
         if text in _NAMES:
-            return self._schema().get(text)
+            return self._schema((text,)).get(text)
         found = self._sids.get(text)
         if found is None:
             row = self.con.execute("SELECT id FROM strings WHERE v = ?", (text,)).fetchone()
@@ -106,9 +111,12 @@ class SqlGraph(Graph):
             found = self._sids[text] = row[0]
         return found
 
-    def _schema(self) -> dict[str, int]:
+    def _schema(self, needed: Iterable[str] = _NAMES) -> dict[str, int]:
+        """The model's names the graph has, by string id: read again (when another
+        connection has committed since) only when one of ``needed`` is missing, since a
+        string, once written, keeps its id."""
         names = self._names
-        if names is not None and len(names) == len(_NAMES):
+        if names is not None and all(name in names for name in needed):
             return names
         version = self.con.execute("PRAGMA data_version").fetchone()[0]
         if names is None or version != self._names_at:
@@ -163,14 +171,13 @@ class SqlGraph(Graph):
         return out
 
     def _edge_codes(self, labels: Sequence[str]) -> list[int]:
-        names = self._schema()
+        names = self._schema(labels)
         return [-names[label] for label in labels if label in names]
 
     def _identity_map(self) -> str:
-        """A VALUES list of (label string id, identity key string id) for the labels present."""
-        names = self._schema()
-        pairs = [(names.get(label), names.get(key)) for label, key in m.IDENTITY.items()]
-        return ", ".join(f"({a}, {b})" for a, b in pairs if a is not None and b is not None) or "(NULL, NULL)"
+        """A VALUES list of (label string id, identity key string id), the ids read by the
+        statement itself (NULL for a name the graph does not have yet, which matches nothing)."""
+        return _IDENTITY_MAP
 
     # -- identities ------------------------------------------------------------
 
@@ -235,9 +242,9 @@ class SqlGraph(Graph):
                                 (json.dumps(ids),)).fetchall()
         missing = [v for v, props in rows if props is None]
         if not missing:
-            return dict(zip(ids, json.loads("[" + ",".join(r[1] for r in rows) + "]")))
+            return dict(zip(ids, loads("[" + ",".join(r[1] for r in rows) + "]")))
         decoded = self.decoded(missing)
-        return {v: json.loads(props) if props is not None else decoded[v]
+        return {v: loads(props) if props is not None else decoded[v]
                 for v, props in rows if props is not None or v in decoded}
 
     def decoded(self, vids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
@@ -257,7 +264,7 @@ class SqlGraph(Graph):
             return ""
         if not STORED.fullmatch(as_of):
             raise ValueError(f"as_of must be stored UTC text, e.g. 2024-05-01T00:00:00.000000Z; got {as_of!r}")
-        names = self._schema()
+        names = self._schema((m.PIPELINE, m.RUN_OF))
         fs, ls, pk = (self.sid(k) or 0 for k in ("first_seen", "last_seen", "pipeline_id"))
         pipeline, run_of = names.get(m.PIPELINE, 0), -names.get(m.RUN_OF, 0)
         at = f"'{as_of}'"
@@ -298,6 +305,10 @@ class SqlGraph(Graph):
             hops.append(Hop(source, label, target, props))
         return hops
 
+    def hop_values(self, vids: Iterable[Any], direction: str, labels: Sequence[str], prop: str,
+                   as_of: str | None = None) -> list[tuple[Any, str, Any, Any]]:
+        return sqlreads.hop_values(self, vids, direction, labels, prop, as_of)
+
     def neighbors(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
                   as_of: str | None = None) -> list[tuple[Any, Any]]:
         if as_of is not None:   # which edges existed then depends on their properties
@@ -320,11 +331,28 @@ class SqlGraph(Graph):
         if self._records():
             rows = self.con.execute(records_sql(direction, self._identity_map(), paths),
                                     (node_cap + 2, start, max_depth)).fetchall()
+            if len(rows) > node_cap + 1:   # more than kept: which ones, SQL decides in order
+                rows = self.con.execute(records_sql(direction, self._identity_map(), paths, cut=True),
+                                        (node_cap + 2, start, max_depth)).fetchall()
             return from_records(self, rows, start, node_cap, paths)
         codes = self._edge_codes(LINEAGE_EDGES) or [0]
         rows = self.con.execute(quads_sql(codes, direction, self._identity_map(), paths),
                                 (node_cap + 2, start, max_depth)).fetchall()
         return from_quads(self, rows, start, node_cap, paths)
+
+    def expand_nodes(self, start: Any, direction: str, max_depth: int,
+                     node_cap: int) -> tuple[list[dict[str, Any]], bool]:
+        found = sqlreads.expand_nodes(self, start, direction, max_depth, node_cap)
+        return found if found is not None else super().expand_nodes(start, direction, max_depth, node_cap)
+
+    def expand_readers(self, start: Any, max_depth: int, node_cap: int, as_of: str | None = None
+                       ) -> tuple[Expansion, dict[Any, set[Any]], dict[Any, dict[str, Any]]]:
+        found = sqlreads.expand_readers(self, start, max_depth, node_cap, as_of)
+        return found if found is not None else super().expand_readers(start, max_depth, node_cap, as_of)
+
+    def pipelines(self, wrote: Sequence[Any], read: Sequence[Any], as_of: str | None = None) -> sqlreads.Pipelines:
+        found = sqlreads.pipelines(self, wrote, read, as_of)
+        return found if found is not None else super().pipelines(wrote, read, as_of)
 
     def _expand_as_of(self, start: Any, direction: str, max_depth: int, node_cap: int,
                       paths: bool, as_of: str) -> Expansion:

@@ -15,10 +15,22 @@ directly (:func:`quads_sql`).
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import Any
+
+import orjson
 
 from .interface import UP, Expansion, node_key
 from .records import EDGES, NODES
+
+
+def loads(text: str) -> Any:
+    """JSON text of records (written by ``json.dumps``) as Python values: orjson, about
+    twice as fast, unless the text holds what only ``json`` reads (NaN, huge integers)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _label_sql(v: str) -> str:
@@ -33,27 +45,76 @@ def _key_sql(v: str) -> str:
             "AND ks.id = kq.o), '')")
 
 
-def records_sql(direction: str, identity_map: str, paths: bool) -> str:
-    """?1 how many to keep (start and cap, plus one to see a cut), ?2 the start, ?3 the depth."""
+def records_sql(direction: str, identity_map: str, paths: bool, cut: bool = False,
+                reader_code: int | None = None) -> str:
+    """?1 how many to keep (start and cap, plus one to see a cut), ?2 the start, ?3 the depth.
+    Without ``cut`` the first ?1 nodes reached in no order (the kept nodes are ordered in
+    Python, cheaper than sorting their records here): when that is all of them, nothing
+    was cut; otherwise the caller asks again with ``cut``, for the first ?1 in (distance,
+    key) order. With ``reader_code`` (and ``paths``) each kept node's readers follow:
+    the out vertices of its in edges of that code, as (reader, NULL, record, label, key,
+    the node read)."""
     near, far = ("src", "dst") if direction == UP else ("dst", "src")
     preds = f", (SELECT group_concat(e.{near}) FROM {EDGES} e WHERE e.{far} = k.v)" if paths else ""
+    readers = ""
+    if paths and reader_code is not None:
+        # each node's readers in a subquery (an index search per node): as a join, ANALYZE
+        # statistics lead the planner to a Bloom filter that scans every quad
+        readers = (f" UNION ALL SELECT j.value, NULL, n.props, {_label_key('j.value')}, k.v FROM k "
+                   f"CROSS JOIN json_each((SELECT json_group_array(q.s) FROM quads q WHERE q.o = k.v "
+                   f"AND q.p = {int(reader_code)})) j LEFT JOIN {NODES} n ON n.id = j.value")
     return (
         f"WITH RECURSIVE r(v, d) AS (SELECT ?2, 0 UNION SELECT e.{far}, r.d + 1 FROM r "
         # CROSS JOIN keeps the loop order: from the nodes reached, an index search each
         f"CROSS JOIN {EDGES} e ON e.{near} = r.v WHERE r.d < ?3), "
         f"idmap(l, p) AS (VALUES {identity_map}), "
-        "best(v, d) AS (SELECT v, MIN(d) FROM r GROUP BY v), cnt(c) AS (SELECT COUNT(*) FROM best), "
-        # only when more nodes are reached than kept does SQL sort them, to cut at (distance,
-        # key); the kept nodes are ordered in Python either way
-        f"k(v, d, props, lab, key) AS (SELECT b.v, b.d, n.props, {_label_key('b.v')} FROM best b "
-        f"LEFT JOIN {NODES} n ON n.id = b.v WHERE (SELECT c FROM cnt) <= ?1 UNION ALL "
-        f"SELECT * FROM (SELECT b.v, b.d, n.props, {_label_key('b.v')} FROM best b "
-        f"LEFT JOIN {NODES} n ON n.id = b.v WHERE (SELECT c FROM cnt) > ?1 ORDER BY 2, 5, 4, 1 LIMIT ?1)) "
-        f"SELECT v, d, props, lab, key{preds} FROM k")
+        f"k(v, d, props, lab, key) AS {'MATERIALIZED ' if readers else ''}(SELECT b.v, b.d, n.props, {_label_key('b.v')} "
+        f"FROM (SELECT v, MIN(d) d FROM r GROUP BY v) b LEFT JOIN {NODES} n ON n.id = b.v "
+        f"{'ORDER BY 2, 5, 4, 1 ' if cut else ''}LIMIT ?1) "
+        f"SELECT v, d, props, lab, key{preds} FROM k{readers}")
 
 
 def _label_key(v: str) -> str:
     return f"COALESCE(n.label, {_label_sql(v)}), COALESCE(n.key, {_key_sql(v)})"
+
+
+def nodes_sql(direction: str, cut: bool) -> str:
+    """The nodes an expansion reaches as (distance, record, key, label, vertex), at most ?1
+    of them: ?2 the start, ?3 the depth. Without ``cut`` in no order (sorting the records
+    in SQL costs more than sorting their keys in Python), so ?1 is the start, the cap and
+    one more to see whether there are more; with ``cut``, the first ?1 in (distance, key)
+    order. A vertex without a record comes back with NULLs."""
+    near, far = ("src", "dst") if direction == UP else ("dst", "src")
+    return (
+        f"WITH RECURSIVE r(v, d) AS (SELECT ?2, 0 UNION SELECT e.{far}, r.d + 1 FROM r "
+        # CROSS JOIN keeps the loop order: from the nodes reached, an index search each
+        f"CROSS JOIN {EDGES} e ON e.{near} = r.v WHERE r.d < ?3) "
+        f"SELECT b.d, n.props, n.key, n.label, b.v FROM (SELECT v, MIN(d) d FROM r GROUP BY v) b "
+        f"LEFT JOIN {NODES} n ON n.id = b.v {'ORDER BY 1, 3, 4, 5 ' if cut else ''}LIMIT ?1")
+
+
+_ORDER = itemgetter(0, 2, 3, 4)
+
+
+def from_node_rows(rows: list[tuple[Any, ...]], node_cap: int) -> tuple[list[dict[str, Any]], bool] | None:
+    """Finished nodes (:meth:`lineage.graph.interface.Graph.expand_nodes`) from the rows of
+    :func:`nodes_sql`; None when a kept vertex has no record (or no identity value)."""
+    for r in rows:
+        if not r[2]:   # no record, or no identity value: the id is then the handle, as node_dict makes it
+            return None
+    rows.sort(key=_ORDER)
+    truncated = len(rows) > node_cap + 1
+    if truncated:
+        del rows[node_cap + 1:]
+    if not rows or rows[0][0] != 0:
+        return None
+    nodes = loads("[" + ",".join([r[1] for r in rows]) + "]")
+    for r, node in zip(rows, nodes):
+        label = node.pop("label")
+        node["id"] = r[2]
+        node["label"] = label
+        node["distance"] = r[0]
+    return nodes, truncated
 
 
 def from_records(graph: Any, rows: list[tuple[Any, ...]], start: Any, node_cap: int, paths: bool) -> Expansion:
@@ -67,12 +128,12 @@ def from_records(graph: Any, rows: list[tuple[Any, ...]], start: Any, node_cap: 
     records = [r[2] for r in rows]
     if None in records:
         decoded = graph.decoded([r[0] for r in rows if r[2] is None])
-        infos = [json.loads(r[2]) if r[2] is not None else decoded[r[0]] for r in rows]
+        infos = [loads(r[2]) if r[2] is not None else decoded[r[0]] for r in rows]
         keys = {r[0]: node_key(i) for r, i in zip(rows, infos)}
         order = sorted(range(len(rows)), key=lambda i: (rows[i][1], keys[rows[i][0]]))
         rows, infos = [rows[i] for i in order], [infos[i] for i in order]
     else:
-        infos = json.loads("[" + ",".join(records) + "]")
+        infos = loads("[" + ",".join(records) + "]")
         keys = {r[0]: (r[4], r[3]) for r in rows}
     distance = result.distance
     for r, i in zip(rows, infos):
