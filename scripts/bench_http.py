@@ -48,7 +48,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ingest import generate  # noqa: E402
-from bench_query import LAYERS, build, graph_path  # noqa: E402
+from bench_query import LAYERS, build  # noqa: E402
 
 from lineage import LineageAnalysis, LineageStore, Settings  # noqa: E402
 

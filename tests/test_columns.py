@@ -259,7 +259,7 @@ def test_column_traversals_count_against_the_query_budget():
 
 
 def test_wide_facets_are_bounded_and_say_so(tmp_path):
-    from lineage import LineageStore, Settings
+    from lineage import LineageStore
     from conftest import make_settings
     fields = [{"name": f"c{i:03d}", "type": "int"} for i in range(300)]
     facet = {"fields": {}, "dataset": [{"namespace": "n", "name": "src", "field": f"k{i}"} for i in range(300)]}

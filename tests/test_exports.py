@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from conftest import make_settings
-from lineage import LineageAnalysis, LineageStore
+from lineage import LineageAnalysis
 from lineage._cli import main
 from lineage.query import LineageVisualizer
 from provenance_events import flow, run_id

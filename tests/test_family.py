@@ -1,7 +1,6 @@
 """Parents and children: OpenLineage's parent facet links runs to their parent run
 and jobs to their parent job; children that read and write nothing fold under it."""
 
-import pytest
 
 from lineage import JanusGraphClient
 from test_checks import dbt_events, run_event

