@@ -41,7 +41,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from benchkit import bench_args, stats, timed_cpu
+from benchkit import bench_args, cpu_seconds, stats, timed_cpu
 from lineage import LineageAnalysis
 from lineage.graph import SqlGraph
 from lineage.graph.records import ensure_records
@@ -252,15 +252,6 @@ def run_size(path: Path, n: int, samples: int) -> dict:
 
 LINEAGE_GRAPH = ("query($id: String!) { lineageGraph(nodeId: $id, nodeType: \"Dataset\", depth: 3) "
                  "{ nodeCount edgeCount truncated nodes { id label name layer } edges { label source target } } }")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux /proc; 0 where unavailable)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def http_size(path: Path, n: int, samples: int) -> None:
