@@ -181,14 +181,20 @@ class LineageStore:
         """Events logged but not applied yet (always 0 on the embedded store)."""
         return self.backend.log.pending_count() if self.backend.atomic_writes else 0
 
-    def _retrying(self, fn: Callable[[], Any], what: str) -> Any:
+    def _retrying(self, fn: Callable[[], Any], what: str, abort: Callable[[], None] | None = None) -> Any:
+        """``fn()``, tried again with jittered backoff while it fails in a way that says
+        trying again may succeed; ``abort`` (if given) cleans up after every failure."""
         attempts = self.backoff.attempts
         for attempt in range(1, attempts + 1):
             try:
                 return fn()
             except LineageError:
+                if abort is not None:
+                    abort()
                 raise
             except Exception as exc:
+                if abort is not None:
+                    abort()
                 reason = retriable(exc)
                 if reason is None:
                     raise BackendError(
@@ -217,46 +223,28 @@ class LineageStore:
         """Project ``events`` (appending the new ones to the log first when ``log``) in one
         transaction. Lost races are retried with fresh state; other failures roll back
         and raise."""
+        def attempt() -> tuple[list[Event], WriteStats]:
+            stale = self.backend.begin()
+            if log and self.backend.atomic_writes:
+                # one read for the group: which events are logged already, and the
+                # state of every vertex they name (with its out-edges)
+                batch = self.translator.translate_all(events)
+                known = self._gremlin_writer.prefetch(batch, [e.fingerprint for e in events], fresh=stale)
+                fresh = self.backend.log.append(events, known=known, promote=promote)
+                if len(fresh) != len(events):
+                    batch = self.translator.translate_all(fresh)
+                stale = False
+            else:
+                fresh = self.backend.log.append(events) if log else events
+                batch = self.translator.translate_all(fresh)
+            writes = self.writer.apply(batch, fresh=stale, also=self.backend.log.pending_writes())
+            if self.backend.kind == "embedded":   # the file's own counts, in the same commit
+                add_created(self.backend.con, writes.created)
+            self.backend.commit()
+            return fresh, writes
+
         with self._lock:
-            attempts = self.backoff.attempts
-            for attempt in range(1, attempts + 1):
-                try:
-                    stale = self.backend.begin()
-                    if log and self.backend.atomic_writes:
-                        # one read for the group: which events are logged already, and the
-                        # state of every vertex they name (with its out-edges)
-                        batch = self.translator.translate_all(events)
-                        known = self._gremlin_writer.prefetch(batch, [e.fingerprint for e in events], fresh=stale)
-                        fresh = self.backend.log.append(events, known=known, promote=promote)
-                        if len(fresh) != len(events):
-                            batch = self.translator.translate_all(fresh)
-                        stale = False
-                    else:
-                        fresh = self.backend.log.append(events) if log else events
-                        batch = self.translator.translate_all(fresh)
-                    writes = self.writer.apply(batch, fresh=stale, also=self.backend.log.pending_writes())
-                    if self.backend.kind == "embedded":   # the file's own counts, in the same commit
-                        add_created(self.backend.con, writes.created)
-                    self.backend.commit()
-                    return fresh, writes
-                except LineageError:
-                    self._abort()
-                    raise
-                except Exception as exc:
-                    self._abort()
-                    reason = retriable(exc)
-                    if reason is None:
-                        raise BackendError(
-                            f"the graph store rejected the write ({type(exc).__name__}: {_short(exc)}); "
-                            f"check that {self.backend.describe()} is up and its schema is loaded") from exc
-                    if attempt == attempts:
-                        raise BackendError(
-                            f"the write lost {attempts} races with other writers ({reason}: {_short(exc)}); "
-                            f"{self.backend.describe()} is busy, retry later", retry_after=1) from exc
-                    delay = self.backoff.delay(attempt)
-                    logger.info("write retried (%s/%s, %s) in %.0f ms", attempt, attempts, reason, delay * 1000)
-                    time.sleep(delay)
-        raise AssertionError("unreachable")
+            return self._retrying(attempt, "write", abort=self._abort)
 
     def _abort(self) -> None:
         try:
