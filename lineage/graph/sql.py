@@ -278,18 +278,27 @@ class SqlGraph(Graph):
                  f"WHERE ep.s = {e}.g AND ep.p = {pk} AND rs.v <= {at} AND rs.v > COALESCE({last}, {first})")
         return f" AND {first} <= {at} AND NOT EXISTS ({later})"
 
-    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
-             as_of: str | None = None) -> list[Hop]:
+    def _edges_of(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
+                  as_of: str | None = None) -> tuple[str, str, str, tuple[Any, ...]] | None:
+        """SQL over the ``labels`` edges of ``vids`` in ``direction`` (alias ``q``):
+        (near end, far end, FROM clause, its parameters); None when none can match."""
         ids = list(dict.fromkeys(vids))
         codes = self._edge_codes(labels)
         if not ids or not codes:
-            return []
+            return None
         here, there = ("q.s", "q.o") if direction == OUT else ("q.o", "q.s")
+        return (here, there, f"FROM json_each(?) j CROSS JOIN quads q ON {here} = j.value "
+                f"AND q.p IN ({','.join('?' * len(codes))}){self._live('q', as_of)}", (json.dumps(ids), *codes))
+
+    def hops(self, vids: Iterable[Any], direction: str, labels: Sequence[str],
+             as_of: str | None = None) -> list[Hop]:
+        scan = self._edges_of(vids, direction, labels, as_of)
+        if scan is None:
+            return []
+        here, there, edges_sql, params = scan
         # edge rows (g < 0), each followed by its property rows (s = g)
-        rows = self.con.execute(
-            f"SELECT {here}, q.p, {there}, q.g, pq.p, pq.o FROM json_each(?) j "
-            f"CROSS JOIN quads q ON {here} = j.value AND q.p IN ({','.join('?' * len(codes))}){self._live('q', as_of)} "
-            "LEFT JOIN quads pq ON pq.s = q.g AND pq.p > 0", (json.dumps(ids), *codes)).fetchall()
+        rows = self.con.execute(f"SELECT {here}, q.p, {there}, q.g, pq.p, pq.o {edges_sql} "
+                                "LEFT JOIN quads pq ON pq.s = q.g AND pq.p > 0", params).fetchall()
         self._fill(c for r in rows for c in (-r[1], r[4] or 0, r[5] or 0))
         texts, decode = self._texts, self._decode
         edges: dict[Any, tuple[Any, str, Any, dict[str, Any]]] = {}
@@ -313,14 +322,11 @@ class SqlGraph(Graph):
                   as_of: str | None = None) -> list[tuple[Any, Any]]:
         if as_of is not None:   # which edges existed then depends on their properties
             return super().neighbors(vids, direction, labels, as_of)
-        ids = list(dict.fromkeys(vids))
-        codes = self._edge_codes(labels)
-        if not ids or not codes:
+        scan = self._edges_of(vids, direction, labels)
+        if scan is None:
             return []
-        here, there = ("q.s", "q.o") if direction == OUT else ("q.o", "q.s")
-        return self.con.execute(
-            f"SELECT {here}, {there} FROM json_each(?) j CROSS JOIN quads q ON {here} = j.value "
-            f"AND q.p IN ({','.join('?' * len(codes))})", (json.dumps(ids), *codes)).fetchall()
+        here, there, edges_sql, params = scan
+        return self.con.execute(f"SELECT {here}, {there} {edges_sql}", params).fetchall()
 
     def expand(self, start: Any, direction: str, max_depth: int, node_cap: int,
                paths: bool = True, as_of: str | None = None) -> Expansion:

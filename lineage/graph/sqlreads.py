@@ -14,7 +14,7 @@ import json
 from typing import Any, Iterable, Sequence
 
 from .. import _model as m
-from .interface import DOWN, OUT, UP, Expansion
+from .interface import DOWN, UP, Expansion
 from .records import NODES
 from .sqlexpand import from_node_rows, from_records, loads, nodes_sql, records_sql
 
@@ -89,15 +89,12 @@ def pipelines(graph: Any, wrote: Sequence[Any], read: Sequence[Any], as_of: str 
 
 def hop_values(graph: Any, vids: Iterable[Any], direction: str, labels: Sequence[str], prop: str,
                as_of: str | None) -> list[tuple[Any, str, Any, Any]]:
-    ids = list(dict.fromkeys(vids))
-    codes = graph._edge_codes(labels)
-    if not ids or not codes:
+    scan = graph._edges_of(vids, direction, labels, as_of)
+    if scan is None:
         return []
-    here, there = ("q.s", "q.o") if direction == OUT else ("q.o", "q.s")
-    rows = graph.con.execute(
-        f"SELECT {here}, q.p, {there}, pq.o FROM json_each(?) j "
-        f"CROSS JOIN quads q ON {here} = j.value AND q.p IN ({','.join('?' * len(codes))}){graph._live('q', as_of)} "
-        "LEFT JOIN quads pq ON pq.s = q.g AND pq.p = ?", (json.dumps(ids), *codes, graph.sid(prop) or 0)).fetchall()
+    here, there, edges_sql, params = scan
+    rows = graph.con.execute(f"SELECT {here}, q.p, {there}, pq.o {edges_sql} "
+                             "LEFT JOIN quads pq ON pq.s = q.g AND pq.p = ?", (*params, graph.sid(prop) or 0)).fetchall()
     graph._fill({-r[1] for r in rows} | {r[3] for r in rows if r[3] is not None})
     texts, decode = graph._texts, graph._decode
     return [(source, texts[-p], target, None if value is None else decode(value)) for source, p, target, value in rows]
