@@ -62,7 +62,7 @@ def write(g: GraphTraversalSource, touched: dict[tuple[str, str], Any], edge_ass
           vertices: dict[tuple[str, str], Any], edges: dict[Any, dict[tuple[str, Any, str], Any]],
           also: list[Callable[[Any], Any]], stats: Any) -> None:
     """Fold ``edge_asserts`` into the loaded state and write the group as one traversal."""
-    from ._writer import _NEW, _Element, _grouped
+    from ._writer import _NEW, _grouped, merge_edges
 
     token = uuid.uuid4().hex
     new = [(key, el) for key, el in touched.items() if el.id is _NEW]
@@ -81,15 +81,7 @@ def write(g: GraphTraversalSource, touched: dict[tuple[str, str], Any], edge_ass
             stats.vertices_updated += 1
 
     revs = {el.id: el.rev for el in vertices.values() if el.id is not _NEW and not isinstance(el.id, Pending)}
-    edge_state: dict[tuple[Any, str, Any, str], Any] = {}
-    for e in edge_asserts:
-        out_id, in_id = vertices[e.out].id, vertices[e.in_].id
-        ident = (out_id, e.label, in_id, e.pipeline_id)
-        el = edge_state.get(ident)
-        if el is None:
-            el = edges[out_id].setdefault((e.label, in_id, e.pipeline_id), _Element(_NEW, m.EDGE_MERGE))
-            edge_state[ident] = el
-        el.merge({"pipeline_id": e.pipeline_id, **e.props}, e.time)
+    edge_state = merge_edges(edge_asserts, vertices, edges)
     new_edges: list[tuple[Any, str, Any, dict[str, Any]]] = []
     edge_updates: dict[tuple[tuple[str, Any], ...], list[Any]] = {}
     for (out_id, label, in_id, _pipeline), el in edge_state.items():

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from gremlin_python.process.graph_traversal import GraphTraversalSource, __
 from gremlin_python.process.traversal import Cardinality, Direction, P, T
@@ -34,7 +34,7 @@ from . import _model as m
 from ._backends import first
 from ._eventlog import EVENT
 from ._retry import TornRead
-from ._translate import Assertions, as_features
+from ._translate import Assertions, EdgeAssert, as_features
 
 _WITHIN = 200
 _CREATE_CHUNK = 60
@@ -259,7 +259,7 @@ class GraphWriter:
         ops.extend(_grouped("V", vertex_updates))
 
         self._load_edges(sorted({self._vertices[e.out].id for e in batch.edges}, key=str), stats)
-        edge_state = merge_edges(batch, self._vertices, self._edges)
+        edge_state = merge_edges(batch.edges, self._vertices, self._edges)
         grown: set[Any] = set()
         edge_updates: dict[tuple[tuple[str, Any], ...], list[Any]] = {}
         for (out_id, label, in_id, _pipeline), element in edge_state.items():
@@ -349,13 +349,13 @@ def merge_vertices(batch: Assertions, known: dict[tuple[str, str], _Element]) ->
     return touched
 
 
-def merge_edges(batch: Assertions, vertices: dict[tuple[str, str], _Element],
+def merge_edges(edge_asserts: Iterable[EdgeAssert], vertices: dict[tuple[str, str], _Element],
                 edges: dict[Any, dict[tuple[str, Any, str], _Element]]) -> dict[tuple[Any, str, Any, str], _Element]:
-    """Fold every edge assertion of ``batch`` into its edge (one per out-vertex, label,
+    """Fold every one of ``edge_asserts`` into its edge (one per out-vertex, label,
     in-vertex and pipeline) among ``edges``, the known out-edges of each out-vertex (new
     ones are added there); return the edges touched by ``(out id, label, in id, pipeline)``."""
     state: dict[tuple[Any, str, Any, str], _Element] = {}
-    for e in batch.edges:
+    for e in edge_asserts:
         out_id, in_id = vertices[e.out].id, vertices[e.in_].id
         ident = (out_id, e.label, in_id, e.pipeline_id)
         element = state.get(ident)

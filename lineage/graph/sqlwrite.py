@@ -216,7 +216,7 @@ class SqlWriter:
     def _edge_rows(self, batch: Assertions, rows: list[tuple[int, int, int, int]],
                    updates: list[tuple[int, int, int]], stats: WriteStats) -> None:
         self._load_edges(sorted({self._vertices[e.out].id for e in batch.edges}))
-        state = merge_edges(batch, self._vertices, self._edges)
+        state = merge_edges(batch.edges, self._vertices, self._edges)
         diffs = {ident: el.changes() for ident, el in state.items()}
         texts: set[str] = set()
         for diff in diffs.values():
