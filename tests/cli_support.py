@@ -12,6 +12,11 @@ from lineage._demo import demo_events
 def demo_cli(store, monkeypatch):
     """The demo graph in ``store``; ``lineage`` commands run in this test read it."""
     store.ingest(demo_events(store.settings.default_namespace))
+    return cli_reads(store, monkeypatch)
+
+
+def cli_reads(store, monkeypatch):
+    """Point ``lineage`` commands run in this test at ``store`` (and nothing else)."""
     for name in ("LINEAGE_DB", "LINEAGE_GREMLIN_URL", "LINEAGE_DEFAULT_NAMESPACE", "COLUMNS"):
         monkeypatch.delenv(name, raising=False)
     if store.settings.gremlin_url:

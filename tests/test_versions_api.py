@@ -9,6 +9,7 @@ import pytest
 
 from lineage import JanusGraphClient
 from lineage._cli import main
+from cli_support import cli_reads
 from server_fixtures import gql, serve
 from versions_events import rewritten_three_times, run_id, stops_reading
 
@@ -21,13 +22,7 @@ VERSIONS = """query($id: String!) { dataset(id: $id) { id versions {
 @pytest.fixture
 def loaded(store, monkeypatch):
     store.ingest(rewritten_three_times() + stops_reading())
-    for name in ("LINEAGE_DB", "LINEAGE_GREMLIN_URL", "LINEAGE_DEFAULT_NAMESPACE", "COLUMNS"):
-        monkeypatch.delenv(name, raising=False)
-    if store.settings.gremlin_url:
-        monkeypatch.setenv("LINEAGE_GREMLIN_URL", store.settings.gremlin_url)
-    else:
-        monkeypatch.setenv("LINEAGE_DB", store.settings.db_path)
-    return store
+    return cli_reads(store, monkeypatch)
 
 
 def test_graphql_versions_and_as_of(loaded):
