@@ -66,7 +66,7 @@ def warned_check() -> list[dict]:
                 event["inputs"][0]["inputFacets"] = {"dataQualityAssertions": {
                     **meta, "_schemaURL": meta["_schemaURL"] + "1-0-1/DataQualityAssertionsDatasetFacet.json"
                     "#/$defs/DataQualityAssertionsDatasetFacet",
-                    "assertions": [{"assertion": name.split("_")[0], "success": success, "column": "id",
+                    "assertions": [{"assertion": name.split("_returns")[0], "success": success, "column": "id",
                                     "severity": severity}]}}
             events.append(event)
     return events
