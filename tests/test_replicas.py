@@ -146,6 +146,13 @@ def lineage_only(snapshot: dict) -> dict:
     return {**snapshot, "vertices": vertices}
 
 
+def one_writer_snapshot(events: list[dict], tmp_path: Path) -> dict:
+    """The whole graph one embedded writer makes of ``events``: what replicas must agree on."""
+    with LineageStore(Settings.from_env({}, db=str(tmp_path / "single.db"))) as single:
+        single.ingest(events)
+        return single.snapshot()
+
+
 def open_store(backend: str, tmp_path: Path) -> LineageStore:
     if backend in ("embedded", "gremlite"):
         engine = "sql" if backend == "embedded" else "gremlin"
@@ -156,9 +163,7 @@ def open_store(backend: str, tmp_path: Path) -> LineageStore:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_two_processes_agree_with_one_writer(backend, tmp_path):
     events = overlapping_events(96)
-    with LineageStore(Settings.from_env({}, db=str(tmp_path / "single.db"))) as single:
-        single.ingest(events)
-        expected = single.snapshot()
+    expected = one_writer_snapshot(events, tmp_path)
     if backend not in ("embedded", "gremlite"):
         with open_store(backend, tmp_path) as store:
             store.clear_graph(events=True)
@@ -198,9 +203,7 @@ def test_janusgraph_logged_acknowledgements_from_two_processes_agree_with_one_wr
     """202 once the raw event is in the shared log (no lock taken); once the replicas have
     applied everything the graph and the log are exactly one writer's, rebuild too."""
     events = overlapping_events(96, seed=12)
-    with LineageStore(Settings.from_env({}, db=str(tmp_path / "single.db"))) as single:
-        single.ingest(events)
-        expected = single.snapshot()
+    expected = one_writer_snapshot(events, tmp_path)
     with open_store("janusgraph", tmp_path) as store:
         store.clear_graph(events=True)
     env = {**backend_env("janusgraph", tmp_path), "LINEAGE_INGEST_ACK": "logged"}
@@ -258,9 +261,7 @@ def test_janusgraph_events_a_stopped_replica_logged_are_applied_by_another(tmp_p
     from lineage._events import parse_event
 
     events = overlapping_events(10, seed=14)
-    with LineageStore(Settings.from_env({}, db=str(tmp_path / "single.db"))) as single:
-        single.ingest(events)
-        expected = single.snapshot()
+    expected = one_writer_snapshot(events, tmp_path)
     with open_store("janusgraph", tmp_path) as store:
         store.clear_graph(events=True)
         assert store.log_pending([store.prepare(parse_event(e)) for e in events]) == [True] * len(events)
