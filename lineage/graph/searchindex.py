@@ -40,7 +40,7 @@ import sqlite3
 from typing import Any, Sequence
 
 from .. import _model as m
-from .textsearch import rank
+from .textsearch import order, rank
 
 SEARCH = "lineage_search"
 SEARCH_TEXT = "lineage_search_text"
@@ -200,4 +200,4 @@ def match(con: sqlite3.Connection, text: str, labels: Sequence[str],
 
 
 def _best(known: dict[Any, tuple[Any, str, str, str | None, int]], limit: int) -> list[tuple[Any, str, str, str | None, int]]:
-    return sorted(known.values(), key=lambda x: (x[4], len(x[2]), x[2], x[1]))[:limit]
+    return sorted(known.values(), key=order)[:limit]

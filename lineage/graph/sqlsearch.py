@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from .. import _model as m
 from . import searchindex
-from .textsearch import PARAMS_SQL, has_text_index, rank_sql, ranked, register_rank, sql_rankable, string_ids_sql
+from .textsearch import PARAMS_SQL, has_text_index, order, rank_sql, ranked, register_rank, sql_rankable, string_ids_sql
 
 if TYPE_CHECKING:
     from .sql import SqlGraph
@@ -86,4 +86,4 @@ def match(graph: "SqlGraph", text: str, labels: Sequence[str], limit: int) -> li
                 known.setdefault(row[0], tuple(row))   # type: ignore[arg-type]
         if sum(1 for r in known.values() if r[4] <= tier) >= limit:
             break
-    return sorted(known.values(), key=lambda x: (x[4], len(x[2]), x[2], x[1]))[:limit]
+    return sorted(known.values(), key=order)[:limit]

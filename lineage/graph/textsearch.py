@@ -108,6 +108,13 @@ def short_forms(text: str) -> list[str]:
     return sorted({text, text.lower(), text.upper()})
 
 
+def order(hit: tuple[Any, str, str, str | None, int]) -> tuple[Any, ...]:
+    """Where a hit (vid, label, key, name, rank) comes: better rank, then shorter id, then
+    id, label and, for two vertices of one label and id (a graph written by hand), the
+    vertex id as text, so every engine cuts a tie in one place."""
+    return (hit[4], len(hit[2]), hit[2], hit[1], str(hit[0]))
+
+
 def ranked(text: str, rows: Any, limit: int) -> list[tuple[Any, str, str, str | None, int]]:
     """(vid, label, key, name, rank) of the matching rows (vid, label, key, name), best first."""
     out = []
@@ -118,7 +125,7 @@ def ranked(text: str, rows: Any, limit: int) -> list[tuple[Any, str, str, str | 
         r = rank(text, key, name)
         if r is not None:
             out.append((vid, label, key, name, r))
-    out.sort(key=lambda x: (x[4], len(x[2]), x[2], x[1]))
+    out.sort(key=order)
     return out[:limit]
 
 
