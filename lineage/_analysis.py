@@ -19,7 +19,8 @@ from ._ids import NodeKey, model_id
 from ._queries import MAX_NODES, check_cap, check_depth, node_dict
 from ._related import RelatedQueries
 from ._traverse import DOWN, UP, writers
-from .graph.interface import OUT, node_key
+from .graph.affected import affected_nodes
+from .graph.interface import OUT
 
 CHANGE_TYPES = ("schema", "data", "deprecation")
 HIGH_ABOVE, MEDIUM_ABOVE = 20, 5
@@ -47,30 +48,18 @@ class LineageAnalysis(RelatedQueries):
             raise InvalidArgument(f"change_type must be one of {', '.join(CHANGE_TYPES)}; got {change_type!r}")
         found = self.resolve(dataset_id)
         at = self._at(found, as_of)
-        # the expansion, its readers and their descriptions (on the embedded file, one statement)
-        result, read_by, described = self.graph.expand_readers(
-            found.vid, check_depth(max_depth, "max_depth"), check_cap(node_cap), as_of=at)
-        info = dict(result.info)
-        reading: dict[Any, tuple[int, tuple[str, str], Any]] = {}
-        for artifact, pipelines in read_by.items():
-            here = (result.distance[artifact] + 1, node_key(info[artifact]), artifact)
-            for p in pipelines:
-                if p not in reading or reading[p][:2] > here[:2]:
-                    reading[p] = here
-        info.update(described)
-        self._then(info, at)
+        depth, cap = check_depth(max_depth, "max_depth"), check_cap(node_cap)
+        if at is None:   # on the embedded file, one statement and the answer built from its rows
+            affected, truncated = self.graph.affected(found.vid, depth, cap)
+        else:
+            result, read_by, described = self.graph.expand_readers(found.vid, depth, cap, as_of=at)
+            info = dict(result.info)
+            info.update(described)
+            self._then(info, at)
+            affected, truncated = affected_nodes(result, read_by, info), result.truncated
         groups: dict[str, list[dict[str, Any]]] = {m.DATASET: [], m.MODEL: [], m.FEATURE: [], m.PIPELINE: []}
-        # nearest first, so a node's parent has its path already: extend it by one id
-        paths = {found.vid: [node_dict(found.vid, info[found.vid])["id"]]}
-        parent, distance = result.parent, result.distance
-        for vid in result.ordered():
-            node = node_dict(vid, info[vid], distance[vid])
-            node["path"] = paths[vid] = paths[parent[vid]] + [node["id"]]
+        for node in affected:
             groups.setdefault(node["label"], []).append(node)
-        for vid, (d, _key, via) in reading.items():
-            node = node_dict(vid, info[vid], d)
-            node["path"] = paths[via] + [node["id"]]
-            groups[m.PIPELINE].append(node)
         for nodes in groups.values():
             nodes.sort(key=lambda n: (n["distance"], n["id"], n["label"]))
         total = sum(len(nodes) for nodes in groups.values())
@@ -78,7 +67,7 @@ class LineageAnalysis(RelatedQueries):
             "dataset_id": found.key, "change_type": change_type, "total_affected": total,
             "severity": severity(total, len(groups[m.MODEL]), change_type),
             "datasets": groups[m.DATASET], "models": groups[m.MODEL], "features": groups[m.FEATURE],
-            "pipelines": groups[m.PIPELINE], "truncated": result.truncated,
+            "pipelines": groups[m.PIPELINE], "truncated": truncated,
         }
 
     # -- models ------------------------------------------------------------------

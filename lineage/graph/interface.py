@@ -229,6 +229,19 @@ class Graph(ABC):
     def clear(self) -> None:
         """Drop every vertex and edge (in the caller's transaction)."""
 
+    # -- composite reads ---------------------------------------------------------
+
+    def affected(self, start: Any, max_depth: int, node_cap: int) -> tuple[list[dict[str, Any]], bool]:
+        """What a change to ``start`` reaches (:mod:`lineage.graph.affected`): the kept
+        nodes downstream and the pipelines reading them, each a :func:`node_dict` with
+        its distance and path; and whether the node cap cut the expansion."""
+        from .affected import affected_nodes
+
+        result, read_by, described = self.expand_readers(start, max_depth, node_cap)
+        info = dict(result.info)
+        info.update(described)
+        return affected_nodes(result, read_by, info), result.truncated
+
 
 def snapshot_of(vertices: Iterable[tuple[Any, str, dict[str, Any]]],
                 edges: Iterable[tuple[Any, str, Any, dict[str, Any]]]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from typing import Any, Iterable, Sequence
 
 from .. import _model as m
 from .interface import DOWN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, snapshot_of
-from . import sqlreads, sqlsearch
+from . import sqlaffected, sqlreads, sqlsearch
 from .records import NODES, has_records
 from .sqlexpand import from_quads, from_records, loads, quads_sql, records_sql
 from ..versions.asof import STORED
@@ -445,3 +445,9 @@ class SqlGraph(Graph):
         self.con.execute("DELETE FROM quads")
         self.con.execute("DELETE FROM graphelts")
         self.invalidate()
+
+    # -- composite reads ---------------------------------------------------------
+
+    def affected(self, start: Any, max_depth: int, node_cap: int) -> tuple[list[dict[str, Any]], bool]:
+        found = sqlaffected.affected(self, start, max_depth, node_cap)
+        return found if found is not None else super().affected(start, max_depth, node_cap)
