@@ -200,6 +200,8 @@ class LineageQueries:
 
     def _at(self, found: Resolved, as_of: Any) -> str | None:
         """``as_of`` as stored UTC text; NotFound when the node did not exist yet then."""
+        if as_of is None:
+            return None
         from .versions.asof import as_of_time, node_live
 
         at = as_of_time(as_of)

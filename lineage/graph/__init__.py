@@ -30,10 +30,11 @@ def open_graph(backend: Any, engine: str = "sql", writer: Any = None) -> Graph:
     if backend.kind == "embedded" and engine == "sql":
         from .records import ensure_records
         from .searchindex import ensure_search_index
-        from .sql import ensure_index
+        from .sql import ensure_index, tune_reads
         from .sqlwrite import SqlWriter
         from .textsearch import ensure_text_index
 
+        tune_reads(backend.con)
         ensure_index(backend.con)
         ensure_text_index(backend.con)
         ensure_search_index(backend.con)
@@ -49,4 +50,9 @@ def reader(remote: Any, engine: str) -> Graph:
     from gremlin_python.process.anonymous_traversal import traversal
 
     g = traversal().with_remote(remote)
-    return SqlGraph(remote.con, g=g) if engine == "sql" else GremlinGraph(g)
+    if engine != "sql":
+        return GremlinGraph(g)
+    from .sql import tune_reads
+
+    tune_reads(remote.con)
+    return SqlGraph(remote.con, g=g)

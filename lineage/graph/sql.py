@@ -68,6 +68,19 @@ _CACHE_LIMIT = 100_000
 _NAMES = sorted({*m.VERTEX_LABELS, *m.EDGE_LABELS, *m.IDENTITY.values()})
 
 
+# A traversal reads pages all over the file (the edges, then each node's record): through
+# a memory map they come from the OS page cache that every connection and process
+# shares, without a read() and a copy into each connection's own small page cache.
+# Address space only: nothing is read until touched, and a file larger than the map
+# is read as usual beyond it.
+MMAP_BYTES = 1 << 30
+
+
+def tune_reads(con: sqlite3.Connection) -> None:
+    """Set up a connection to the embedded file for traversals (see ``MMAP_BYTES``)."""
+    con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+
+
 def ensure_index(con: sqlite3.Connection) -> None:
     """Add our one index to gremlite's tables: (s, p, o, g) covers every read by
     subject (a node's edges and properties, an edge's properties) without touching
@@ -185,11 +198,14 @@ class SqlGraph(Graph):
         lab, prop = self.sid(label), self.sid(m.IDENTITY[label])
         if lab is None or prop is None or not keys:
             return {}
+        keys = list(keys)
+        # one key (every query's start) is compared directly: no JSON to build and walk
+        one = len(keys) == 1
         rows = self.con.execute(
             "SELECT ks.v, q.s FROM strings ks CROSS JOIN quads q ON q.o = ks.id AND q.p = ? "
             "CROSS JOIN quads lq ON lq.s = q.s AND lq.p = 0 AND lq.o = ? "
-            "WHERE ks.v IN (SELECT value FROM json_each(?)) ORDER BY q.s",
-            (prop, lab, json.dumps(list(keys)))).fetchall()
+            f"WHERE ks.v {'= ?' if one else 'IN (SELECT value FROM json_each(?))'} ORDER BY q.s",
+            (prop, lab, keys[0] if one else json.dumps(keys))).fetchall()
         out: dict[str, Any] = {}
         for key, vid in rows:
             out.setdefault(key, vid)
