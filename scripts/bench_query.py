@@ -1,11 +1,11 @@
 #!/usr/bin/env python
 """Query latency on the embedded default, beside two anchors, in one run.
 
-Builds (or reuses, under --cache) a generated lineage DAG per size, written by
-the SQL writer: datasets in layers, each derived from 1-4 datasets near it in
-the layer before, a pipeline per two datasets, a few hub datasets read by 1% of
-the next layer, and models trained on the last layer. Then, for a sample of
-datasets, times
+Builds (or reuses, under --cache) the generated lineage DAG of ``benchgraph.py``
+per size (datasets in layers, each derived from 1-4 datasets near it in the
+layer before, a pipeline per two datasets, a few hub datasets read by 1% of the
+next layer, and models trained on the last layer; the 1M graph in minutes).
+Then, for a sample of datasets, times
 
 * upstream depth 5 and depth 10, downstream depth 5,
 * impact analysis (depth 10),
@@ -41,98 +41,38 @@ from pathlib import Path
 
 import networkx as nx
 
-from benchkit import bench_args, cpu_seconds, stats, timed_cpu
+from benchgraph import LAYERS, dag, write_rows
+from benchkit import bench_args, cpu_seconds, load_average, stats, timed_cpu
 from lineage import LineageAnalysis
 from lineage.graph import SqlGraph
+from lineage.graph.sql import tune_reads
 from lineage.graph.records import ensure_records
 
-LAYERS = 12
-
-
 def build(path: Path, n: int, seed: int = 7) -> nx.DiGraph:
-    """Write the DAG into a gremlite file (if absent) and return it as a networkx graph.
+    """The generated DAG (:mod:`benchgraph`) as a networkx graph, written into a lineage
+    file at ``path`` first if there is none (gremlite's rows, written directly: the
+    same graph the SQL writer makes, ``benchgraph.py --check`` compares them).
 
     Node keys are ("Dataset"|"Pipeline"|"Model", id); edges point downstream
     (input -> output), and the pipeline edges are kept as node attributes."""
-    rng = random.Random(seed)
-    per_layer = n // LAYERS
-    layers = [[f"l{layer}/ds_{i}" for i in range(per_layer)] for layer in range(LAYERS)]
-    hubs = [layers[0][i] for i in range(0, per_layer, max(1, per_layer // 5))][:5]
-    derived: list[tuple[str, str]] = []
-    for layer in range(1, LAYERS):
-        prev = layers[layer - 1]
-        for i, ds in enumerate(layers[layer]):
-            window = prev[max(0, i - 3): i + 4]
-            for src in rng.sample(window, min(len(window), rng.randint(1, 4))):
-                derived.append((src, ds))
-            if layer == 1 and rng.random() < 0.01:
-                derived.append((rng.choice(hubs), ds))
-    models = [(f"model_{i}@1", rng.sample(layers[-1], 3)) for i in range(max(1, per_layer // 100))]
-    pipelines = {ds: f"job_{layer}_{i // 2}" for layer in range(1, LAYERS) for i, ds in enumerate(layers[layer])}
-
+    d = dag(n, seed)
     graph = nx.DiGraph()
-    for src, dst in derived:
+    for src, dst in d.derived:
         graph.add_edge(("Dataset", src), ("Dataset", dst))
-    for mid, inputs in models:
+    for mid, inputs in d.models:
         for src in inputs:
             graph.add_edge(("Dataset", src), ("Model", mid))
-    graph.graph["pipelines"] = pipelines
+    graph.graph["pipelines"] = d.pipelines
     if path.exists():
         return graph
-
-    from lineage import LineageStore, Settings
-    from lineage._translate import Assertions, EdgeAssert, VertexAssert
-
     tmp = path.with_suffix(".building")
     for stale in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
         stale.unlink(missing_ok=True)
-    at = "2026-01-01T00:00:00Z"
-    started = time.perf_counter()
-    batch = Assertions()
-    with LineageStore(Settings.from_env({}, db=str(tmp))) as store:
-        def flush(force: bool = False) -> None:
-            nonlocal batch
-            if force or len(batch.vertices) + len(batch.edges) >= 20_000:
-                store.backend.begin()
-                store.graph.apply(batch, fresh=False)
-                store.backend.commit()
-                batch = Assertions()
-
-        def vertex(label: str, props: dict) -> None:
-            key = props[{"Dataset": "dataset_id", "Pipeline": "pipeline_id", "Model": "model_id"}[label]]
-            batch.vertices.append(VertexAssert(label, key, props, at))
-            flush()
-
-        def edge(label: str, a: tuple[str, str], b: tuple[str, str], job: str, **props: str) -> None:
-            batch.edges.append(EdgeAssert(label, a, b, job, props, at))
-            batch.vertices.extend(VertexAssert(lab, key, {}, at) for lab, key in (a, b))
-            flush()
-
-        for layer, names in enumerate(layers):
-            for ds in names:
-                vertex("Dataset", {"dataset_id": ds, "namespace": f"l{layer}", "name": ds.split("/")[1],
-                                   "layer": "bronze" if layer == 0 else "silver", "version": "v1"})
-        for job in sorted(set(pipelines.values())):
-            vertex("Pipeline", {"pipeline_id": job, "name": job, "code_version": "1"})
-        for mid, _ in models:
-            vertex("Model", {"model_id": mid, "model_name": mid[:-2], "version": "1"})
-        flush(True)
-        consumed = set()
-        for src, dst in derived:
-            job = pipelines[dst]
-            edge("DERIVED_FROM", ("Dataset", dst), ("Dataset", src), job, version="v1")
-            if (job, src) not in consumed:
-                consumed.add((job, src))
-                edge("CONSUMES", ("Pipeline", job), ("Dataset", src), job)
-        for dst, job in pipelines.items():
-            edge("GENERATED_BY", ("Dataset", dst), ("Pipeline", job), job)
-        for mid, inputs in models:
-            for src in inputs:
-                edge("TRAINED_ON", ("Model", mid), ("Dataset", src), "train", version="v1")
-        flush(True)
-        store.backend.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    started, cpu = time.perf_counter(), time.process_time()
+    write_rows(tmp, d)
     tmp.rename(path)
-    print(f"  built {path.name} through the SQL writer in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    print(f"  built {path.name} in {time.perf_counter() - started:.0f}s (CPU {time.process_time() - cpu:.0f}s, "
+          f"{load_average()})", file=sys.stderr)
     return graph
 
 
@@ -192,6 +132,7 @@ def nx_graph(graph: nx.DiGraph, start: tuple[str, str], depth: int, cap: int) ->
 def run_size(path: Path, n: int, samples: int) -> dict:
     graph = build(path, n)
     con = sqlite3.connect(path)
+    tune_reads(con)  # as the product's readers are set up
     ours = SqlGraph(con)
     ensure_records(con, ours)  # a file cached by an earlier version gets its node records once
     q = LineageAnalysis(ours)
@@ -280,7 +221,9 @@ def http_size(path: Path, n: int, samples: int) -> None:
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.2)
-            q = LineageAnalysis(SqlGraph(sqlite3.connect(db)))  # the engine the server reads with
+            reads = sqlite3.connect(db)
+            tune_reads(reads)
+            q = LineageAnalysis(SqlGraph(reads))  # the engine the server reads with
             over_http, local, local_cpu, sizes = [], [], [], []
             with httpx.Client(base_url=url, timeout=60) as client:
                 for node in ids[:3]:   # warm both
