@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import OrderedDict
 from typing import Any
 
 from .. import _model as m
@@ -28,16 +29,17 @@ from .._translate import Assertions
 from .._writer import _NEW, WriteStats, _Element, features_by_name, merge_edges, merge_vertices
 from .records import NODES, record
 from .sql import FLOAT_BASE, INT_SHIFT, props_sql
+from .writecache import ELEMENTS, touch, trim
 
 _CHUNK = 500
 
 
 class SqlWriter:
-    def __init__(self, con: sqlite3.Connection, cache_limit: int = 20_000) -> None:
+    def __init__(self, con: sqlite3.Connection, cache_limit: int = ELEMENTS) -> None:
         self.con = con
-        self.cache_limit = cache_limit
+        self.cache_limit = cache_limit   # vertices + edges kept between batches (see writecache.py)
         self._strings: dict[str, int] = {}
-        self._vertices: dict[tuple[str, str], _Element] = {}
+        self._vertices: OrderedDict[tuple[str, str], _Element] = OrderedDict()   # least recently used first
         self._edges: dict[int, dict[tuple[str, int, str], _Element]] = {}
         self._timed: set[int] = set()  # vertices (and -edge ids) with a prop_times row
         self._unrecorded: set[int] = set()  # vertices with rows the merge state leaves out (rev)
@@ -142,15 +144,8 @@ class SqlWriter:
 
     def apply(self, batch: Assertions, *, fresh: bool) -> WriteStats:
         stats = WriteStats()
-        # Bounded: every run is a new vertex, so under steady ingestion an unbounded
-        # cache is a leak (a cached vertex with its properties is a few KB). Past the
-        # limit everything is dropped and the hot jobs and datasets are read again.
-        if fresh or len(self._vertices) > self.cache_limit or len(self._strings) > 5 * self.cache_limit:
-            self._strings.clear()
-            self._vertices.clear()
-            self._edges.clear()
-            self._timed.clear()
-            self._unrecorded.clear()
+        if fresh:
+            self.invalidate()
         batch = features_by_name(batch, self._vertices, self._load_vertices)
         wanted = {(a.label, a.key) for a in batch.vertices}
         wanted.update(e.out for e in batch.edges)
@@ -204,6 +199,9 @@ class SqlWriter:
                              [(e.id, label, *record(label, e.props)) for (label, _k), e in touched.items()
                               if (changes[(label, _k)] or id(e) in created) and e.id not in self._unrecorded])
         stats.traversals += 3
+        # bounded: every run is a new vertex, so an unbounded cache is a leak
+        touch(self._vertices, wanted)
+        trim(self, self.cache_limit)
         return stats
 
     def _has_row(self, subject: int, key: str, element: _Element) -> bool:
