@@ -26,7 +26,7 @@ from .._events import Event
 from ..catalog import dcat, liveness, registry
 from ..catalog.messages import catalog_event, heartbeat_event
 from . import auth
-from .ingest import read_json
+from .ingest import read_json, rejected_label
 
 
 class ComponentGauges:
@@ -70,7 +70,7 @@ def router(state: Any) -> APIRouter:
             try:
                 event = convert(raw)
             except InvalidEvent as exc:
-                metrics.rejected.labels(exc.field).inc()
+                metrics.rejected.labels(rejected_label(exc.field)).inc()
                 raise
             outcome = await state.writer.submit([event])
             metrics.events.labels(kind, "accepted" if outcome.fresh[0] else "duplicate").inc()
@@ -82,7 +82,7 @@ def router(state: Any) -> APIRouter:
             try:
                 events.append(convert(item))
             except InvalidEvent as exc:
-                metrics.rejected.labels(exc.field).inc()
+                metrics.rejected.labels(rejected_label(exc.field)).inc()
                 failed.append({"index": i, "reason": exc.message, "field": exc.field, "retriable": False})
         fresh = (await state.writer.submit(events)).fresh if events else []
         for new in fresh:
