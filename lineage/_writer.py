@@ -23,6 +23,7 @@ writes only if nothing it read has changed meanwhile.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -35,6 +36,7 @@ from ._backends import first
 from ._eventlog import EVENT
 from ._retry import TornRead
 from ._translate import Assertions, EdgeAssert, as_features
+from .graph.writecache import ELEMENTS, touch, trim
 
 _WITHIN = 200
 _CREATE_CHUNK = 60
@@ -110,14 +112,14 @@ class WriteStats:
 
 
 class GraphWriter:
-    def __init__(self, g: GraphTraversalSource, chunk: int = 60, cache_limit: int = 20_000,
+    def __init__(self, g: GraphTraversalSource, chunk: int = 60, cache_limit: int = ELEMENTS,
                  new_vertex_cardinality: Cardinality | None = None, atomic: bool = False) -> None:
         self.g = g
         self.atomic = atomic
         self.new_vertex_cardinality = new_vertex_cardinality
         self.chunk = chunk
         self.cache_limit = cache_limit
-        self._vertices: dict[tuple[str, str], _Element] = {}
+        self._vertices: OrderedDict[tuple[str, str], _Element] = OrderedDict()   # least recently used first
         self._edges: dict[Any, dict[tuple[str, Any, str], _Element]] = {}
         self._prefetched = 0
 
@@ -209,9 +211,7 @@ class GraphWriter:
     # -- writing ---------------------------------------------------------------
 
     def _start(self, fresh: bool) -> None:
-        # the cache is a speed-up, not a copy of the graph: past the limit (vertices, or
-        # vertices whose out-edges are held) it starts again, so the server's memory stays flat
-        if fresh or len(self._vertices) > self.cache_limit or len(self._edges) > self.cache_limit:
+        if fresh:
             self.invalidate()
 
     def prefetch(self, batch: Assertions, fingerprints: list[str], *, fresh: bool) -> set[str]:
@@ -279,6 +279,10 @@ class GraphWriter:
         self._run_side_effects(ops, stats)
         for out_id in grown:  # new edges' ids are learnt when next needed
             self._edges.pop(out_id, None)
+        # the cache is a speed-up, not a copy of the graph: the least recently used
+        # vertices go (with their out-edges) past the limit, so memory stays flat
+        touch(self._vertices, wanted)
+        trim(self, self.cache_limit)
         return stats
 
     def _features_by_name(self, batch: Assertions, stats: WriteStats) -> Assertions:

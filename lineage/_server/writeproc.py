@@ -254,10 +254,11 @@ class WriterProcess:
 
     def close(self, timeout: float = 60.0) -> None:
         """Commit and answer what is queued, then stop the writer process."""
+        with self._lock:
+            self._closing = True   # its exit from now on is not a death to restart after
         self._outbox.put(None)
         self._sender.join(timeout)
         with self._lock:
-            self._closing = True
             child = self._child
         child.process.join(timeout)
         if child.process.is_alive():

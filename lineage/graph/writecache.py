@@ -13,7 +13,8 @@ the hot jobs and datasets away with the cold runs. Instead the vertices are
 kept in order of use and the least recently used ones go, with their
 out-edges, once vertices and edges together pass ``limit`` elements: a run
 that was written once ages out, the jobs and datasets that every event names
-stay. Strings are trimmed oldest first (their ids never change, so a dropped
+stay. The Gremlin writer (:mod:`lineage._writer`, on the embedded file with
+the gremlin engine) is bounded the same way. Strings are trimmed oldest first (their ids never change, so a dropped
 one is only read again when needed).
 """
 
@@ -50,14 +51,15 @@ def trim(writer: Any, limit: int) -> int:
             _key, element = vertices.popitem(last=False)
             held -= 1
             dropped += 1
-            writer._timed.discard(element.id)
-            writer._unrecorded.discard(element.id)
+            timed: set[Any] = getattr(writer, "_timed", set())   # the SQL writer's bookkeeping
+            timed.discard(element.id)
+            getattr(writer, "_unrecorded", set()).discard(element.id)
             out = edges.pop(element.id, None)
             if out:
                 held -= len(out)
                 dropped += len(out)
-                writer._timed.difference_update(-edge.id for edge in out.values() if isinstance(edge.id, int))
-    strings: dict[str, int] = writer._strings
+                timed.difference_update(-edge.id for edge in out.values() if isinstance(edge.id, int))
+    strings: dict[str, int] = getattr(writer, "_strings", {})
     most = STRINGS_PER_ELEMENT * limit
     if len(strings) > most:
         for text in list(islice(strings, len(strings) - most * 3 // 4)):
