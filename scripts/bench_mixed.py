@@ -31,6 +31,7 @@ measured in one run, and rerun before reading much into a single figure.
 
     python scripts/bench_mixed.py --compare --seconds 40 --baseline 15
     python scripts/bench_mixed.py --read-processes 2 --env LINEAGE_WRITER_NICENESS=10
+    python scripts/bench_mixed.py --read-processes 2 --writer-process --seconds 60
     nice -n 10 python scripts/bench_mixed.py --read-processes 2 --seconds 600 --sample-every 10
 """
 
