@@ -191,12 +191,6 @@ SETTINGS: tuple[Setting, ...] = (
             "ack=logged: the holder of a lease it renews every third of this; when it stops, another "
             "replica takes over within this many seconds. E.g. LINEAGE_APPLIER_LEASE_SECONDS=10.",
             _positive_int),
-    Setting("LINEAGE_WRITER_PROCESS", False,
-            "When true, `lineage serve` on the embedded file writes in a process of its own: the serving "
-            "process authenticates, parses and validates events and hands them over; the writer process "
-            "commits them in groups and each request is answered after its commit (a writer process that "
-            "dies is restarted; what it had not answered gets 503 with Retry-After). E.g. "
-            "LINEAGE_WRITER_PROCESS=true.", _bool),
     Setting("LINEAGE_WRITER_NICENESS", 0,
             "Niceness (0-19) added to the writer threads of `lineage serve` on Linux: on a busy machine reads "
             "then get the CPU before writes (faster reads, slower writes); with it the serving process also hands "

@@ -21,17 +21,13 @@ series and each process's growth over the last 5 minutes (MB/min).
 
 --read-processes N serves GraphQL queries from N reader processes
 (LINEAGE_READ_PROCESSES); 0 answers them in the serving process's threads.
---writer-process writes in a process of its own (LINEAGE_WRITER_PROCESS).
---compare runs three servers back to back on copies of one seed file:
-in-process, N reader processes (2 unless given), and N reader processes with
-the writer process, and prints their figures side by side with the ratios to
-the first. --env passes a setting to the server.
+--compare runs both, in-process then N (2 unless given), back to back on copies
+of one seed file, and prints their ratios. --env passes a setting to the server.
 The machine is shared with other work, so timings are noisy: compare ratios
 measured in one run, and rerun before reading much into a single figure.
 
     python scripts/bench_mixed.py --compare --seconds 40 --baseline 15
     python scripts/bench_mixed.py --read-processes 2 --env LINEAGE_WRITER_NICENESS=10
-    python scripts/bench_mixed.py --read-processes 2 --writer-process --seconds 60
     nice -n 10 python scripts/bench_mixed.py --read-processes 2 --seconds 600 --sample-every 10
 """
 
@@ -50,7 +46,6 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -136,8 +131,7 @@ class Server:
 
     def rss_mb(self) -> dict[str, float]:
         """Resident memory (MB) of the serving process and of each child but the SQL parse
-        workers (the reader processes and the writer process), keyed "server", "reader PID"
-        or "writer PID"."""
+        workers (the reader processes), keyed "server" or "reader PID"."""
         found: dict[str, float] = {}
         for proc in self.processes():
             try:
@@ -147,11 +141,7 @@ class Server:
                 continue
             if "_sqlworker" in cmdline or "resource_tracker" in cmdline:
                 continue
-            try:
-                writer = (proc / "comm").read_text().strip() == "lineage-writer"
-            except OSError:
-                writer = False
-            role = "server" if proc.name == str(self.proc.pid) else f"{'writer' if writer else 'reader'} {proc.name}"
+            role = "server" if proc.name == str(self.proc.pid) else f"reader {proc.name}"
             found[role] = next((int(line.split()[1]) / 1024 for line in status.splitlines()
                                 if line.startswith("VmRSS:")), 0.0)
         return found
@@ -226,11 +216,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1500, help="runs in the seed graph (two events each)")
     parser.add_argument("--read-processes", type=int, default=0,
                         help="LINEAGE_READ_PROCESSES of the server (0: queries in the serving process), e.g. 2")
-    parser.add_argument("--writer-process", action="store_true",
-                        help="write in a process of its own (LINEAGE_WRITER_PROCESS=true)")
     parser.add_argument("--compare", action="store_true",
-                        help="run three servers on copies of one seed file: in-process serving, --read-processes "
-                             "(2 when not given), and those with the writer process; print them side by side")
+                        help="run twice on copies of one seed file: in-process serving, then --read-processes "
+                             "(2 when not given), and print both and their ratios")
     parser.add_argument("--pause-ms", type=float, default=0.0,
                         help="each load client's pause between requests, e.g. --pause-ms 100 (less CPU demand)")
     parser.add_argument("--sample-every", type=float, default=5.0, help="seconds between RSS samples, e.g. 10")
@@ -243,22 +231,19 @@ def main() -> int:
     ids = sorted({f"{d['namespace']}/{d['name']}" for e in seed for d in e.get("outputs", [])})
     print(f"seed graph: {len(seed)} events, {len(ids)} output datasets; machine shared, timings noisy")
     extra = dict(item.split("=", 1) for item in args.env)
-    readers = args.read_processes or 2
-    modes = [(0, False), (readers, False), (readers, True)] if args.compare \
-        else [(args.read_processes, args.writer_process)]
+    modes = [0, args.read_processes or 2] if args.compare else [args.read_processes]
     with tempfile.TemporaryDirectory() as tmp:
         seeded = Path(tmp) / "seed.db"
         with LineageStore(Settings.from_env({}, db=str(seeded))) as store:
             store.ingest(seed)
         results = []
-        for processes, writer in modes:
-            db = Path(tmp) / f"mixed-{processes}-{writer}.db"
+        for processes in modes:
+            db = Path(tmp) / f"mixed-{processes}.db"
             shutil.copyfile(seeded, db)   # closing the store checkpointed the WAL into the file
-            server = Server(db, LINEAGE_READ_PROCESSES=str(processes),
-                            **({"LINEAGE_WRITER_PROCESS": "true"} if writer else {}), **extra)
-            results.append(measure(args, server, ids, writes, processes, writer))
-    if len(results) > 1:
-        compare(results)
+            server = Server(db, LINEAGE_READ_PROCESSES=str(processes), **extra)
+            results.append(measure(args, server, ids, writes, processes))
+    if len(results) == 2:
+        compare(*results)
     return 0
 
 
@@ -293,7 +278,7 @@ def scrape(url: str) -> dict[str, float]:
 
 
 def measure(args: argparse.Namespace, server: Server, ids: list[str], writes: list[dict],
-            processes: int, writer: bool = False) -> dict[str, Any]:
+            processes: int) -> dict[str, float]:
     rss: list[tuple[float, dict[str, float]]] = []
     stop = threading.Event()
     started = time.monotonic()
@@ -329,8 +314,7 @@ def measure(args: argparse.Namespace, server: Server, ids: list[str], writes: li
         server.stop()
 
     base, busy = quiet.all_reads(), loaded.all_reads()
-    print(f"\n== server: LINEAGE_READ_PROCESSES={processes}" + (", LINEAGE_WRITER_PROCESS=true" if writer else "")
-          + (f", clients pause {args.pause_ms:.0f} ms"
+    print(f"\n== server: LINEAGE_READ_PROCESSES={processes}" + (f", clients pause {args.pause_ms:.0f} ms"
                                                                 if args.pause_ms else ""))
     print(f"unloaded reads (1 client, {args.baseline:.0f} s): {len(base)} requests, "
           f"p50 {statistics.median(base):.0f} ms, p99 {pct(base, 0.99):.0f} ms")
@@ -371,20 +355,18 @@ def measure(args: argparse.Namespace, server: Server, ids: list[str], writes: li
     return {"p50": statistics.median(busy), "p99": pct(busy, 0.99), "base50": statistics.median(base),
             "base99": pct(base, 0.99), "rps": (len(busy) + len(loaded.write_ms)) / args.seconds,
             "events": sum(loaded.written) / args.seconds, "cpu": cpu["loaded"], "processes": processes,
-            "rss": total[-1][1] if total else float("nan"),
-            "name": f"{processes} readers" + (" + writer" if writer else "") if processes or writer else "in-process"}
+            "rss": total[-1][1] if total else float("nan")}
 
 
-def compare(results: list[dict[str, Any]]) -> None:
-    first = results[0]
-    print("\n== same run, side by side (ratio: each / " + first["name"] + ")")
-    print(f"  {'':24s}" + "".join(f"{r['name']:>20s}" for r in results))
+def compare(inproc: dict[str, float], pooled: dict[str, float]) -> None:
+    print(f"\n== same run: in-process vs {pooled['processes']:.0f} reader processes (reader / in-process)")
     for key, label in [("base50", "unloaded read p50 ms"), ("base99", "unloaded read p99 ms"),
                        ("p50", "loaded read p50 ms"), ("p99", "loaded read p99 ms"),
                        ("rps", "requests/s"), ("events", "events/s"), ("cpu", "server CPU s (loaded)"),
                        ("rss", "RSS MB at the end")]:
-        print(f"  {label:24s}" + "".join(f"{r[key]:10.1f} ({r[key] / first[key]:4.2f}x)" for r in results))
-    print(f"  {'loaded/unloaded p50':24s}" + "".join(f"{r['p50'] / r['base50']:19.2f}x" for r in results))
+        print(f"  {label:24s} {inproc[key]:8.1f} {pooled[key]:8.1f}   {pooled[key] / inproc[key]:.2f}x")
+    print(f"  {'loaded/unloaded p50':24s} {inproc['p50'] / inproc['base50']:7.2f}x "
+          f"{pooled['p50'] / pooled['base50']:7.2f}x")
 
 
 if __name__ == "__main__":

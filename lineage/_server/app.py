@@ -42,7 +42,7 @@ from .provenance import router as provenance_router
 from .readers import Readers
 from .readpool import ReadPool, replay_into, timed_into
 from .inbox import Inbox
-from .writeproc import writer_for
+from .worker import WriteWorker
 
 T = TypeVar("T")
 log = logging.getLogger("lineage.http")
@@ -134,8 +134,12 @@ class AppState:
         self.sql_parser = shared_parser(settings["LINEAGE_SQL_MAX_BYTES"], settings["LINEAGE_SQL_TIMEOUT"])
         self.provenance = ProvenanceRecorder(settings, self.readers.analysis) \
             if settings["LINEAGE_PROVENANCE_ENABLED"] else None
-        self.writer = writer_for(settings, self.provenance, lambda exc: self.metrics.graph.failed("write", exc),
-                                 self._committed, self.metrics.writer_restarts.inc)
+        threads = settings["LINEAGE_WRITE_THREADS"] if settings.gremlin_url else 1
+        self.writer = WriteWorker(lambda: LineageStore(settings, provenance=self.provenance),
+                                  settings["LINEAGE_BATCH_SIZE"], threads,
+                                  on_error=lambda exc: self.metrics.graph.failed("write", exc),
+                                  linger=bool(settings.gremlin_url), on_commit=self._committed,
+                                  niceness=settings["LINEAGE_WRITER_NICENESS"])
         # logged acknowledgements (a Gremlin Server only): requests wait for the inbox
         self.inbox = Inbox(lambda: LineageStore(settings, provenance=False), settings["LINEAGE_BATCH_SIZE"],
                            settings["LINEAGE_APPLIER_LEASE_SECONDS"], on_commit=self._committed,

@@ -43,9 +43,6 @@ class Metrics:
         self.read_pool_execute = Histogram("lineage_read_pool_execute_seconds",
                                            "Part of the round trip the reader process spent executing the query",
                                            registry=self.registry)
-        self.writer_restarts = Counter("lineage_writer_process_restarts_total",
-                                       "Writer processes started again after one died (LINEAGE_WRITER_PROCESS)",
-                                       registry=self.registry)
         self._sizes = sizes
         self.registry.register(self)  # graph size gauges, read on scrape
 

@@ -142,10 +142,6 @@ class WriteWorker:
         self._queue.put(job)
         return job.future
 
-    def enqueue(self, events: list[Event]) -> Future:
-        """Queue events stamped already (by the serving process of a writer process)."""
-        return self._put(events)
-
     def apply_pending(self, events: list[Event]) -> Future:
         """Apply events already logged to the inbox (stamped then); nobody waits for them."""
         return self._put(events, pending=True)
