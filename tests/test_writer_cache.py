@@ -8,6 +8,7 @@ import pytest
 
 from conftest import food_delivery
 from lineage import LineageStore, Settings
+from lineage.graph.writecache import touch, trim
 
 
 def _runs(rounds: int) -> list[dict]:
@@ -52,21 +53,17 @@ def test_a_small_cache_stays_within_its_bound_and_writes_the_same_graph(tmp_path
     assert snapshots[0] == snapshots[1]
 
 
-def test_a_vertex_every_batch_names_is_kept_while_one_off_runs_age_out(tmp_path):
-    events = _runs(8)
-    hot = [e for e in events if e.get("job", {}).get("name") == "etl_menus"]
-    rest = [e for e in events if e not in hot]
+def test_trimming_keeps_the_recently_used_vertices_and_drops_the_oldest(tmp_path):
     with LineageStore(Settings.from_env({}, db=str(tmp_path / "lineage.db"))) as store:
         writer = store.graph.writer
-        writer.cache_limit = 200
-        store.ingest(hot[:1])
-        key = ("Pipeline", "food_delivery/etl_menus")
-        kept = writer._vertices[key]
-        runs = []
-        for i, event in enumerate(rest):
-            again = copy.deepcopy(hot[i % len(hot)])
-            again["run"]["runId"] = str(uuid.uuid4())
-            store.ingest([event, again])   # every batch names the hot job too
-            runs.extend(k for k in writer._vertices if k[0] == "Run" and k not in runs)
-        assert writer._vertices[key] is kept          # never dropped, so never read again
-        assert any(k not in writer._vertices for k in runs)   # while older runs went
+        store.ingest(_runs(3))   # the default bound holds all of it
+        order = list(writer._vertices)
+        oldest, hot, newest = order[1], order[0], order[-1]
+        gone = writer._vertices[oldest]
+        touch(writer._vertices, [hot])   # the first one read is used again
+        held = _held(writer)
+        dropped = trim(writer, held // 2)
+        assert dropped > 0 and _held(writer) <= (held // 2) * 3 // 4
+        assert hot in writer._vertices and newest in writer._vertices
+        assert oldest not in writer._vertices
+        assert gone.id not in writer._edges   # its out-edges went with it
