@@ -61,6 +61,15 @@ def cases(token: str) -> list[tuple[str, str, dict]]:
         ("POST", "/api/v1/lineage/batch", {"json": [run_event(), bad, 7], "headers": {**auth, "X-Request-Id": "r-2"}}),
         ("GET", "/api/v1/lineage", {}),                                                     # not direct: 405
         ("POST", "/api/v1/lineage/", {"json": good, "headers": auth}),                      # not direct either
+        ("POST", "/graphql", {"json": {"query": "{ hasLineage search(prefix: \"o\") { __typename } }"}, "headers": auth}),
+        ("POST", "/graphql", {"json": {"query": "{ hasLineage }"}}),                            # protected read: 401
+        ("POST", "/graphql", {"json": {"query": "{ datasets( }"}, "headers": auth}),        # a syntax error
+        ("POST", "/graphql", {"json": {"query": "{ nope }"}, "headers": auth}),             # a validation error
+        ("POST", "/graphql", {"content": b'{"query": "{ __typename }"}',
+                              "headers": {**auth, "Content-Type": "text/plain"}}),          # 415
+        ("POST", "/graphql", {"content": b'{"query": [1', "headers": {**auth, "Content-Type": "application/json"}}),
+        ("POST", "/graphql", {"json": {"query": "{ __typename }", "variables": [1]}, "headers": auth}),
+        ("GET", "/graphql?query=%7B__typename%7D", {"headers": auth}),                      # not direct
     ]
 
 
@@ -68,7 +77,7 @@ def test_direct_answers_equal_fastapi_answers(tmp_path):
     requests = cases("s3cret")
     via = {}
     for direct in (True, False):
-        app = create_app(make_settings("embedded", tmp_path / str(direct), api_tokens="s3cret"))
+        app = create_app(make_settings("embedded", tmp_path / str(direct), api_tokens="s3cret", protect_reads=True))
         try:
             via[direct] = answers(app, direct, requests)
             metrics = app.state.lineage.metrics.render().decode()
@@ -86,6 +95,9 @@ def test_direct_answers_equal_fastapi_answers(tmp_path):
     assert via[True][2][1]["details"]["field"] == "eventTime"
     assert via[True][7][1]["details"]["field"] == "ack"
     assert via[True][8][1]["accepted"] == 1 and via[True][8][1]["failed"] == 2
+    assert statuses[11:17] == [200, 401, 200, 200, 415, 400]
+    assert via[True][11][1]["data"]["hasLineage"] is True and via[True][11][2]
+    assert via[True][13][1]["errors"] and via[True][14][1]["errors"]
 
 
 def test_an_unexpected_error_is_the_json_500(tmp_path, monkeypatch):

@@ -250,7 +250,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router(state))
     app.include_router(catalog.router(state))
 
-    app.include_router(graphql_router(state), prefix="/graphql")
+    gql = graphql_router(state)
+    app.include_router(gql, prefix="/graphql")
+    post_route = next(r for r in gql.routes if "POST" in getattr(r, "methods", ()))
+    direct.add(app, "POST", "/graphql", post_route, gql.direct_post,
+               lambda endpoint: AccessLog(AuditMiddleware(endpoint, settings=settings), metrics=state.metrics),
+               state.metrics, AsciiJSONResponse)
     app.include_router(assets.router(settings))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

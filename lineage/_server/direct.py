@@ -1,4 +1,4 @@
-"""The ingest routes, answered without FastAPI's routing and middleware stack.
+"""The ingest routes and GraphQL POSTs, answered without FastAPI's routing and middleware stack.
 
 A single-event POST is the request producers send most, and the work of
 answering it is small: read the body, validate it, hand it to the writer. Of
@@ -7,10 +7,12 @@ limit, exception and exit-stack middleware, route matching over every route,
 dependency solving) took about as much as that work itself. On one interpreter
 the event loop shares with the writer thread, that time is taken from writes.
 
-So :class:`LineageAPI` answers ``POST /api/v1/lineage`` and ``POST
-/api/v1/lineage/batch`` itself: the same endpoint functions, wrapped in the same
-access log and audit middleware, and errors answered as the app's exception
-handlers answer them (:func:`error_response`). Everything else, including other
+So :class:`LineageAPI` answers ``POST /api/v1/lineage``, ``POST
+/api/v1/lineage/batch`` and ``POST /graphql`` itself: the same endpoint
+functions (for GraphQL, what Strawberry's route does once FastAPI has solved
+its dependencies: :func:`lineage._server.graphql_route.direct_post`), wrapped in
+the same access log and audit middleware, and errors answered as the app's
+exception handlers answer them (:func:`error_response`). Everything else, including other
 methods on those paths and paths that differ only by a trailing slash, goes
 through FastAPI as before; the routes stay registered there too, so the OpenAPI
 document is unchanged.
@@ -31,7 +33,7 @@ from .._errors import BackendError, LineageError
 log = logging.getLogger("lineage.http")
 
 # (method, path) of the routes answered directly
-DIRECT = (("POST", "/api/v1/lineage"), ("POST", "/api/v1/lineage/batch"))
+DIRECT = (("POST", "/api/v1/lineage"), ("POST", "/api/v1/lineage/batch"), ("POST", "/graphql"))
 
 
 class LineageAPI(FastAPI):
@@ -80,24 +82,28 @@ def install(app: LineageAPI, routes: list[Any], wrap: Callable[[Any], Any], metr
     """Answer the :data:`DIRECT` routes among ``routes`` (included in ``app`` without a
     prefix) directly; ``wrap`` adds the app's own middleware (access log, audit) around each."""
     for route in routes:
-        if not isinstance(route, APIRoute):
+        if not isinstance(route, APIRoute) or route.dependencies or not _takes_only_the_request(route.endpoint):
             continue
         for method in route.methods:
-            key = (method, route.path)
-            if key not in DIRECT or route.dependencies or not _takes_only_the_request(route.endpoint):
-                continue
-            app.direct[key] = wrap(_endpoint_app(route, metrics, render))
+            if (method, route.path) in DIRECT:
+                add(app, method, route.path, route, route.endpoint, wrap, metrics, render)
 
 
-def _endpoint_app(route: APIRoute, metrics: Any, render: Callable[..., JSONResponse]) -> Callable[..., Any]:
-    endpoint = route.endpoint
+def add(app: LineageAPI, method: str, path: str, route: Any, endpoint: Callable[[Request], Any],
+        wrap: Callable[[Any], Any], metrics: Any, render: Callable[..., JSONResponse]) -> None:
+    """Answer ``method path`` with ``endpoint(request)`` (a coroutine returning the
+    response); ``route`` is what the access log and ``request.scope["route"]`` see."""
+    app.direct[(method, path)] = wrap(_endpoint_app(route, endpoint, metrics, render))
 
+
+def _endpoint_app(route: Any, endpoint: Callable[[Request], Any], metrics: Any,
+                  render: Callable[..., JSONResponse]) -> Callable[..., Any]:
     async def answer(scope: dict, receive: Any, send: Any) -> None:
         scope["route"] = route
         scope["endpoint"] = endpoint
         try:
             response = await endpoint(Request(scope, receive, send))
         except Exception as exc:
-            response = error_response(exc, route.path, scope["path"], metrics, render)
+            response = error_response(exc, getattr(route, "path", "unmatched"), scope["path"], metrics, render)
         await response(scope, receive, send)
     return answer
