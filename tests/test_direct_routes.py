@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import copy
 import uuid
 
@@ -122,3 +123,16 @@ def test_the_openapi_document_still_lists_the_route(tmp_path, path):
         assert "post" in app.openapi()["paths"][path]
     finally:
         app.state.lineage.close()
+
+
+@pytest.mark.parametrize("result", [
+    {"data": {"name": "ünïcode \u2028", "count": 3, "ratio": 0.1, "ok": True, "none": None, "list": [1, "a"]}},
+    {"data": {"big": 2**70}},             # past orjson's 64 bits: json.dumps writes it
+    {"data": {"broken": "\ud800"}},       # an unpaired surrogate: json.dumps escapes it
+])
+def test_graphql_answers_are_the_json_values_json_dumps_writes(result):
+    from lineage._gql import schema
+    from lineage._server.graphql_route import BoundedGraphQLRouter
+
+    written = BoundedGraphQLRouter(schema).encode_json(result)
+    assert json.loads(written) == json.loads(json.dumps(result))
