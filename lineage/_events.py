@@ -2,9 +2,11 @@
 
 :func:`parse_event` accepts the three event kinds of the spec (RunEvent,
 DatasetEvent, JobEvent), told apart by ``schemaURL`` where it names one and
-by shape otherwise. It builds the ``openlineage.client`` classes to validate
-what they check (run ids are UUIDs, event types are known, times parse) and
-returns a normalised, immutable :class:`Event`. Any defect raises
+by shape otherwise. It checks what the ``openlineage.client`` classes check
+(run ids are UUIDs, event types are known, times parse, the producer is a URI)
+without building them, which cost a sixth of validating an event (a test pins
+that those classes accept every event accepted here), and returns a
+normalised, immutable :class:`Event`. Any defect raises
 :class:`~lineage.InvalidEvent` naming the JSON path of the field at fault.
 """
 
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from openlineage.client import event_v2 as ol
 
@@ -246,8 +249,6 @@ def _parse(raw: dict[str, Any], fp: str, kind: str, event_time: str, canonical: 
     if kind == DATASET_EVENT:
         dataset = _dataset(raw.get("dataset"), "dataset", None)
         producer = _producer(raw)
-        ol.DatasetEvent(eventTime=event_time, producer=producer,
-                        dataset=ol.StaticDataset(namespace=dataset.namespace, name=dataset.name))
         return Event(kind=kind, event_time=event_time, event_type=None, producer=producer,
                      dataset=dataset, raw=raw, fingerprint=fp, canonical=canonical)
 
@@ -259,10 +260,8 @@ def _parse(raw: dict[str, Any], fp: str, kind: str, event_time: str, canonical: 
     job_facets = _facets(job, "facets", "job")
     inputs = _datasets(raw, "inputs", "inputFacets")
     outputs = _datasets(raw, "outputs", "outputFacets")
-    ol_job = ol.Job(namespace=job_ns, name=job_name)
     if kind == JOB_EVENT:
         producer = _producer(raw)
-        ol.JobEvent(eventTime=event_time, producer=producer, job=ol_job)
         return Event(kind=kind, event_time=event_time, event_type=None, producer=producer,
                      job_namespace=job_ns, job_name=job_name, job_facets=job_facets,
                      inputs=inputs, outputs=outputs, raw=raw, fingerprint=fp, canonical=canonical)
@@ -272,7 +271,7 @@ def _parse(raw: dict[str, Any], fp: str, kind: str, event_time: str, canonical: 
         raise InvalidEvent("run", "must be an object with a runId", "Set run.runId to the run's UUID.")
     run_id = _require_str(run, "runId", "run")
     try:
-        ol_run = ol.Run(runId=run_id)
+        UUID(run_id)
     except ValueError:
         raise InvalidEvent("run.runId", f"{run_id!r} is not a UUID",
                            "Use a UUID per run, e.g. from uuid.uuid4() or openlineage's generate_new_uuid().") from None
@@ -283,8 +282,6 @@ def _parse(raw: dict[str, Any], fp: str, kind: str, event_time: str, canonical: 
                                f"Use one of {', '.join(ol.RunState.__members__)} or leave it out.")
         event_type = event_type.upper()
     producer = _producer(raw)
-    ol.RunEvent(eventType=ol.RunState(event_type) if event_type else None, eventTime=event_time,
-                producer=producer, run=ol_run, job=ol_job)
     return Event(kind=kind, event_time=event_time, event_type=event_type, producer=producer,
                  run_id=run_id.lower(), run_facets=_facets(run, "facets", "run"),
                  job_namespace=job_ns, job_name=job_name, job_facets=job_facets,

@@ -37,6 +37,18 @@ BROKEN = [Item(name=None, note="n", count=3, ratio=2.0, color=Color.RED, tags=[]
 
 
 @strawberry.type
+class Edge:
+    id: strawberry.ID
+    label: str
+    weight: Optional[int]
+
+
+EDGES = (Edge(id=strawberry.ID("e1"), label="READS", weight=None), Edge(id=7, label=3, weight=2))  # type: ignore[arg-type]
+ODD = [Edge(id=strawberry.ID("e1"), label="READS", weight=1), None,
+       Edge(id=strawberry.ID("e2"), label="WRITES", weight=2**40)]
+
+
+@strawberry.type
 class Inner:
     items: list[Item]
 
@@ -55,6 +67,18 @@ class Query:
     def nested(self) -> Inner:
         return Inner(items=ITEMS)
 
+    @strawberry.field
+    def edges(self) -> list[Edge]:
+        return EDGES   # a tuple, with an int ID and an int where text is declared
+
+    @strawberry.field
+    def odd(self) -> list[Optional[Edge]]:
+        return ODD     # a null item, and an integer past Int's range
+
+    @strawberry.field
+    def strict(self) -> Optional[list[Edge]]:
+        return ODD     # a null item where none may be
+
 
 class Upper(SchemaExtension):
     """Wraps every resolver (a middleware): then every field goes the usual way."""
@@ -69,6 +93,11 @@ QUERIES = [
     "{ items { n: name, c: count, name } nested { items { ...F } } } fragment F on Item { note color }",
     "{ items { name @skip(if: true) count @include(if: false) ratio } }",
     "{ broken { name count note } }",
+    "{ items { name note count ratio color } edges { id label weight } }",
+    "{ edges { l: label, ...E } } fragment E on Edge { weight id label }",
+    "{ odd { id label weight } }",
+    "{ strict { id label } }",
+    "{ odd { id } strict { label } edges { __typename id } }",
 ]
 
 
@@ -88,3 +117,22 @@ def test_a_null_in_a_non_null_field_is_the_usual_error():
     result = direct.execute_sync("{ broken { name count } }")
     assert result.data == {"broken": [None, None]}
     assert sorted(tuple(e.path) for e in result.errors) == [("broken", 0, "name"), ("broken", 1, "count")]
+
+
+class Counting(PlainFieldsContext):
+    objects = 0
+
+    def complete_object_value(self, *args, **kwargs):
+        Counting.objects += 1
+        return super().complete_object_value(*args, **kwargs)
+
+
+def test_a_list_of_plain_objects_is_completed_in_one_loop():
+    direct = strawberry.Schema(query=Query, execution_context_class=Counting)
+    Counting.objects = 0
+    assert direct.execute_sync("{ items { name count color } edges { id label } }").data == {
+        "items": [{"name": "a", "count": 1, "color": "RED"}, {"name": "b", "count": 2, "color": "BLUE"}],
+        "edges": [{"id": "e1", "label": "READS"}, {"id": "7", "label": "3"}]}
+    assert Counting.objects == 0   # no item went through the per-object completion
+    direct.execute_sync("{ items { name shout } }")   # a resolver: the usual way, per item
+    assert Counting.objects == 2

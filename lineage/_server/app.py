@@ -25,14 +25,14 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import _model as m
 from .._analysis import LineageAnalysis
-from .._errors import BackendError, LineageError
+from .._errors import LineageError
 from .._recorder import Recorder, summary
 from .._settings import Settings
 from .._sql import shared_parser
 from .._store import LineageStore
 from .._writer import WriteStats
 from ..graph.sizes import EVENTS, RunningSizes, read_sizes
-from . import assets, auth, catalog, exports, ingest
+from . import assets, auth, catalog, direct, exports, ingest
 from .audit import AuditMiddleware
 from .metrics import Metrics
 from .graphql_route import graphql_router
@@ -218,18 +218,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         state.close()
 
-    app = FastAPI(title="lineage", version="0.1.0", lifespan=lifespan,
-                  description="OpenLineage ingestion and lineage queries over a property graph.")
+    app = direct.LineageAPI(title="lineage", version="0.1.0", lifespan=lifespan,
+                            description="OpenLineage ingestion and lineage queries over a property graph.")
     app.state.lineage = state
 
     @app.exception_handler(LineageError)
     async def lineage_error(request: Request, exc: LineageError) -> JSONResponse:
-        if isinstance(exc, BackendError):
-            state.metrics.backend_errors.labels(_route(request)).inc()
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        if getattr(exc, "retry_after", None):
-            headers = {"Retry-After": str(exc.retry_after)}
-        return AsciiJSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+        return direct.error_response(exc, _route(request), request.url.path, state.metrics, AsciiJSONResponse)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -240,20 +235,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        state.metrics.backend_errors.labels(_route(request)).inc()
-        log.error("unhandled error on %s", request.url.path, exc_info=exc)
-        return JSONResponse({"error": "internal", "message": "internal error; the server log has details"},
-                            status_code=500)
+        return direct.error_response(exc, _route(request), request.url.path, state.metrics, AsciiJSONResponse)
 
     app.add_middleware(AuditMiddleware, settings=settings)
     app.add_middleware(AccessLog, metrics=state.metrics)
 
-    app.include_router(ingest.router(state))
+    ingest_routes = ingest.router(state)
+    app.include_router(ingest_routes)
+    # the ingest routes skip FastAPI's stack, inside the same two middleware
+    direct.install(app, ingest_routes.routes,
+                   lambda endpoint: AccessLog(AuditMiddleware(endpoint, settings=settings), metrics=state.metrics),
+                   state.metrics, AsciiJSONResponse)
     app.include_router(provenance_router(state))
     app.include_router(exports.router(state))
     app.include_router(catalog.router(state))
 
-    app.include_router(graphql_router(state), prefix="/graphql")
+    gql = graphql_router(state)
+    app.include_router(gql, prefix="/graphql")
+    post_route = next(r for r in gql.routes if "POST" in getattr(r, "methods", ()))
+    direct.add(app, "POST", "/graphql", post_route, gql.direct_post,
+               lambda endpoint: AccessLog(AuditMiddleware(endpoint, settings=settings), metrics=state.metrics),
+               state.metrics, AsciiJSONResponse)
     app.include_router(assets.router(settings))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
