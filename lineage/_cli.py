@@ -98,8 +98,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     where = f"http://{settings['LINEAGE_HOST']}:{settings['LINEAGE_PORT']}"
     print(f"lineage explorer at {where}/  GraphQL at {where}/graphql  OpenLineage at {where}/api/v1/lineage",
           file=sys.stderr)
+    # h11 whatever else is installed: httptools (uvicorn[standard]) answers a malformed
+    # header with a plain-text 400 of its own before our app can name the problem
     uvicorn.run(app, host=settings["LINEAGE_HOST"], port=settings["LINEAGE_PORT"], log_level="warning",
-                access_log=False)
+                access_log=False, http="h11")
     return 0
 
 
