@@ -29,6 +29,7 @@ def entries(graph: Graph) -> list[dict[str, Any]]:
             if props.get(key):
                 entry[key] = props[key]
         entry["generated_by"] = sorted(generated_by[vid])
-        entry.update(json.loads(props.get("catalog_fields") or "{}"))
+        if props.get("catalog_fields"):
+            entry.update(json.loads(props["catalog_fields"]))
         out.append(entry)
     return sorted(out, key=lambda e: e["id"])

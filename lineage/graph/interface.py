@@ -2,7 +2,8 @@
 
 A :class:`Graph` answers what the query layer asks of storage (find nodes by
 identity or property, expand a frontier, describe nodes, read the edges at a
-node, consumers) and applies a translated write batch. Two implementations:
+node, consumers, whole labels for the catalog and the reports) and applies a
+translated write batch. Two implementations:
 
 * :class:`lineage.graph.sql.SqlGraph`: SQL on the embedded SQLite file, in
   gremlite's own tables (so ``lineage gremlin`` sees the same data);
