@@ -163,8 +163,7 @@ class LineageQueryEngine:
         now = self.clock()
         stale = []
         for vid, dataset in datasets.items():
-            row = {"id": dataset["dataset_id"], "w": writers[vid]}
-            writes = sorted({t for p in row["w"] for t in done.get(p, [])})
+            writes = sorted({t for p in writers[vid] for t in done.get(p, [])})
             if not writes:
                 continue
             since = (now - writes[-1]).total_seconds() / 3600
@@ -172,10 +171,10 @@ class LineageQueryEngine:
             usual = median(gaps) if len(writes) >= min_updates else None
             limit = hours_threshold if hours_threshold is not None else (usual * factor if usual else None)
             if limit is not None and since > limit:
-                stale.append({"dataset_id": row["id"], "last_updated": writes[-1].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                stale.append({"dataset_id": dataset["dataset_id"], "last_updated": writes[-1].strftime("%Y-%m-%dT%H:%M:%SZ"),
                               "hours_since_update": round(since, 2),
                               "usual_interval_hours": round(usual, 2) if usual is not None else None,
-                              "writers": sorted(row["w"])})
+                              "writers": sorted(writers[vid])})
         return sorted(stale, key=lambda r: (-r["hours_since_update"], r["dataset_id"]))
 
     def get_operation_performance_stats(self, pipeline_id: str | None = None, slowest: int = 5) -> dict[str, Any]:
