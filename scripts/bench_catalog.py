@@ -24,7 +24,7 @@ from gremlin_python.process.graph_traversal import __
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_query import build  # noqa: E402
+from bench_query import build, graph_path  # noqa: E402
 from benchkit import bench_args, load_average, stats, timed_cpu  # noqa: E402
 from lineage import LineageAnalysis, LineageStore, Settings  # noqa: E402
 from lineage import _model as m  # noqa: E402
@@ -74,7 +74,7 @@ def main() -> None:
     args, cache, sizes = bench_args(__doc__, samples=5)
     print(load_average())
     for n in sizes:
-        source = cache / f"query-{n}.db"
+        source = graph_path(cache, n)
         build(source, n)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "lineage.db"
