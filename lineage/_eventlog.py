@@ -15,13 +15,11 @@ recognised and not projected twice. ``lineage rebuild`` replays the log.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import random
 import sqlite3
 import time
-import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
@@ -29,7 +27,10 @@ from typing import Any, Callable, Iterator
 from gremlin_python.process.graph_traversal import GraphTraversalSource, __
 from gremlin_python.process.traversal import Order, P
 
-from ._events import Event, canonical_json
+from ._eventvertex import EVENT, WITHIN as _WITHIN, add_event as _add_event, inflate as _inflate
+from ._eventvertex import now as _now, pack as _pack, unpack as _unpack
+from ._events import Event
+from ._inbox import INBOX_KEY, PENDING_KEY, GraphInbox, drop_copies as _drop_inbox, promote as _promote
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lineage_events (
@@ -219,57 +220,7 @@ WHERE event_time < ? AND kind != 'DatasetEvent'
       SELECT MAX(seq) FROM lineage_event_signatures WHERE kind = 'JobEvent' GROUP BY job, signature)
 """
 
-EVENT = "Event"
-INBOX_KEY = "event_inbox"
-PENDING_KEY = "event_pending"
-_WITHIN = 200
-
-
-def _add_event(props: dict[str, Any]) -> Callable[[Any], Any]:
-    def op(source: Any) -> Any:
-        t = source.add_v(EVENT)
-        for k, v in props.items():
-            if v is not None:
-                t = t.property(k, v)
-        return t
-    return op
-
-
-def _promote(fingerprint: str) -> Callable[[Any], Any]:
-    """Inside the projection's traversal: the first inbox copy of an event becomes its
-    log entry (``event_fp``, unique and locked), other copies go."""
-    def op(source: Any) -> Any:
-        copies = __.V().has(INBOX_KEY, fingerprint).has_label(EVENT).fold()
-        return source.side_effect(copies.side_effect(__.unfold().skip(1).drop()).unfold().limit(1)
-                                  .property("event_fp", fingerprint)
-                                  .side_effect(__.properties(INBOX_KEY, PENDING_KEY).drop()))
-    return op
-
-
-def _drop_inbox(fingerprint: str) -> Callable[[Any], Any]:
-    """Inside the projection's traversal: inbox copies of an event logged already go."""
-    def op(source: Any) -> Any:
-        return source.side_effect(__.V().has(INBOX_KEY, fingerprint).has_label(EVENT).drop())
-    return op
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _pack(raw: Any) -> str:
-    return base64.b64encode(zlib.compress(canonical_json(raw).encode("utf-8"), 6)).decode("ascii")
-
-
-def _inflate(text: str) -> str:
-    return zlib.decompress(base64.b64decode(text)).decode("utf-8")
-
-
-def _unpack(text: str) -> dict[str, Any]:
-    return json.loads(_inflate(text))
-
-
-class GraphEventLog:
+class GraphEventLog(GraphInbox):
     """The event log as ``Event`` vertices of a remote graph.
 
     :meth:`append` only reads (which fingerprints are logged already) and stages
@@ -277,13 +228,8 @@ class GraphEventLog:
     group's one write traversal. ``event_seq`` (microseconds since the epoch,
     times 1000, plus a random tie-breaker) orders the log across replicas.
 
-    The inbox (``LINEAGE_INGEST_ACK=logged``): :meth:`log_pending` writes new
-    events as ``Event`` vertices keyed by ``event_inbox`` (a plain index, so no
-    lock is taken) and marked ``event_pending``, in one traversal of its own.
-    Applying them later, ``append(..., promote=True)`` stages, inside the
-    projection's traversal, the move of each fingerprint to ``event_fp`` (unique
-    and locked: two writers cannot both promote it) and the removal of any other
-    inbox copy of an event (two replicas may both log a re-sent event).
+    The inbox (``LINEAGE_INGEST_ACK=logged``, :class:`~lineage._inbox.GraphInbox`):
+    events logged before they are applied; ``append(..., promote=True)`` applies them.
     """
 
     def __init__(self, g: GraphTraversalSource) -> None:
@@ -330,56 +276,6 @@ class GraphEventLog:
     @classmethod
     def _writer(cls, ev: Event, received: str) -> Callable[[Any], Any]:
         return _add_event(cls._props(ev, received))
-
-    # -- the inbox ---------------------------------------------------------------
-
-    def seen(self, fingerprints: list[str]) -> set[str]:
-        """Which of ``fingerprints`` are logged, applied or still in the inbox (one round trip)."""
-        found: set[str] = set()
-        for i in range(0, len(fingerprints), _WITHIN):
-            part = fingerprints[i:i + _WITHIN]
-            found.update(self.g.inject(0).union(
-                __.V().has("event_fp", P.within(part)).has_label(EVENT).values("event_fp"),
-                __.V().has(INBOX_KEY, P.within(part)).has_label(EVENT).values(INBOX_KEY)).to_list())
-        return found
-
-    def log_pending(self, events: list[Event]) -> list[bool]:
-        """Log the events not seen yet in the inbox, in one traversal of their own that
-        takes no lock; return, per event, whether it was new. A re-sent event racing
-        its first copy may be logged twice: applying keeps one."""
-        known = self.seen(sorted({e.fingerprint for e in events}))
-        received = _now()
-        marks: list[bool] = []
-        units = []
-        for ev in events:
-            new = ev.fingerprint not in known
-            marks.append(new)
-            if new:
-                known.add(ev.fingerprint)
-                props = self._props(ev, received)
-                props[INBOX_KEY] = props.pop("event_fp")
-                props[PENDING_KEY] = "1"
-                units.append((1 + len(props), _add_event(props)))
-        if units:
-            from ._guarded import chain
-            chain(self.g, units).iterate()
-        return marks
-
-    def pending(self, older_than: str | None = None, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
-        """Events still in the inbox (received before ``older_than``, ISO UTC, if given),
-        oldest first, as (fingerprint, raw event) pairs: the fingerprint is the one the
-        event was accepted under (the stored JSON carries the audit facet added since)."""
-        t = self.g.V().has(PENDING_KEY, "1").has_label(EVENT)
-        if older_than is not None:
-            t = t.has("event_received", P.lt(older_than))
-        rows = t.limit(limit).project("s", "f", "p").by(__.values("event_seq").fold()) \
-            .by(__.values(INBOX_KEY).fold()).by(__.values("event_payload").fold()).to_list()
-        # a vertex another transaction is still writing may be seen without all its properties
-        rows = sorted((r["s"][0], r["f"][0], r["p"][0]) for r in rows if r["s"] and r["f"] and r["p"])
-        return [(fp, _unpack(payload)) for _seq, fp, payload in rows]
-
-    def pending_count(self) -> int:
-        return self.g.V().has(PENDING_KEY, "1").has_label(EVENT).count().next()
 
     def pending_writes(self) -> list[Callable[[Any], Any]]:
         staged, self._staged = self._staged, []

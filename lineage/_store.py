@@ -25,8 +25,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from gremlin_python.process.graph_traversal import __
-
 from . import _model as m
 from ._backends import GraphBackend, open_backend
 from ._errors import BackendError, InvalidEvent, LineageError
@@ -279,9 +277,7 @@ class LineageStore:
         of, before the ISO time ``before``; return how many (would) go. Nothing else
         in the graph is touched: pipelines, datasets and lineage edges stay."""
         with self._lock:
-            rows = self.g.V().has_label(m.RUN).project("v", "end", "seen").by(__.id_()) \
-                .by(__.values("ended_at").fold()).by(__.values("last_seen").fold()).to_list()
-            old = [r["v"] for r in rows if ((r["end"] or r["seen"] or [""])[0] or "") < before]
+            old = [vid for vid, run in self.graph.records(m.RUN).items() if _last_heard(run) < before]
             if dry_run or not old:
                 return len(old)
             self._begin()
@@ -339,6 +335,14 @@ class LineageStore:
             offset += len(events)
         return result
 
+
+
+def _last_heard(run: dict[str, Any]) -> str:
+    """When a run ended, else when it was last heard of ("" when neither is known)."""
+    for key in ("ended_at", "last_seen"):
+        if key in run:
+            return run[key] or ""
+    return ""
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:

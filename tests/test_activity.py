@@ -24,7 +24,7 @@ def dbt_events() -> list[dict]:
 
 def test_activity_orders_failures_first_and_reports_verdicts(store):
     store.ingest(demo_events("default") + dbt_events())
-    found = activity(LineageAnalysis(store.g, "default"), runs=5, datasets=4, models=10)
+    found = activity(LineageAnalysis(store.graph, "default"), runs=5, datasets=4, models=10)
     totals = found["totals"]
     assert totals["Model"] == 3 and totals["Feature"] == 1 and totals["failed_runs"] == 3
     assert totals["Run"] == 15 + 21 and totals["Dataset"] == 15 + 8
@@ -45,7 +45,7 @@ def test_activity_orders_failures_first_and_reports_verdicts(store):
 
 
 def test_activity_of_an_empty_graph(store):
-    found = activity(LineageAnalysis(store.g, "default"))
+    found = activity(LineageAnalysis(store.graph, "default"))
     assert found["runs"] == [] and found["datasets"] == [] and found["models"] == []
     assert set(found["totals"].values()) == {0}
 

@@ -47,7 +47,7 @@ def engine(backend_name, tmp_path, store):
     with LineageStore(settings) as writer:
         writer.ingest(EVENTS)
         writer.provenance.flush()
-    q = LineageAnalysis(store.g, store.settings.default_namespace)
+    q = LineageAnalysis(store.graph, store.settings.default_namespace)
     return LineageQueryEngine(q, LineageMetadataRepository(tmp_path / "provenance"), clock=lambda: CLOCK)
 
 

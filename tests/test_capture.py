@@ -20,7 +20,7 @@ def tracker(store):
 
 
 def runs_of(store, pipeline_id):
-    return LineageAnalysis(store.g, store.settings.default_namespace).runs(pipeline_id, 100)
+    return LineageAnalysis(store.graph, store.settings.default_namespace).runs(pipeline_id, 100)
 
 
 def test_the_spec_example_runs_as_written(tracker, store):
@@ -66,7 +66,7 @@ def test_in_memory_data_links_steps_by_fingerprint(tracker, store):
     tracker.flush()
     first, second = tracker.operations.values()
     assert second.inputs[0].dataset_id == first.outputs[0].dataset_id
-    upstream = LineageAnalysis(store.g, store.settings.default_namespace).upstream(second.outputs[0].dataset_id)
+    upstream = LineageAnalysis(store.graph, store.settings.default_namespace).upstream(second.outputs[0].dataset_id)
     assert [n["id"] for n in upstream] == [first.outputs[0].dataset_id]
 
 

@@ -44,7 +44,7 @@ def test_heartbeats_are_durable_deduplicated_and_link_the_component(server, sett
     batch = server.post("/api/v1/heartbeats/batch", json=[beat(at=T0 + timedelta(seconds=15)), {"id": "x"}])
     assert batch.json()["accepted"] == 1 and batch.json()["failed_events"][0]["field"] == "instance_id"
     with LineageStore(settings) as store:
-        items = liveness.components(store.g, now=T0 + timedelta(seconds=20))
+        items = liveness.components(store.graph, now=T0 + timedelta(seconds=20))
     assert [(c["id"], c["name"], c["component_type"], c["state"], c["status"]) for c in items] == [
         ("orders-mapper", "Orders mapper", "mapper", "live", "RUNNING")]
     assert items[0]["reads"] == ["topic/raw-orders"] and items[0]["writes"] == ["topic/orders"]
@@ -72,7 +72,7 @@ def test_liveness_on_a_controlled_clock(store):
                    heartbeat_event(beat("TERMINATED", at=T0 + timedelta(seconds=5), instance="i-2", period=10))])
 
     def states(seconds):
-        items = liveness.components(store.g, now=T0 + timedelta(seconds=seconds), gone_intervals=10)
+        items = liveness.components(store.graph, now=T0 + timedelta(seconds=seconds), gone_intervals=10)
         return items[0]["state"], {i["instance_id"]: (i["state"], i["status"]) for i in items[0]["instances"]}
 
     assert states(40) == ("live", {"i-1": ("live", "RUNNING"), "i-2": ("gone", "TERMINATED")})
@@ -168,9 +168,9 @@ def test_catalog_registration_update_and_dcat_round_trip(server, settings):
     assert back["silver/orders"]["generated_by"] == ["load_orders"]
 
     with LineageStore(settings) as store:
-        before = registry.entries(store.g)
+        before = registry.entries(store.graph)
         store.rebuild()
-        assert registry.entries(store.g) == before
+        assert registry.entries(store.graph) == before
 
 
 def test_graphql_components_and_prometheus_gauges(server):

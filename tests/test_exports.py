@@ -24,7 +24,7 @@ needs_dot = pytest.mark.skipif(not DOT, reason="DOT rendering needs Graphviz: ap
 @pytest.fixture
 def visualizer(store):
     store.ingest(flow())
-    return LineageVisualizer(LineageAnalysis(store.g, store.settings.default_namespace))
+    return LineageVisualizer(LineageAnalysis(store.graph, store.settings.default_namespace))
 
 
 def render_svg(dot_text: str) -> str:

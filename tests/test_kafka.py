@@ -100,10 +100,10 @@ def test_consume_is_at_least_once_and_reads_every_kind(broker, tmp_path):
         # everything is read again after the failure: 3 events, 2 heartbeats, 1 catalog message, 1 bad
         assert (stats.messages, stats.accepted, stats.duplicates, len(stats.rejected)) == (7, 6, 0, 1)
         assert "openlineage/0/3" in stats.rejected[0]
-        [component] = liveness.components(store.g)
+        [component] = liveness.components(store.graph)
         assert (component["id"], component["status"], component["reads"]) == ("kafka-mapper", "COMPLETED",
                                                                               ["topic/t0"])
-        entry = next(e for e in registry.entries(store.g) if e["id"] == "kafka/t1")
+        entry = next(e for e in registry.entries(store.graph) if e["id"] == "kafka/t1")
         assert (entry["title"], entry["source_mime_type"]) == ("Topic one", "application/json")
         principals = store.g.V().has_label("Run").values("principal").to_list()
         assert sorted(set(principals)) == ["kafka:openlineage", "kafka:provenance.live"]

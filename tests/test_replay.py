@@ -262,7 +262,7 @@ def test_a_model_is_verified_once_replays_reproduced_every_pipeline_on_its_path(
     with tracker.train("revenue_model", 2, {"gold/revenue": revenue}, function=m.fit) as op:
         op.add_output("revenue_model", data=m.fit(revenue), version="2", model_name="revenue_model")
     tracker.flush()
-    q = LineageAnalysis(store.g, store.settings.default_namespace)
+    q = LineageAnalysis(store.graph, store.settings.default_namespace)
     before = q.reproducibility("revenue_model", 2)
     assert before["level"] == "reproducible" and len(before["unverified"]) == 4, before
 

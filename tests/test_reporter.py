@@ -75,7 +75,7 @@ def test_sigkill_goes_late_then_gone(server, settings, tmp_path):
     last = datetime.fromisoformat(_instance(server, "kill-1")["last_seen"].replace("Z", "+00:00"))
     with LineageStore(settings) as store:
         def state(after):
-            items = liveness.components(store.g, now=last + timedelta(seconds=after), gone_intervals=10)
+            items = liveness.components(store.graph, now=last + timedelta(seconds=after), gone_intervals=10)
             return items[0]["instances"][0]["state"], items[0]["instances"][0]["status"]
         assert state(1) == ("live", "RUNNING")
         assert state(3) == ("late", "RUNNING")

@@ -199,7 +199,7 @@ class Query:
 
         gone = info.context.state.settings["LINEAGE_COMPONENT_GONE_INTERVALS"]
         return await info.context.read("components", lambda q: [
-            Component.of(c) for c in liveness.components(q.g, gone_intervals=gone)])
+            Component.of(c) for c in liveness.components(q.graph, gone_intervals=gone)])
 
     @strawberry.field(description="The first step where a bad run (or a wrong dataset version) parted from a good "
                                   "one: a code change with both versions and the source diff, changed parameters, "

@@ -194,11 +194,9 @@ class Run:
         ids = self.audit.input_request_ids if self.audit else []
         if not ids:
             return []
-        from gremlin_python.process.traversal import P
-
         def load(q: Any) -> list[Run]:
-            rows = q.g.V().has("request_id", P.within(*ids)).has_label(m.RUN).element_map().to_list()
-            return [Run.of({k: v for k, v in r.items() if isinstance(k, str)}) for r in rows]
+            runs = q.graph.records(m.RUN, "request_id", ids).values()
+            return [Run.of({k: v for k, v in r.items() if k != "label"}) for r in runs]
         return await info.context.read("inputRuns", load)
 
     @classmethod

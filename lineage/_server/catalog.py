@@ -38,7 +38,7 @@ class ComponentGauges:
     def collect(self) -> Any:
         gone = self.state.settings["LINEAGE_COMPONENT_GONE_INTERVALS"]
         try:
-            counts = liveness.counts(liveness.components(self.state.readers.graph().g, gone_intervals=gone))
+            counts = liveness.counts(liveness.components(self.state.readers.graph(), gone_intervals=gone))
         except Exception:
             self.state.metrics.backend_errors.labels("components").inc()
             return
@@ -112,18 +112,18 @@ def router(state: Any) -> APIRouter:
     async def get_components(request: Request) -> JSONResponse:
         auth.check(settings, request.headers.get("authorization"), write=False)
         gone = settings["LINEAGE_COMPONENT_GONE_INTERVALS"]
-        items = await state.read(lambda q: liveness.components(q.g, gone_intervals=gone))
+        items = await state.read(lambda q: liveness.components(q.graph, gone_intervals=gone))
         return JSONResponse({"components": items, "counts": liveness.counts(items)})
 
     @api.get("/api/v1/catalog")
     async def get_catalog(request: Request) -> JSONResponse:
         auth.check(settings, request.headers.get("authorization"), write=False)
-        return JSONResponse({"datasets": await state.read(lambda q: registry.entries(q.g))})
+        return JSONResponse({"datasets": await state.read(lambda q: registry.entries(q.graph))})
 
     @api.get("/catalog.ttl")
     async def get_catalog_turtle(request: Request) -> Response:
         auth.check(settings, request.headers.get("authorization"), write=False)
-        entries = await state.read(lambda q: registry.entries(q.g))
+        entries = await state.read(lambda q: registry.entries(q.graph))
         body = await anyio.to_thread.run_sync(lambda: dcat.to_turtle(entries))
         return Response(body, media_type="text/turtle; charset=utf-8")
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from gremlin_python.process.graph_traversal import __
-
 from .. import _model as m
+from ..graph.interface import IN, OUT, Graph, node_key
 from .messages import COMPONENT_NAMESPACE, STATUS_OF_STATE
 
 LIVE, LATE, GONE = "live", "late", "gone"
@@ -31,12 +30,6 @@ def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _props(element_map: dict[Any, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in element_map.items() if isinstance(k, str)}
-    out.pop("prop_times", None)
-    return out
-
-
 def instance_state(run: dict[str, Any], now: datetime, gone_intervals: int) -> str:
     if run.get("state") in _FINISHED:
         return GONE
@@ -48,20 +41,26 @@ def instance_state(run: dict[str, Any], now: datetime, gone_intervals: int) -> s
     return LATE if age <= gone_intervals * period else GONE
 
 
-def components(g: Any, now: datetime | None = None, gone_intervals: int = 10) -> list[dict[str, Any]]:
+def components(graph: Graph, now: datetime | None = None, gone_intervals: int = 10) -> list[dict[str, Any]]:
     """Every component with its instances, state, last status and the datasets it reads and writes."""
     now = now or datetime.now(timezone.utc)
-    rows = g.V().has("namespace", COMPONENT_NAMESPACE).has_label(m.PIPELINE).project(
-        "p", "runs", "reads", "writes").by(__.element_map()).by(__.in_(m.RUN_OF).element_map().fold()) \
-        .by(__.out(m.CONSUMES).values("dataset_id").fold()) \
-        .by(__.in_(m.GENERATED_BY).values("dataset_id").fold()).to_list()
+    pipelines = {vid: info for vid, info in graph.records(m.PIPELINE, "namespace", [COMPONENT_NAMESPACE]).items()
+                 if info.get("component_type")}
+    vids = list(pipelines)
+    runs_of: dict[Any, list[Any]] = {vid: [] for vid in vids}
+    for vid, run in graph.neighbors(vids, IN, [m.RUN_OF]):
+        runs_of[vid].append(run)
+    runs = graph.describe(r for rs in runs_of.values() for r in rs)
+    reads: dict[Any, set[str]] = {vid: set() for vid in vids}
+    writes: dict[Any, set[str]] = {vid: set() for vid in vids}
+    for vid, dataset in graph.neighbor_values(vids, OUT, [m.CONSUMES], "dataset_id"):
+        reads[vid].add(dataset)
+    for vid, dataset in graph.neighbor_values(vids, IN, [m.GENERATED_BY], "dataset_id"):
+        writes[vid].add(dataset)
     result = []
-    for row in rows:
-        pipeline = _props(row["p"])
-        if not pipeline.get("component_type"):
-            continue
+    for vid, pipeline in pipelines.items():
         instances = []
-        for run in map(_props, row["runs"]):
+        for run in sorted((runs[r] for r in runs_of[vid] if r in runs), key=node_key):
             instances.append({
                 "instance_id": run.get("instance_id") or run["run_id"], "run_id": run["run_id"],
                 "state": instance_state(run, now, gone_intervals),
@@ -79,7 +78,7 @@ def components(g: Any, now: datetime | None = None, gone_intervals: int = 10) ->
             "component_type": pipeline["component_type"], "state": state,
             "status": instances[0]["status"] if instances else None,
             "last_seen": instances[0]["last_seen"] if instances else pipeline.get("last_seen"),
-            "reads": sorted(set(row["reads"])), "writes": sorted(set(row["writes"])),
+            "reads": sorted(reads[vid]), "writes": sorted(writes[vid]),
             "instances": instances})
     result.sort(key=lambda c: (STATES.index(c["state"]), c["id"] or ""))
     return result

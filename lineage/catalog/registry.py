@@ -8,18 +8,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gremlin_python.process.graph_traversal import __
-
 from .. import _model as m
+from ..graph.interface import OUT, Graph
 
 
-def entries(g: Any) -> list[dict[str, Any]]:
+def entries(graph: Graph) -> list[dict[str, Any]]:
     """One entry per dataset, sorted by id; catalog messages' fields under their own names."""
-    rows = g.V().has_label(m.DATASET).project("d", "by").by(__.value_map()) \
-        .by(__.out(m.GENERATED_BY).values("pipeline_id").fold()).to_list()
+    datasets = graph.records(m.DATASET)
+    generated_by: dict[Any, set[str]] = {vid: set() for vid in datasets}
+    for vid, pipeline in graph.neighbor_values(list(datasets), OUT, [m.GENERATED_BY], "pipeline_id"):
+        generated_by[vid].add(pipeline)
     out = []
-    for row in rows:
-        props = {k: (v[0] if isinstance(v, list) and v else v) for k, v in row["d"].items()}
+    for vid, props in datasets.items():
         entry: dict[str, Any] = {"id": props["dataset_id"]}
         if props.get("title"):
             entry["title"] = props["title"]
@@ -28,7 +28,8 @@ def entries(g: Any) -> list[dict[str, Any]]:
         for key in ("last_updated_at", "registered_at", "description", "layer", "namespace", "name"):
             if props.get(key):
                 entry[key] = props[key]
-        entry["generated_by"] = sorted(set(row["by"]))
-        entry.update(json.loads(props.get("catalog_fields") or "{}"))
+        entry["generated_by"] = sorted(generated_by[vid])
+        if props.get("catalog_fields"):
+            entry.update(json.loads(props["catalog_fields"]))
         out.append(entry)
     return sorted(out, key=lambda e: e["id"])

@@ -26,7 +26,7 @@ def cmd_components(args: argparse.Namespace) -> int:
     from ..catalog import liveness
 
     with _store(args) as store:
-        items = liveness.components(store.g, gone_intervals=store.settings["LINEAGE_COMPONENT_GONE_INTERVALS"])
+        items = liveness.components(store.graph, gone_intervals=store.settings["LINEAGE_COMPONENT_GONE_INTERVALS"])
     if args.json:
         render.print_json(items)
     elif not items:
@@ -44,7 +44,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..catalog import dcat, registry
 
     with _store(args) as store:
-        entries = registry.entries(store.g)
+        entries = registry.entries(store.graph)
     text = dcat.to_turtle(entries, args.base) if args.kind == "dcat" else json.dumps(entries, indent=2) + "\n"
     if args.output in (None, "-"):
         sys.stdout.write(text)

@@ -205,6 +205,52 @@ class GremlinGraph(Graph):
     def has_vertices(self) -> bool:
         return bool(self._vertices().limit(1).count().next())
 
+    # -- whole labels: the catalog, components and reports ---------------------------
+
+    def records(self, label: str, prop: str | None = None,
+                values: Sequence[str] | None = None) -> dict[Any, dict[str, Any]]:
+        t = self.g.V()
+        if prop is not None:
+            wanted = list(dict.fromkeys(values or ()))
+            if not wanted:
+                return {}
+            t = t.has(prop, wanted[0] if len(wanted) == 1 else P.within(wanted))
+        deadline.check()
+        info = {}
+        for row in t.has_label(label).element_map().to_list():
+            ident = row.pop(T.id)
+            row.pop(T.label)
+            for key in m.INTERNAL_KEYS:
+                row.pop(key, None)
+            info[ident] = {"label": label, **{k: _first(v) for k, v in row.items()}}
+        return {v: info[v] for v in sorted(info, key=lambda v: node_key(info[v]))}
+
+    def neighbor_values(self, vids: Iterable[Any], direction: str, labels: Sequence[str], prop: str,
+                        as_of: str | None = None) -> list[tuple[Any, Any]]:
+        if as_of is not None:   # which edges existed then depends on their properties
+            return super().neighbor_values(vids, direction, labels, as_of=as_of, prop=prop)
+        ids = list(dict.fromkeys(vids))
+        out: list[tuple[Any, Any]] = []
+        for i in range(0, len(ids), _CHUNK):
+            deadline.check()
+            step = __.out(*labels) if direction == OUT else __.in_(*labels)
+            rows = self.g.V(*ids[i:i + _CHUNK]).project("s", "n").by(__.id_()) \
+                .by(step.values(prop).fold()).to_list()
+            out.extend((row["s"], value) for row in rows for value in row["n"])
+        return out
+
+    def first_vertices(self, labels: Sequence[str], limit: int) -> list[Any]:
+        out: list[Any] = []
+        for label in sorted(set(labels)):
+            if len(out) >= limit:
+                break
+            deadline.check()
+            rows = self.g.V().has_label(label).project("v", "k").by(__.id_()) \
+                .by(__.coalesce(__.values(m.IDENTITY[label]), __.constant(""))).to_list()
+            rows.sort(key=lambda r: str(r["k"]))
+            out.extend(r["v"] for r in rows[:limit - len(out)])
+        return out
+
     # -- writing and maintenance -------------------------------------------------
 
     def apply(self, batch: Any, *, fresh: bool, also: list[Any] | None = None) -> Any:

@@ -2,7 +2,8 @@
 
 A :class:`Graph` answers what the query layer asks of storage (find nodes by
 identity or property, expand a frontier, describe nodes, read the edges at a
-node, consumers) and applies a translated write batch. Two implementations:
+node, consumers, whole labels for the catalog and the reports) and applies a
+translated write batch. Two implementations:
 
 * :class:`lineage.graph.sql.SqlGraph`: SQL on the embedded SQLite file, in
   gremlite's own tables (so ``lineage gremlin`` sees the same data);
@@ -207,6 +208,37 @@ class Graph(ABC):
         trained = {h.target: h.props.get("version") for h in self.hops([vid], IN, [m.TRAINED_ON], as_of)}
         features = sorted({t for _, t in self.neighbors(readers, OUT, [m.PRODUCES], as_of)}, key=str)
         return readers, trained, features
+
+    # -- whole labels: the catalog, components and reports ---------------------------
+
+    def records(self, label: str, prop: str | None = None,
+                values: Sequence[str] | None = None) -> dict[Any, dict[str, Any]]:
+        """Every vertex of ``label`` (whose ``prop`` is one of ``values``, when given),
+        described as :meth:`describe` does, in key order (:func:`node_key`)."""
+        if prop is None:
+            vids = self.vertices(label)
+        else:
+            vids = list(dict.fromkeys(v for value in dict.fromkeys(values or ())
+                                      for v in self.vertices(label, prop, value)))
+        info = self.describe(vids)
+        return {v: info[v] for v in sorted(info, key=lambda v: node_key(info[v]))}
+
+    def neighbor_values(self, vids: Iterable[Any], direction: str, labels: Sequence[str], prop: str,
+                        as_of: str | None = None) -> list[tuple[Any, Any]]:
+        """(vertex, value of ``prop`` on the vertex at the other end) of every edge
+        :meth:`neighbors` returns whose other end has ``prop``: one per edge."""
+        pairs = self.neighbors(vids, direction, labels, as_of)
+        info = self.describe({t for _, t in pairs})
+        return [(s, info[t][prop]) for s, t in pairs if prop in info.get(t, ())]
+
+    def first_vertices(self, labels: Sequence[str], limit: int) -> list[Any]:
+        """The first ``limit`` vertices of ``labels`` in (label, identity value) order."""
+        out: list[Any] = []
+        for label in sorted(set(labels)):
+            if len(out) >= limit:
+                break
+            out.extend(list(self.records(label))[:limit - len(out)])
+        return out
 
     # -- writing and maintenance -------------------------------------------------
 

@@ -36,7 +36,7 @@ from typing import Any, Iterable, Sequence
 
 from .. import _model as m
 from .interface import DOWN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, snapshot_of
-from . import sqlaffected, sqlreads, sqlsearch
+from . import sqlaffected, sqlcatalog, sqlreads, sqlsearch
 from .records import NODES, has_records
 from .sqlexpand import from_quads, from_records, loads, quads_sql, records_sql
 from ..versions.asof import STORED
@@ -420,6 +420,9 @@ class SqlGraph(Graph):
 
     def has_vertices(self) -> bool:
         return self.con.execute("SELECT 1 FROM quads WHERE p = 0 LIMIT 1").fetchone() is not None
+
+    def first_vertices(self, labels: Sequence[str], limit: int) -> list[Any]:
+        return sqlcatalog.first_vertices(self, labels, limit)
 
     # -- writing and maintenance -------------------------------------------------
 

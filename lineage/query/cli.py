@@ -46,7 +46,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(**({"db": args.db} if getattr(args, "db", None) else {}))
     with LineageStore(settings, provenance=False) as store:
-        text = export(settings, LineageAnalysis(store.g, settings.default_namespace), args.kind, args.node,
+        text = export(settings, LineageAnalysis(store.graph, settings.default_namespace), args.kind, args.node,
                       args.depth, args.direction, args.hours, args.format)
     if args.output and args.output != "-":
         with open(args.output, "w", encoding="utf-8") as handle:

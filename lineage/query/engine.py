@@ -21,11 +21,9 @@ from datetime import datetime, timedelta, timezone
 from statistics import median
 from typing import Any, Callable
 
-from gremlin_python.process.graph_traversal import __
-
 from .. import _model as m
 from .._errors import InvalidArgument
-from .._traverse import LINEAGE_EDGES, per_vertex
+from ..graph.interface import LINEAGE_EDGES, OUT
 
 FAILED = ("FAIL", "ABORT")
 FINISHED = ("COMPLETE", "FAIL", "ABORT")
@@ -60,9 +58,8 @@ def kind_of_source(namespace: str | None, dataset_type: str | None = None) -> st
 
 
 def all_runs(q: Any) -> list[dict[str, Any]]:
-    """Every Run vertex's properties."""
-    rows = q.g.V().has_label(m.RUN).element_map().to_list()
-    return [{k: v for k, v in row.items() if isinstance(k, str) and k != "prop_times"} for row in rows]
+    """Every Run vertex's properties, by run id."""
+    return [{k: v for k, v in run.items() if k != "label"} for run in q.graph.records(m.RUN).values()]
 
 
 def run_duration_ms(run: dict[str, Any]) -> float | None:
@@ -83,19 +80,18 @@ class LineageQueryEngine:
     def find_data_sources(self, source_type: str | None = None) -> list[dict[str, Any]]:
         """Datasets where data enters the lineage (no dataset or feature is their input), with
         their ``source_type``; only those of ``source_type`` when given."""
-        rows = (self.q.g.V().has_label(m.DATASET).project("id", "ns", "name", "type", "up")
-                .by(__.values("dataset_id")).by(__.values("namespace").fold()).by(__.values("name").fold())
-                .by(__.values("dataset_type").fold()).by(__.out_e(*LINEAGE_EDGES).limit(1).count()).to_list())
+        datasets = self.q.graph.records(m.DATASET)
+        derived = {vid for vid, _ in self.q.graph.neighbors(list(datasets), OUT, LINEAGE_EDGES)}
         wanted = source_type.lower() if source_type else None
         out = []
-        for row in rows:
-            if row["up"]:
+        for vid, row in datasets.items():
+            if vid in derived:
                 continue
-            namespace = row["ns"][0] if row["ns"] else None
-            kind = kind_of_source(namespace, row["type"][0] if row["type"] else None)
+            namespace = row.get("namespace")
+            kind = kind_of_source(namespace, row.get("dataset_type"))
             if wanted is None or kind == wanted:
-                out.append({"dataset_id": row["id"], "namespace": namespace,
-                            "name": row["name"][0] if row["name"] else None, "source_type": kind})
+                out.append({"dataset_id": row["dataset_id"], "namespace": namespace,
+                            "name": row.get("name"), "source_type": kind})
         return sorted(out, key=lambda r: r["dataset_id"])
 
     def get_data_lineage(self, node_id: str, max_depth: int = 5) -> dict[str, Any]:
@@ -112,12 +108,10 @@ class LineageQueryEngine:
         nodes = {key: self.q.resolve(key) for path in paths for key in path}
         by_vid = {found.vid: key for key, found in nodes.items()}
         made: dict[tuple[str, str], list[str]] = {}
-        step = lambda: __.out_e(*LINEAGE_EDGES).project("to", "p").by(__.in_v().id_()).by(  # noqa: E731
-            __.values("pipeline_id").fold())
-        for vid, rows in per_vertex(self.q.g, [f.vid for f in nodes.values()], step):
-            for row in rows:
-                if row["to"] in by_vid and row["p"]:
-                    made.setdefault((by_vid[row["to"]], by_vid[vid]), []).append(row["p"][0])
+        for vid, _, to, pipeline in self.q.graph.hop_values([f.vid for f in nodes.values()], OUT, LINEAGE_EDGES,
+                                                            "pipeline_id"):
+            if to in by_vid and pipeline is not None:
+                made.setdefault((by_vid[to], by_vid[vid]), []).append(pipeline)
         traced = [{"nodes": path, "steps": [{"from": a, "to": b, "pipelines": sorted(set(made.get((a, b), [])))}
                                             for a, b in zip(path, path[1:])]} for path in paths]
         return {"source": source_id, "target": target_id, "connected": bool(paths), "paths": traced}
@@ -162,12 +156,14 @@ class LineageQueryEngine:
             end = parse_time(run.get("ended_at"))
             if run.get("state") == "COMPLETE" and end is not None:
                 done.setdefault(run.get("pipeline_id") or "", []).append(end)
-        rows = (self.q.g.V().has_label(m.DATASET).project("id", "w").by(__.values("dataset_id"))
-                .by(__.out(m.GENERATED_BY).values("pipeline_id").fold()).to_list())
+        datasets = self.q.graph.records(m.DATASET)
+        writers: dict[Any, list[str]] = {vid: [] for vid in datasets}
+        for vid, pipeline in self.q.graph.neighbor_values(list(datasets), OUT, [m.GENERATED_BY], "pipeline_id"):
+            writers[vid].append(pipeline)
         now = self.clock()
         stale = []
-        for row in rows:
-            writes = sorted({t for p in row["w"] for t in done.get(p, [])})
+        for vid, dataset in datasets.items():
+            writes = sorted({t for p in writers[vid] for t in done.get(p, [])})
             if not writes:
                 continue
             since = (now - writes[-1]).total_seconds() / 3600
@@ -175,11 +171,11 @@ class LineageQueryEngine:
             usual = median(gaps) if len(writes) >= min_updates else None
             limit = hours_threshold if hours_threshold is not None else (usual * factor if usual else None)
             if limit is not None and since > limit:
-                stale.append({"dataset_id": row["id"], "last_updated": writes[-1].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                stale.append({"dataset_id": dataset["dataset_id"], "last_updated": writes[-1].strftime("%Y-%m-%dT%H:%M:%SZ"),
                               "hours_since_update": round(since, 2),
                               "usual_interval_hours": round(usual, 2) if usual is not None else None,
-                              "writers": sorted(row["w"])})
-        return sorted(stale, key=lambda r: -r["hours_since_update"])
+                              "writers": sorted(writers[vid])})
+        return sorted(stale, key=lambda r: (-r["hours_since_update"], r["dataset_id"]))
 
     def get_operation_performance_stats(self, pipeline_id: str | None = None, slowest: int = 5) -> dict[str, Any]:
         """Per pipeline: runs, finished and failed runs, failure rate, and mean, p50 and p95

@@ -17,12 +17,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from gremlin_python.process.graph_traversal import __
-
 from .. import _model as m
 from .._errors import InvalidArgument
 from .._queries import check_cap, node_dict
-from .._traverse import describe
+from ..graph.interface import OUT
 from . import render
 from .engine import LineageQueryEngine, all_runs, parse_time
 
@@ -43,20 +41,21 @@ class LineageVisualizer:
     def generate_graph_data(self, node_id: str | None = None, depth: int = 3, direction: str = "both",
                             node_cap: int = 2000) -> dict[str, Any]:
         """``{"nodes", "edges", "node_count", "edge_count", "truncated"}``: around ``node_id``,
-        or the whole graph (artifacts and pipelines) when it is None."""
+        or the whole graph (artifacts and pipelines) when it is None: the first ``node_cap`` of them
+        by label and id."""
         if node_id:
             return self.q.lineage_graph(node_id, None, depth, direction, node_cap).to_dict()
         check_cap(node_cap)
-        ids = self.q.g.V().has_label(*ARTIFACT_AND_PIPELINE).limit(node_cap + 1).id_().to_list()
+        graph = self.q.graph
+        ids = graph.first_vertices(ARTIFACT_AND_PIPELINE, node_cap + 1)
         truncated = len(ids) > node_cap
         ids = ids[:node_cap]
-        info = describe(self.q.g, ids)
+        info = graph.describe(ids)
         ident = {vid: node_dict(vid, i)["id"] for vid, i in info.items()}
         edges = set()
-        for i in range(0, len(ids), 500):
-            rows = self.q.g.V(*ids[i:i + 500]).out_e(*_GRAPH_EDGES).project("s", "l", "t").by(__.out_v().id_()) \
-                .by(__.label()).by(__.in_v().id_()).to_list()
-            edges |= {(ident[r["s"]], r["l"], ident[r["t"]]) for r in rows if r["s"] in ident and r["t"] in ident}
+        for label in _GRAPH_EDGES:
+            edges |= {(ident[s], label, ident[t]) for s, t in graph.neighbors(ids, OUT, [label])
+                      if s in ident and t in ident}
         nodes = sorted((node_dict(v, i) for v, i in info.items()), key=lambda n: (n["label"], n["id"]))
         edge_list = [{"source": s, "label": lbl, "target": t} for s, lbl, t in sorted(edges)]
         return {"center": "", "nodes": nodes, "edges": edge_list, "node_count": len(nodes),
@@ -104,8 +103,7 @@ class LineageVisualizer:
     # -- the report ------------------------------------------------------------
 
     def summary_data(self) -> dict[str, Any]:
-        g = self.q.g
-        counts = [(label, g.V().has_label(label).count().next()) for label in m.VERTEX_LABELS]
+        counts = [(label, self.q.graph.count(label)) for label in m.VERTEX_LABELS]
         perf = self.engine.get_operation_performance_stats()
         sources = self.engine.find_data_sources()
         stale = self.engine.find_stale_data()

@@ -4,12 +4,13 @@ vertices and their ``inputs`` / ``outputs`` / ``parameters``), on either backend
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from .. import _model as m
 from .._analysis import LineageAnalysis
 from .._errors import InvalidArgument
 from .._runs import decode_run
+from ..graph.interface import IN, OUT
 
 
 def analysis(source: Any) -> LineageAnalysis:
@@ -26,16 +27,22 @@ def analysis(source: Any) -> LineageAnalysis:
                           f"got {type(source).__name__}")
 
 
-def _decode(rows: list[dict[Any, Any]]) -> list[dict[str, Any]]:
+def _decode(nodes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Described Run vertices as replay returns them, oldest first."""
     runs = []
-    for row in rows:
-        props = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in row.items() if isinstance(k, str)}
-        props.pop("prop_times", None)
-        run = decode_run(props)
+    for node in nodes:
+        run = decode_run({k: v for k, v in node.items() if k != "label"})
         run["id"] = run.get("run_id")
         runs.append(run)
     runs.sort(key=lambda r: (r.get("started_at") or r.get("first_seen") or "", r.get("run_id") or ""))
     return runs
+
+
+def _runs(q: LineageAnalysis, pipelines: list[Any]) -> list[dict[str, Any]]:
+    """The described runs ``RUN_OF`` each pipeline (one per edge)."""
+    vids = [run for _, run in q.graph.neighbors(pipelines, IN, [m.RUN_OF])]
+    info = q.graph.describe(vids)
+    return [info[v] for v in vids if v in info]
 
 
 def run(q: LineageAnalysis, run_id: str) -> dict[str, Any]:
@@ -46,13 +53,13 @@ def run(q: LineageAnalysis, run_id: str) -> dict[str, Any]:
 
 
 def children(q: LineageAnalysis, run_id: str) -> list[dict[str, Any]]:
-    return _decode(q.g.V().has_label(m.RUN).has("parent_run_id", run_id).element_map().to_list())
+    return _decode(q.graph.records(m.RUN, "parent_run_id", [run_id]).values())
 
 
 def runs_of(q: LineageAnalysis, pipeline_id: str) -> list[dict[str, Any]]:
     """Every run of a pipeline, oldest first."""
     found = q.resolve(pipeline_id, m.PIPELINE)
-    return _decode(q.g.V(found.vid).in_(m.RUN_OF).element_map().to_list())
+    return _decode(_runs(q, [found.vid]))
 
 
 def steps(q: LineageAnalysis, run_id: str) -> list[dict[str, Any]]:
@@ -85,9 +92,9 @@ def span(q: LineageAnalysis, start: str, to: str | None) -> list[dict[str, Any]]
 def producers(q: LineageAnalysis, dataset_id: str, fingerprint: str | None = None) -> list[dict[str, Any]]:
     """Runs that wrote ``dataset_id`` (with that fingerprint or version, when given), oldest first."""
     found = q.resolve(dataset_id)
-    rows = q.g.V(found.vid).out(m.GENERATED_BY).in_(m.RUN_OF).element_map().to_list()
+    writers = [pipeline for _, pipeline in q.graph.neighbors([found.vid], OUT, [m.GENERATED_BY])]
     out = []
-    unique = {r["run_id"]: r for r in _decode(rows)}
+    unique = {r["run_id"]: r for r in _decode(_runs(q, writers))}
     for r in sorted(unique.values(), key=lambda r: (r.get("started_at") or r.get("first_seen") or "", r["run_id"])):
         for o in r["outputs"]:
             if o.get("datasetId") == found.key and (fingerprint is None or fingerprint in
