@@ -45,16 +45,14 @@ class LogWorker(WriteWorker):
     """Writer-thread grouping (see :class:`WriteWorker`), but each group is only
     logged to the inbox."""
 
+    _log = log
+
     def _commit(self, store: LineageStore, group: list[_Job]) -> None:
         events = [e for job in group for e in job.events]
         try:
             marks = store.log_pending(events)
         except BaseException as exc:
-            log.error("logging failed for %d events: %s", len(events), exc)
-            if self._on_error is not None:
-                self._on_error(exc)
-            for job in group:
-                job.future.set_exception(exc)
+            self._fail(group, exc, f"logging failed for {len(events)} events")
             return
         at = 0
         for job in group:

@@ -114,6 +114,8 @@ class _Job:
 
 
 class WriteWorker:
+    _log = log      # where a failed group is logged
+
     def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, threads: int = 1,
                  on_error: Callable[[BaseException], None] | None = None, linger: bool = False,
                  on_commit: Callable[[list[Event], WriteStats], None] | None = None, niceness: int = 0) -> None:
@@ -202,6 +204,14 @@ class WriteWorker:
         finally:
             store.close()
 
+    def _fail(self, group: list[_Job], exc: BaseException, what: str) -> None:
+        """Log a group's failure, report it, and give every request in it the error."""
+        self._log.error("%s: %s", what, exc)
+        if self._on_error is not None:
+            self._on_error(exc)
+        for job in group:
+            job.future.set_exception(exc)
+
     def _commit(self, store: LineageStore, group: list[_Job]) -> None:
         logged = [job for job in group if job.pending]
         if logged and len(logged) < len(group):    # inbox events are promoted, others logged
@@ -217,11 +227,7 @@ class WriteWorker:
             else:
                 fresh, writes = store.project(events, pending=pending)
         except BaseException as exc:
-            log.error("projection failed for %d events: %s", len(events), exc)
-            if self._on_error is not None:
-                self._on_error(exc)
-            for job in group:
-                job.future.set_exception(exc)
+            self._fail(group, exc, f"projection failed for {len(events)} events")
             return
         if self._on_commit is not None:
             try:
