@@ -47,13 +47,14 @@ def trim(writer: Any, limit: int) -> int:
     dropped = 0
     if held > limit:
         target = limit * 3 // 4   # some room, so the next batches do not trim again at once
+        timed: set[Any] = getattr(writer, "_timed", set())   # the SQL writer's bookkeeping
+        unrecorded: set[Any] = getattr(writer, "_unrecorded", set())
         while held > target and vertices:
             _key, element = vertices.popitem(last=False)
             held -= 1
             dropped += 1
-            timed: set[Any] = getattr(writer, "_timed", set())   # the SQL writer's bookkeeping
             timed.discard(element.id)
-            getattr(writer, "_unrecorded", set()).discard(element.id)
+            unrecorded.discard(element.id)
             out = edges.pop(element.id, None)
             if out:
                 held -= len(out)
