@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from lineage import LineageStore, Settings
 from lineage import _model as m
-from lineage.graph.searchindex import LABELS, ensure_search_index, match
+from lineage.graph.searchindex import LABELS, ensure_search_index, match, sync
 from lineage.graph.textsearch import ranked, sql_rankable
 
 # separators, dots, case and characters outside printable ASCII whose folding SQLite and
@@ -101,6 +101,10 @@ def test_the_index_ranks_as_python_does(schema, before, after, limit, data):
                          (rows.sid(data.draw(WORD)), renamed, rows.sid("name")))
         for text in texts:
             agree(rows, text, limit)
+    sync(rows.con)   # what our writer does first in each batch: the stale rows written again
+    assert rows.con.execute("SELECT count(*) FROM lineage_search_stale").fetchone()[0] == 0
+    for text in texts:
+        agree(rows, text, limit)
 
 
 def test_many_ties_are_cut_where_python_cuts_them(schema):
@@ -169,3 +173,64 @@ def test_a_rebuilt_graph_searches_as_before(tmp_path):
         assert con.execute("SELECT count(*) FROM lineage_search").fetchone()[0] == \
             con.execute("SELECT count(*) FROM quads q JOIN strings s ON s.id = q.o WHERE q.p = 0 AND s.v IN "
                         "('Dataset', 'Pipeline', 'Model', 'Feature', 'Check')").fetchone()[0]
+
+
+def search_rows(con):
+    return sorted(con.execute("SELECT id, label, key, name FROM lineage_search"))
+
+
+def test_the_writer_keeps_the_search_rows_as_the_triggers_would(tmp_path):
+    """Our batched writer writes the search rows itself (the triggers are off inside its
+    transaction); mixed with Gremlin writes between batches, the table and its index end
+    as a build from scratch makes them."""
+    from conftest import food_delivery
+
+    db = str(tmp_path / "lineage.db")
+    events = food_delivery()
+    with LineageStore(Settings.from_env({}, db=db)) as store:
+        store.ingest(events[: len(events) // 2])
+        g, backend = store.backend.g, store.backend
+        backend.begin()
+        g.add_v(m.DATASET).property("dataset_id", "pg/extra.orders_copy").property("name", "extra.orders_copy").iterate()
+        g.V().has_label(m.PIPELINE).limit(1).property("name", "renamed_by_hand").iterate()
+        backend.commit()
+        store.ingest(events[len(events) // 2:])
+        con = store.backend.con
+        assert con.execute("SELECT count(*) FROM lineage_search_stale").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM lineage_bulk").fetchone()[0] == 0
+        labels = [m.DATASET, m.PIPELINE, m.MODEL, m.FEATURE]
+        texts = ("orders", "renamed_by", "extra.orders_copy", "food", "ategor", "etl")
+        found = {t: store.graph.match(t, labels, 50) for t in texts}
+        kept = search_rows(con)
+    copy = sqlite3.connect(db)
+    copy.execute("DROP TABLE lineage_search")
+    copy.execute("DROP TABLE lineage_search_text")
+    copy.execute("DROP TRIGGER lineage_search_del")
+    copy.commit()
+    ensure_search_index(copy)   # from scratch, from gremlite's rows
+    assert search_rows(copy) == kept
+    assert {t: match(copy, t, labels, 50) for t in texts} == found
+    assert [r[2] for r in found["renamed_by"]] and found["extra.orders_copy"][0][2] == "pg/extra.orders_copy"
+
+
+def test_triggers_of_an_earlier_version_are_made_again(tmp_path):
+    """A file whose triggers refresh the index row by row (no bulk gate) gets the gated,
+    abort-free triggers when it is opened for writing, and searches as before."""
+    db = str(tmp_path / "lineage.db")
+    with LineageStore(Settings.from_env({}, db=db)) as store:
+        store.ingest([EVENT])
+    con = sqlite3.connect(db)
+    for name in ("lineage_search_ins", "lineage_node_ins"):
+        con.execute(f"DROP TRIGGER {name}")
+        con.execute(f"CREATE TRIGGER {name} AFTER INSERT ON quads BEGIN SELECT 1; END")
+    con.commit()
+    with LineageStore(Settings.from_env({}, db=db)) as store:
+        sql = dict(store.backend.con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+        assert "lineage_bulk" in sql["lineage_node_ins"] and "lineage_search_stale" in sql["lineage_search_ins"]
+        assert [r[2] for r in store.graph.match("orders_raw", [m.DATASET], 5)] == ["pg/sales.orders_raw"]
+
+
+EVENT = {"eventType": "COMPLETE", "eventTime": "2026-01-01T00:00:00Z", "producer": "https://example.com/t",
+         "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+         "run": {"runId": "0190a0a0-0000-7000-8000-000000000001"}, "job": {"namespace": "t", "name": "load"},
+         "inputs": [], "outputs": [{"namespace": "pg", "name": "sales.orders_raw"}]}

@@ -15,9 +15,11 @@ Who keeps them right:
 
 * triggers on ``quads`` keep ``lineage_edge`` equal to the lineage edge rows, and
   drop a vertex's record whenever any of its rows is inserted, changed or deleted,
-  whoever writes (our writer, gremlite, ``lineage gremlin``);
-* our writer (:mod:`lineage.graph.sqlwrite`) writes the record of every vertex it
-  creates or changes after its rows, in the same transaction;
+  for every writer but ours (gremlite, ``lineage gremlin``);
+* our writer (:mod:`lineage.graph.sqlwrite`), with those triggers off in its own
+  transaction (:mod:`lineage.graph.bulk`), writes the record of every vertex it
+  creates or changes and the ``lineage_edge`` row of every lineage edge it creates,
+  a statement each per batch;
 * a vertex without a record (written through Gremlin, or before these tables
   existed) is read from ``quads`` as before, and :func:`ensure_records` fills the
   missing records whenever the file is opened for writing.
@@ -33,10 +35,13 @@ import sqlite3
 from typing import Any
 
 from .. import _model as m
+from . import bulk
 
 NODES = "lineage_node"
 EDGES = "lineage_edge"
-_LINEAGE = "('" + "', '".join(sorted({m.DERIVED_FROM, m.TRAINED_ON})) + "')"
+LINEAGE_LABELS = frozenset({m.DERIVED_FROM, m.TRAINED_ON})
+_LINEAGE = "('" + "', '".join(sorted(LINEAGE_LABELS)) + "')"
+_ON = bulk.TRIGGERS_ON
 
 _SCHEMA = [
     f"CREATE TABLE IF NOT EXISTS {NODES} (id INTEGER PRIMARY KEY, label TEXT NOT NULL, "
@@ -49,22 +54,25 @@ _SCHEMA = [
     f"CREATE INDEX IF NOT EXISTS {EDGES}_dst ON {EDGES} (dst, src)",
     # a vertex's rows: s > 0 and p >= 0 (label row p = 0, properties p > 0); an edge row:
     # s > 0 and p < 0 (minus its label's string id), g = minus the edge id
-    f"CREATE TRIGGER IF NOT EXISTS {NODES}_ins AFTER INSERT ON quads WHEN new.s > 0 AND new.p >= 0 "
+    f"CREATE TRIGGER IF NOT EXISTS {NODES}_ins AFTER INSERT ON quads WHEN {_ON} AND new.s > 0 AND new.p >= 0 "
     f"BEGIN DELETE FROM {NODES} WHERE id = new.s; END",
-    f"CREATE TRIGGER IF NOT EXISTS {NODES}_upd AFTER UPDATE ON quads WHEN old.s > 0 AND old.p >= 0 "
+    f"CREATE TRIGGER IF NOT EXISTS {NODES}_upd AFTER UPDATE ON quads WHEN {_ON} AND old.s > 0 AND old.p >= 0 "
     f"BEGIN DELETE FROM {NODES} WHERE id = old.s OR id = new.s; END",
-    f"CREATE TRIGGER IF NOT EXISTS {NODES}_del AFTER DELETE ON quads WHEN old.s > 0 AND old.p >= 0 "
+    f"CREATE TRIGGER IF NOT EXISTS {NODES}_del AFTER DELETE ON quads WHEN {_ON} AND old.s > 0 AND old.p >= 0 "
     f"BEGIN DELETE FROM {NODES} WHERE id = old.s; END",
-    f"CREATE TRIGGER IF NOT EXISTS {EDGES}_ins AFTER INSERT ON quads WHEN new.p < 0 AND new.s > 0 "
+    f"CREATE TRIGGER IF NOT EXISTS {EDGES}_ins AFTER INSERT ON quads WHEN {_ON} AND new.p < 0 AND new.s > 0 "
     f"AND (SELECT v FROM strings WHERE id = -new.p) IN {_LINEAGE} "
     f"BEGIN INSERT OR REPLACE INTO {EDGES} (id, src, dst) VALUES (-new.g, new.s, new.o); END",
-    f"CREATE TRIGGER IF NOT EXISTS {EDGES}_del AFTER DELETE ON quads WHEN old.p < 0 "
+    f"CREATE TRIGGER IF NOT EXISTS {EDGES}_del AFTER DELETE ON quads WHEN {_ON} AND old.p < 0 "
     f"BEGIN DELETE FROM {EDGES} WHERE id = -old.g; END",
-    f"CREATE TRIGGER IF NOT EXISTS {EDGES}_upd AFTER UPDATE ON quads WHEN old.p < 0 OR new.p < 0 "
+    f"CREATE TRIGGER IF NOT EXISTS {EDGES}_upd AFTER UPDATE ON quads WHEN {_ON} AND (old.p < 0 OR new.p < 0) "
     f"BEGIN DELETE FROM {EDGES} WHERE id = -old.g; "
     f"INSERT OR REPLACE INTO {EDGES} (id, src, dst) SELECT -new.g, new.s, new.o WHERE new.p < 0 AND new.s > 0 "
     f"AND (SELECT v FROM strings WHERE id = -new.p) IN {_LINEAGE}; END",
 ]
+
+
+_TRIGGERS = tuple(f"{t}_{op}" for t in (NODES, EDGES) for op in ("ins", "upd", "del"))
 
 
 def has_records(con: sqlite3.Connection) -> bool:
@@ -91,6 +99,9 @@ def ensure_records(con: sqlite3.Connection, graph: Any) -> None:
     if old and "NOT NULL" in old[0]:   # a file from before the constraints were dropped: build it again
         con.execute(f"DROP TABLE {EDGES}")
         created = True
+    bulk.ensure_flag(con)
+    if bulk.outdated(con, _TRIGGERS):   # triggers of an earlier version, without the bulk gate
+        bulk.drop(con, _TRIGGERS)
     for statement in _SCHEMA:
         con.execute(statement)
     if created:

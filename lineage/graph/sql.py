@@ -36,8 +36,8 @@ from typing import Any, Iterable, Sequence
 
 from .. import _model as m
 from .interface import DOWN, LINEAGE_EDGES, OUT, UP, Expansion, Graph, Hop, snapshot_of
-from . import sqlaffected, sqlcatalog, sqlreads, sqlsearch
-from .records import NODES, has_records
+from . import bulk, sqlaffected, sqlcatalog, sqlreads, sqlsearch
+from .records import EDGES, NODES, has_records
 from .sqlexpand import from_quads, from_records, loads, quads_sql, records_sql
 from ..versions.asof import STORED
 
@@ -460,8 +460,16 @@ class SqlGraph(Graph):
                            ((s, self._texts[label], o, props) for (s, label, o, _), props in by_edge.items()))
 
     def clear(self) -> None:
-        sqlsearch.searchindex.clear(self.con)
-        self.con.execute("DELETE FROM quads")
+        if self.con.in_transaction and has_records(self.con):
+            # every projection emptied at once, not row by row through the triggers
+            with bulk.triggers_off(self.con):
+                self.con.execute("DELETE FROM quads")
+                self.con.execute(f"DELETE FROM {NODES}")
+                self.con.execute(f"DELETE FROM {EDGES}")
+                sqlsearch.searchindex.clear(self.con)
+        else:
+            sqlsearch.searchindex.clear(self.con)
+            self.con.execute("DELETE FROM quads")
         self.con.execute("DELETE FROM graphelts")
         self.invalidate()
 

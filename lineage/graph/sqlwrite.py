@@ -27,7 +27,8 @@ from typing import Any
 from .. import _model as m
 from .._translate import Assertions
 from .._writer import _NEW, WriteStats, _Element, features_by_name, merge_edges, merge_vertices
-from .records import NODES, record
+from . import bulk, searchindex
+from .records import EDGES, LINEAGE_LABELS, NODES, record
 from .sql import FLOAT_BASE, INT_SHIFT, props_sql
 from .writecache import ELEMENTS, touch, trim
 
@@ -143,9 +144,14 @@ class SqlWriter:
     # -- writing -------------------------------------------------------------------
 
     def apply(self, batch: Assertions, *, fresh: bool) -> WriteStats:
-        stats = WriteStats()
         if fresh:
             self.invalidate()
+        with bulk.triggers_off(self.con):
+            searchindex.sync(self.con)   # vertices others wrote since our last batch
+            return self._apply(batch)
+
+    def _apply(self, batch: Assertions) -> WriteStats:
+        stats = WriteStats()
         batch = features_by_name(batch, self._vertices, self._load_vertices)
         wanted = {(a.label, a.key) for a in batch.vertices}
         wanted.update(e.out for e in batch.edges)
@@ -163,6 +169,7 @@ class SqlWriter:
         new = [(k, e) for k, e in touched.items() if e.id is _NEW]
         ids = iter(self._take_ids(sum(1 + len(changes[k]) for k, _ in new)))
         rows: list[tuple[int, int, int, int]] = []
+        searched: list[int] = []   # vertices whose search row is (re)written
         for (label, _key), element in new:
             element.id = next(ids)
             rows.append((element.id, 0, self._strings[label], 0))
@@ -172,6 +179,8 @@ class SqlWriter:
             element.settle()
             self._edges[element.id] = {}
             stats.add_vertex(label)
+            if label in searchindex.LABELS:
+                searched.append(element.id)
         # changed properties of existing vertices
         updates: list[tuple[int, int, int]] = []
         added: list[tuple[int, str, Any]] = []
@@ -186,18 +195,25 @@ class SqlWriter:
                     added.append((element.id, k, v))
             if "prop_times" in changes[key]:
                 self._timed.add(element.id)
+            if not searchindex.WATCHED_PROPS.isdisjoint(changes[key]):
+                searched.append(element.id)
             element.settle()
             stats.vertices_updated += 1
         more = iter(self._take_ids(len(added)))
         rows.extend((vid, self._strings[k], self._encode(v), next(more)) for vid, k, v in added)
 
-        self._edge_rows(batch, rows, updates, stats)
+        lineage_edges = self._edge_rows(batch, rows, updates, stats)
         self.con.executemany("INSERT INTO quads (s, p, o, g) VALUES (?, ?, ?, ?)", rows)
         self.con.executemany("UPDATE quads SET o = ? WHERE s = ? AND p = ?", updates)
-        # the records after the rows: the rows' triggers dropped the old ones
+        # the projections the triggers keep for other writers (see bulk.py), in bulk
+        written = [(label, e) for (label, _k), e in touched.items() if changes[(label, _k)] or id(e) in created]
         self.con.executemany(f"INSERT OR REPLACE INTO {NODES} (id, label, key, props) VALUES (?, ?, ?, ?)",
-                             [(e.id, label, *record(label, e.props)) for (label, _k), e in touched.items()
-                              if (changes[(label, _k)] or id(e) in created) and e.id not in self._unrecorded])
+                             [(e.id, label, *record(label, e.props)) for label, e in written
+                              if e.id not in self._unrecorded])
+        self.con.executemany(f"DELETE FROM {NODES} WHERE id = ?",
+                             [(e.id,) for _, e in written if e.id in self._unrecorded])
+        self.con.executemany(f"INSERT OR REPLACE INTO {EDGES} (id, src, dst) VALUES (?, ?, ?)", lineage_edges)
+        searchindex.refresh(self.con, searched)
         stats.traversals += 3
         # bounded: every run is a new vertex, so an unbounded cache is a leak
         touch(self._vertices, wanted)
@@ -212,7 +228,9 @@ class SqlWriter:
         return key in element.orig_props
 
     def _edge_rows(self, batch: Assertions, rows: list[tuple[int, int, int, int]],
-                   updates: list[tuple[int, int, int]], stats: WriteStats) -> None:
+                   updates: list[tuple[int, int, int]], stats: WriteStats) -> list[tuple[int, int, int]]:
+        """Add the rows of new and changed edges to ``rows`` and ``updates``; the new
+        lineage edges as ``lineage_edge`` rows."""
         self._load_edges(sorted({self._vertices[e.out].id for e in batch.edges}))
         state = merge_edges(batch.edges, self._vertices, self._edges)
         diffs = {ident: el.changes() for ident, el in state.items()}
@@ -222,6 +240,7 @@ class SqlWriter:
         self._intern(texts)
         fresh = [ident for ident, el in state.items() if el.id is _NEW and diffs[ident]]
         ids = iter(self._take_ids(len(fresh)))
+        lineage_edges: list[tuple[int, int, int]] = []
         for ident, element in state.items():
             diff = diffs[ident]
             if not diff:
@@ -230,6 +249,8 @@ class SqlWriter:
             if element.id is _NEW:
                 element.id = next(ids)
                 rows.append((out_id, -self._strings[label], in_id, -element.id))
+                if label in LINEAGE_LABELS:
+                    lineage_edges.append((element.id, out_id, in_id))
                 rows.extend((-element.id, self._strings[k], self._encode(v), 0) for k, v in diff.items())
                 if "prop_times" in diff:
                     self._timed.add(-element.id)
@@ -242,4 +263,5 @@ class SqlWriter:
                         rows.append((-element.id, self._strings[k], self._encode(v), 0))
                 stats.edges_updated += 1
             element.settle()
+        return lineage_edges
 
