@@ -43,6 +43,7 @@ def test_a_small_cache_stays_within_its_bound_and_writes_the_same_graph(tmp_path
             for i in range(0, len(events), 7):
                 store.ingest(events[i:i + 7])
                 most = max(most, _held(writer))
+                assert getattr(writer, "_held", _held(writer)) == _held(writer)   # the running count is exact
                 assert len(getattr(writer, "_strings", ())) <= 2 * limit
             if name == "small":
                 assert most <= limit

@@ -44,6 +44,7 @@ class SqlWriter:
         self._edges: dict[int, dict[tuple[str, int, str], _Element]] = {}
         self._timed: set[int] = set()  # vertices (and -edge ids) with a prop_times row
         self._unrecorded: set[int] = set()  # vertices with rows the merge state leaves out (rev)
+        self._held = 0   # vertices + out-edges cached, kept as they are added (see writecache.trim)
 
     def invalidate(self) -> None:
         self._strings.clear()
@@ -51,6 +52,7 @@ class SqlWriter:
         self._edges.clear()
         self._timed.clear()
         self._unrecorded.clear()
+        self._held = 0
 
     # -- strings and ids ---------------------------------------------------------
 
@@ -152,6 +154,7 @@ class SqlWriter:
 
     def _apply(self, batch: Assertions) -> WriteStats:
         stats = WriteStats()
+        vertices_before = len(self._vertices)
         batch = features_by_name(batch, self._vertices, self._load_vertices)
         wanted = {(a.label, a.key) for a in batch.vertices}
         wanted.update(e.out for e in batch.edges)
@@ -202,7 +205,11 @@ class SqlWriter:
         more = iter(self._take_ids(len(added)))
         rows.extend((vid, self._strings[k], self._encode(v), next(more)) for vid, k, v in added)
 
+        out_ids = {self._vertices[e.out].id for e in batch.edges}
+        edges_before = {vid: len(self._edges.get(vid, ())) for vid in out_ids}
         lineage_edges = self._edge_rows(batch, rows, updates, stats)
+        self._held += len(self._vertices) - vertices_before + sum(
+            len(self._edges[vid]) - n for vid, n in edges_before.items())
         self.con.executemany("INSERT INTO quads (s, p, o, g) VALUES (?, ?, ?, ?)", rows)
         self.con.executemany("UPDATE quads SET o = ? WHERE s = ? AND p = ?", updates)
         # the projections the triggers keep for other writers (see bulk.py), in bulk
@@ -231,7 +238,7 @@ class SqlWriter:
                    updates: list[tuple[int, int, int]], stats: WriteStats) -> list[tuple[int, int, int]]:
         """Add the rows of new and changed edges to ``rows`` and ``updates``; the new
         lineage edges as ``lineage_edge`` rows."""
-        self._load_edges(sorted({self._vertices[e.out].id for e in batch.edges}))
+        self._load_edges(sorted({self._vertices[e.out].id for e in batch.edges}))  # (as apply counts them)
         state = merge_edges(batch.edges, self._vertices, self._edges)
         diffs = {ident: el.changes() for ident, el in state.items()}
         texts: set[str] = set()

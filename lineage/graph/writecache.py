@@ -43,7 +43,11 @@ def trim(writer: Any, limit: int) -> int:
     its oldest strings past ``STRINGS_PER_ELEMENT * limit``. Returns the elements dropped."""
     vertices: OrderedDict[tuple[str, str], Any] = writer._vertices
     edges: dict[Any, dict[Any, Any]] = writer._edges
-    held = len(vertices) + sum(map(len, edges.values()))
+    # a writer that counts what it holds as it goes (the SQL writer) spares a count over
+    # its whole cache per batch, which a stream of one-event groups pays per event
+    held = getattr(writer, "_held", None)
+    if held is None:
+        held = len(vertices) + sum(map(len, edges.values()))
     dropped = 0
     if held > limit:
         target = limit * 3 // 4   # some room, so the next batches do not trim again at once
@@ -60,6 +64,8 @@ def trim(writer: Any, limit: int) -> int:
                 held -= len(out)
                 dropped += len(out)
                 timed.difference_update(-edge.id for edge in out.values() if isinstance(edge.id, int))
+    if hasattr(writer, "_held"):
+        writer._held = held
     strings: dict[str, int] = getattr(writer, "_strings", {})
     most = STRINGS_PER_ELEMENT * limit
     if len(strings) > most:
