@@ -81,9 +81,10 @@ class _Element:
         together, so this stays ``{}`` and costs no write."""
         last = props.get("last_seen", "")
         rules = self.rules
-        explicit = {k: at for k in sorted(props)
+        explicit = {k: at for k in props
                     if (at := times.get(k, "")) != last and rules.get(k, "latest") == "latest"}
-        return json.dumps(explicit, separators=(",", ":")) if explicit else "{}"
+        # sorted only when there is anything to store (rarely): the key order is the text's
+        return json.dumps(dict(sorted(explicit.items())), separators=(",", ":")) if explicit else "{}"
 
     def changes(self) -> dict[str, Any]:
         diff = {k: v for k, v in self.props.items() if self.orig_props.get(k) != v}
