@@ -196,6 +196,11 @@ SETTINGS: tuple[Setting, ...] = (
             "then get the CPU before writes (faster reads, slower writes); with it the serving process also hands "
             "the interpreter lock over every 1 ms instead of 5. E.g. LINEAGE_WRITER_NICENESS=10.",
             _niceness),
+    Setting("LINEAGE_READS_FIRST_MS", 50,
+            "How long (ms) the embedded writer of `lineage serve`, holding a group of events, waits for "
+            "GraphQL queries in flight to finish before it writes (0: it does not wait). Under mixed load "
+            "reads then stay near their unloaded latency and writes take longer; the bound keeps steady "
+            "reads from starving writes. E.g. LINEAGE_READS_FIRST_MS=0 to write at once.", _non_negative_int),
     Setting("LINEAGE_WRITE_ATTEMPTS", 8,
             "Tries of a write that lost a race with another writer (lock contention, a concurrent update, "
             "a temporary backend failure, a timeout), with jittered backoff, before answering 503.",

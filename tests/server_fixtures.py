@@ -28,6 +28,7 @@ def serve(settings: Settings):
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            client.lineage_app = app   # for tests that look at the server's own state
             yield client
     finally:
         server.should_exit = True

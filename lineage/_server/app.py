@@ -41,6 +41,7 @@ from .provenance import Maintenance, ProvenanceMetrics, flush_now
 from .provenance import router as provenance_router
 from .readers import Readers
 from .readpool import ReadPool, replay_into, timed_into
+from .readsfirst import ReadsFirst
 from .inbox import Inbox
 from .worker import WriteWorker
 
@@ -135,11 +136,13 @@ class AppState:
         self.provenance = ProvenanceRecorder(settings, self.readers.analysis) \
             if settings["LINEAGE_PROVENANCE_ENABLED"] else None
         threads = settings["LINEAGE_WRITE_THREADS"] if settings.gremlin_url else 1
+        # the embedded writer shares this process's CPU and interpreter lock with the queries
+        self.reads_first = ReadsFirst(0 if settings.gremlin_url else settings["LINEAGE_READS_FIRST_MS"])
         self.writer = WriteWorker(lambda: LineageStore(settings, provenance=self.provenance),
                                   settings["LINEAGE_BATCH_SIZE"], threads,
                                   on_error=lambda exc: self.metrics.graph.failed("write", exc),
                                   linger=bool(settings.gremlin_url), on_commit=self._committed,
-                                  niceness=settings["LINEAGE_WRITER_NICENESS"])
+                                  niceness=settings["LINEAGE_WRITER_NICENESS"], reads_first=self.reads_first)
         # logged acknowledgements (a Gremlin Server only): requests wait for the inbox
         self.inbox = Inbox(lambda: LineageStore(settings, provenance=False), settings["LINEAGE_BATCH_SIZE"],
                            settings["LINEAGE_APPLIER_LEASE_SECONDS"], on_commit=self._committed,

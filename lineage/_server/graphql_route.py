@@ -5,6 +5,7 @@ loads its scripts from this server (see ``assets``)."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any, Awaitable, Callable
 
 import orjson
@@ -25,20 +26,22 @@ from .readpool import is_query
 
 class BoundedGraphQLRouter(OfflineGraphQLRouter):
     read_pool: Any = None   # reader processes for queries (``readpool``), when configured
+    reads_first: Any = None   # queries in flight, which the writer lets go first (``readsfirst``)
     direct_post: Callable[[Request], Awaitable[Response]]   # POST without FastAPI (see ``direct``)
 
     async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
                              root_value: Any, request_data: Any) -> Any:
-        pool = self.read_pool
-        if (pool is not None and request_data.query and not request_data.extensions
-                and (request_adapter.method == "POST" or self.allow_queries_via_get)
-                and is_query(request_data.query, request_data.operation_name)):
-            result = await pool.execute(request_data.query, request_data.variables, request_data.operation_name,
-                                        getattr(request, "is_disconnected", None))
-            if result is not None:
-                return result
-        return await super().execute_single(request, request_adapter, sub_response, context, root_value,
-                                            request_data)
+        query = bool(request_data.query and (request_adapter.method == "POST" or self.allow_queries_via_get)
+                     and is_query(request_data.query, request_data.operation_name))
+        with self.reads_first.reading() if query and self.reads_first is not None else nullcontext():
+            pool = self.read_pool
+            if pool is not None and query and not request_data.extensions:
+                result = await pool.execute(request_data.query, request_data.variables, request_data.operation_name,
+                                            getattr(request, "is_disconnected", None))
+                if result is not None:
+                    return result
+            return await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                                request_data)
 
     def encode_json(self, data: object) -> str | bytes:
         """The response as compact JSON, written by orjson (a lineage graph's answer took
@@ -69,6 +72,7 @@ def graphql_router(state: Any) -> GraphQLRouter:
 
     router = BoundedGraphQLRouter(schema, context_getter=context, graphql_ide="graphiql")
     router.read_pool = getattr(state, "read_pool", None)
+    router.reads_first = getattr(state, "reads_first", None)
     router.direct_post = direct_post(router, context)
     return router
 

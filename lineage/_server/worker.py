@@ -36,6 +36,7 @@ from .._events import Event
 from ..catalog.audit import stamp_all
 from .._store import LineageStore
 from .._writer import WriteStats
+from .readsfirst import ReadsFirst
 
 log = logging.getLogger("lineage.writer")
 
@@ -118,8 +119,10 @@ class WriteWorker:
 
     def __init__(self, open_store: Callable[[], LineageStore], batch_size: int, threads: int = 1,
                  on_error: Callable[[BaseException], None] | None = None, linger: bool = False,
-                 on_commit: Callable[[list[Event], WriteStats], None] | None = None, niceness: int = 0) -> None:
+                 on_commit: Callable[[list[Event], WriteStats], None] | None = None, niceness: int = 0,
+                 reads_first: ReadsFirst | None = None) -> None:
         self._open_store = open_store
+        self._reads_first = reads_first   # queries in flight, which a group waits for (bounded)
         self._niceness = niceness   # added to the writer threads' OS niceness (LINEAGE_WRITER_NICENESS)
         self._linger = linger
         self._last_commit = 0.0
@@ -181,6 +184,8 @@ class WriteWorker:
                 job = self._queue.get()
                 if job is None:
                     return
+                if self._reads_first is not None:
+                    self._reads_first.wait_quiet()   # meanwhile more requests join the group
                 group = [job]
                 size = len(job.events)
                 # take what is queued; where a commit is dear (a Gremlin Server's lock wait),
